@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+import httpx
 
 
 class ArticleError(ValueError):
@@ -33,3 +40,236 @@ class Article:
     cited_urls: tuple[CitedUrl, ...]
     content_hash: str         # sha256 of the raw file bytes
     warnings: tuple[str, ...] = ()  # things a user should know (no sources section, ...)
+
+
+ARTICLE_SUFFIXES = {".txt", ".md", ".text"}
+MAX_ARTICLE_BYTES = 5 * 1024 * 1024
+
+_SOURCES_HEADING = re.compile(r"^\s*(?:quellen?|sources?)\s*:", re.IGNORECASE | re.MULTILINE)
+_DATE_PATTERNS = (
+    (re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$"), ("day", "month", "year")),
+    (re.compile(r"^(\d{4})-(\d{2})-(\d{2})$"), ("year", "month", "day")),
+)
+_BARE_URL = re.compile(r"(?:https?|ftp)://[^\s<>\"]+", re.IGNORECASE)
+_SEPARATORS = {"-", "–", "—", "•", "·", "|", ",", ";", "*"}
+_TRAILING_PUNCTUATION = ".,;:!?'\"»«“”„›‹)]}>"
+_URL_CONTINUATION = re.compile(r"^[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+$")
+
+
+def find_articles(paths: Iterable[Path]) -> Iterator[Path]:
+    """Article files under the given files and folders, in a stable order."""
+    for path in paths:
+        if path.is_dir():
+            yield from sorted(p for p in path.rglob("*")
+                              if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES
+                              and not p.name.startswith("."))
+        elif path.is_file():
+            yield path
+        else:
+            raise ArticleError(f"{path}: no such file or folder")
+
+
+def read_article(path: Path) -> Article:
+    """Read and parse one article file; raises ArticleError with a reason a user can act on."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_ARTICLE_BYTES:
+            raise ArticleError(f"{path}: {size} bytes is too large for an article "
+                               f"(limit {MAX_ARTICLE_BYTES})")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ArticleError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    text, warnings = _decode(raw, path)
+    article = parse_article(text, str(path))
+    return Article(**{**article.__dict__, "content_hash": hashlib.sha256(raw).hexdigest(),
+                      "warnings": warnings + article.warnings})
+
+
+def parse_article(text: str, path: str = "<text>") -> Article:
+    """Parse article text: optional date line, title line, body, sources section."""
+    if not text.strip():
+        raise ArticleError(f"{path}: the file is empty")
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    warnings: list[str] = []
+
+    sources_at = _SOURCES_HEADING.search("\n".join(lines))
+    full = "\n".join(lines)
+    head, sources_block = (full[:sources_at.start()], full[sources_at.end():]) if sources_at else (full, "")
+
+    head_lines = [line.strip() for line in head.split("\n")]
+    non_empty = [line for line in head_lines if line]
+    published = _parse_date(non_empty[0]) if non_empty else None
+    if published is not None:
+        non_empty = non_empty[1:]
+    raw_title = non_empty[0] if non_empty else ""
+    body_lines = non_empty[1:]
+    body = "\n\n".join(body_lines)
+    title = recover_title_words(raw_title, body) if raw_title else ""
+
+    cited: list[str] = _urls_in_sources(sources_block) if sources_at else []
+    cited += [_strip_trailing(u) for u in _BARE_URL.findall(body)]
+    if not sources_at:
+        warnings.append("no sources section (Quellen:/Sources:) found")
+    unique: dict[str, None] = {}
+    for url in cited:
+        if url in unique:
+            warnings.append(f"URL cited more than once: {url}")
+        unique.setdefault(url)
+    if not unique:
+        warnings.append("no cited URLs found")
+    return Article(
+        path=path, title=title, date=published, body=body,
+        cited_urls=tuple(CitedUrl(url, url_problem(url)) for url in unique),
+        content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        warnings=tuple(warnings),
+    )
+
+
+def url_problem(url: str) -> str | None:
+    """Why `url` cannot be checked (None when it is a well-formed http(s) URL)."""
+    if any(ch.isspace() for ch in url):
+        return "contains white space"
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, ValueError) as exc:
+        return f"malformed URL: {exc}"
+    if parsed.scheme not in ("http", "https"):
+        return f"scheme {parsed.scheme or '(none)'!r} is not http(s)"
+    host = parsed.host
+    if not host:
+        return "no host name"
+    if "." not in host and host != "localhost" and ":" not in host and not host.isdigit():
+        return f"host {host!r} is not a domain name"
+    return None
+
+
+def recover_title_words(title: str, body: str = "") -> str:
+    """Put the spaces back into a squashed title line ('NATObesorgt' -> 'NATO besorgt').
+
+    Titles that already have spaces are returned as they are. Words are known from the
+    article's own body and from simplemma's German and English dictionaries.
+    """
+    if " " in title.strip() or len(title) < 16:
+        return title.strip()
+    vocabulary = {w.lower() for w in re.findall(r"\w+", body)}
+    # A lower-case letter followed by a capital is a sure word boundary; the rest is segmented.
+    chunks = re.split(r"(?<=[a-zäöüß])(?=[A-ZÄÖÜ])", title.strip())
+    words: list[str] = []
+    for chunk in chunks:
+        words.extend(_segment(chunk, frozenset(vocabulary)))
+    return " ".join(words)
+
+
+def _segment(chunk: str, vocabulary: frozenset[str]) -> list[str]:
+    """Best split of `chunk` into known words (most squared length wins); unknown stays whole."""
+    n = len(chunk)
+    best: list[tuple[int, list[str]] | None] = [None] * (n + 1)
+    best[0] = (0, [])
+    for end in range(1, n + 1):
+        for start in range(max(0, end - 30), end):
+            if best[start] is None:
+                continue
+            word = chunk[start:end]
+            if not _is_word(word, vocabulary):
+                continue
+            score = best[start][0] + len(word) ** 2
+            if best[end] is None or score > best[end][0]:
+                best[end] = (score, best[start][1] + [word])
+    return best[n][1] if best[n] is not None else [chunk]
+
+
+def _is_word(word: str, vocabulary: frozenset[str]) -> bool:
+    if len(word) < 2 and word.lower() not in {"a", "i"}:
+        return False
+    return word.lower() in vocabulary or _known_in_dictionary(word)
+
+
+@lru_cache(maxsize=65536)
+def _known_in_dictionary(word: str) -> bool:
+    import simplemma  # loaded only for squashed titles: its dictionaries take a moment
+
+    return any(simplemma.is_known(form, lang=lang)
+               for lang in ("de", "en") for form in {word, word.lower(), word.capitalize()})
+
+
+def _parse_date(line: str) -> date | None:
+    for pattern, order in _DATE_PATTERNS:
+        found = pattern.match(line)
+        if found:
+            parts = dict(zip(order, map(int, found.groups())))
+            try:
+                return date(parts["year"], parts["month"], parts["day"])
+            except ValueError:
+                return None
+    return None
+
+
+def _urls_in_sources(block: str) -> list[str]:
+    """URLs of a sources section: separated by ' - ' or white space, possibly wrapped over lines."""
+    joined: list[str] = []
+    for line in block.split("\n"):
+        stripped = line.strip()
+        if not stripped:
+            continue
+        first, _, rest = stripped.partition(" ")
+        if joined and _continues_url(joined[-1], first):
+            joined[-1] += first
+            if rest:
+                joined.append(rest)
+        elif joined and not _looks_like_source_line(stripped):
+            break  # the sources section is over ("Weitere Artikel", a footer ...)
+        else:
+            joined.append(stripped)
+    urls = []
+    for token in " ".join(joined).split():
+        if token in _SEPARATORS:
+            continue
+        token = _strip_trailing(token.lstrip("-–—•*<(["))
+        if token:
+            urls.append(token)
+    return urls
+
+
+def _continues_url(previous: str, token: str) -> bool:
+    """A line's first word is the rest of a wrapped URL when the previous line ends inside a URL."""
+    last = previous.split()[-1] if previous.split() else ""
+    return ("://" in last and token not in _SEPARATORS and not token.lower().startswith(("http", "www."))
+            and _URL_CONTINUATION.match(token) is not None and any(c in token for c in "/-_.=?&%0123456789"))
+
+
+def _looks_like_source_line(line: str) -> bool:
+    return "://" in line or line.lower().startswith("www.") or line in _SEPARATORS
+
+
+def _strip_trailing(url: str) -> str:
+    while url and url[-1] in _TRAILING_PUNCTUATION:
+        if url[-1] == ")" and url.count("(") >= url.count(")"):
+            break  # Wikipedia-style URLs keep their balanced parenthesis
+        url = url[:-1]
+    return url
+
+
+def _decode(raw: bytes, path: Path) -> tuple[str, tuple[str, ...]]:
+    if not raw.strip():
+        raise ArticleError(f"{path}: the file is empty")
+    if b"\x00" in raw[:8192] and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ArticleError(f"{path}: this is a binary file, not an article text")
+    for bom, encoding in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
+        if raw.startswith(bom):
+            try:
+                return raw.decode(encoding).lstrip("\ufeff"), ()
+            except UnicodeDecodeError as exc:
+                raise ArticleError(f"{path}: starts with a {encoding} mark but is not {encoding}: {exc}") from exc
+    try:
+        return raw.decode("utf-8"), ()
+    except UnicodeDecodeError:
+        pass
+    text = raw.decode("cp1252", errors="replace")
+    if _control_share(text) > 0.05:
+        raise ArticleError(f"{path}: not a text file (neither UTF-8 nor windows-1252 text)")
+    return text, ("file is not UTF-8; read as windows-1252",)
+
+
+def _control_share(text: str) -> float:
+    controls = sum(1 for ch in text if (ord(ch) < 32 and ch not in "\n\r\t") or ch == "\ufffd")
+    return controls / max(1, len(text))

@@ -1,0 +1,194 @@
+"""The `linkcheck` command: a thin typer layer over the library."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from . import report
+from .archive import Archive, ArchiveError
+from .article import ArticleError, read_article
+from .config import ConfigError, load_config
+from .entities import key_entities
+from .pipeline import verify as run_verify
+from .verdict import LinkResult
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Check that the sources cited by articles are still there and still support them.")
+
+EXIT_OK, EXIT_NOT_OK, EXIT_INPUT_ERROR = 0, 1, 2
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$")
+_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+class UsageError(ValueError):
+    """A command-line value is not usable."""
+
+
+def parse_duration(text: str) -> float:
+    """'90', '90s', '15m', '6h', '2d', '1w' -> seconds."""
+    found = _DURATION.match(text)
+    if not found:
+        raise UsageError(f"not a duration: {text!r} (use e.g. 90s, 15m, 6h, 2d)")
+    return float(found.group(1)) * _SECONDS[found.group(2)]
+
+
+@app.command()
+def verify(
+    paths: Annotated[list[Path], typer.Argument(help="Article files or folders of articles.")],
+    db: Annotated[Optional[Path], typer.Option(help="SQLite archive [default: archive/linkcheck.db].")] = None,
+    output_format: Annotated[str, typer.Option("--format", help="table, json (JSON Lines) or markdown.")] = "table",
+    concurrency: Annotated[Optional[int], typer.Option(help="Requests in flight, all hosts together.")] = None,
+    per_host: Annotated[Optional[int], typer.Option(help="Requests in flight to one host.")] = None,
+    timeout: Annotated[Optional[float], typer.Option(help="Seconds per request.")] = None,
+    retries: Annotated[Optional[int], typer.Option(help="Extra attempts after a retryable failure.")] = None,
+    max_age: Annotated[Optional[str], typer.Option(help="Skip links checked more recently than this (6h, 2d).")] = None,
+    allow_private: Annotated[bool, typer.Option("--allow-private", help="Allow loopback/private/link-local targets.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the summary line and errors.")] = False,
+    config_file: Annotated[Optional[Path], typer.Option("--config", help="A linkcheck.toml to read options from.")] = None,
+) -> None:
+    """Check every URL cited by the articles and archive what was seen."""
+    if output_format not in report.FORMATS:
+        raise UsageError(f"--format must be one of {', '.join(report.FORMATS)}")
+    config = load_config(explicit=config_file).with_overrides(
+        db_path=db, concurrency=concurrency, per_host=per_host, timeout=timeout, retries=retries,
+        max_age=parse_duration(max_age) if max_age else None,
+        allow_private=allow_private or None, quiet=quiet or None, output_format=output_format)
+    _check_positive(concurrency=config.concurrency, per_host=config.per_host, timeout=config.timeout)
+    out = Console(soft_wrap=False)
+    err = Console(stderr=True)
+    rows: list[dict] = []
+    progress = _progress(err) if err.is_terminal and not config.quiet and sys.stdin.isatty() else None
+
+    def on_result(result: LinkResult) -> None:
+        new_rows = report.citation_rows(result)
+        if config.output_format == "json":
+            for row in new_rows:
+                report.write_json_line(row, sys.stdout)
+        else:
+            rows.extend(new_rows)
+        if progress is not None:
+            progress.advance(progress.task_ids[0])
+
+    def on_error(message: str) -> None:
+        err.print(f"linkcheck: {message}", markup=False, highlight=False)
+
+    archive = Archive(config.db_path)
+    try:
+        with archive.lock():
+            if progress is not None:
+                progress.add_task("checking links", total=None)
+                progress.start()
+            try:
+                outcome = asyncio.run(run_verify(paths, config, archive, on_result, on_error))
+            finally:
+                if progress is not None:
+                    progress.stop()
+    finally:
+        archive.close()
+
+    if config.output_format == "table" and not config.quiet and rows:
+        report.print_table(rows, out)
+    elif config.output_format == "markdown" and rows:
+        out.print(report.markdown(rows), markup=False, highlight=False)
+    if not outcome.network_up:
+        err.print("linkcheck: the network is unavailable (no host name resolves, not even well-known ones); "
+                  "links were not judged and no link state changed.", markup=False, highlight=False)
+    line = report.summary_line(dict(outcome.counts), outcome.articles, outcome.run_id, str(config.db_path),
+                               outcome.skipped_recent, outcome.network_up)
+    err.print(line, markup=False, highlight=False)
+    if outcome.input_errors or outcome.articles == 0:
+        if outcome.articles == 0:
+            err.print("linkcheck: no article found", markup=False, highlight=False)
+        raise typer.Exit(EXIT_INPUT_ERROR)
+    raise typer.Exit(EXIT_OK if outcome.all_ok and outcome.network_up else EXIT_NOT_OK)
+
+
+@app.command()
+def entities(
+    file: Annotated[Path, typer.Argument(help="An article file.")],
+    output_format: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+) -> None:
+    """Show the key entities linkcheck finds in an article."""
+    found = key_entities(read_article(file))
+    if output_format == "json":
+        print(report.entities_json(found))
+    elif output_format == "table":
+        report.entities_table(found, Console())
+    else:
+        raise UsageError("--format must be table or json")
+
+
+@app.command()
+def diff(
+    url: Annotated[str, typer.Argument(help="A checked URL.")],
+    db: Annotated[Path, typer.Option(help="SQLite archive.")] = Path("archive/linkcheck.db"),
+) -> None:
+    """Show how the main text of a page changed between its two latest distinct snapshots."""
+    from .archive import diff_snapshots
+
+    print(diff_snapshots(db, url))
+
+
+@app.command()
+def export(
+    warc: Annotated[Path, typer.Option("--warc", help="WARC file to write (.warc.gz compresses).")],
+    db: Annotated[Path, typer.Option(help="SQLite archive.")] = Path("archive/linkcheck.db"),
+    run: Annotated[Optional[int], typer.Option(help="Only this run [default: all].")] = None,
+) -> None:
+    """Write the archived snapshots as standard WARC request/response records."""
+    from .warc import export_warc
+
+    count = export_warc(db, warc, run_id=run)
+    Console(stderr=True).print(f"linkcheck: wrote {count} record(s) to {warc}", markup=False, highlight=False)
+
+
+@app.command()
+def serve(
+    db: Annotated[Path, typer.Option(help="SQLite archive.")] = Path("archive/linkcheck.db"),
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8001,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+) -> None:
+    """Browse the archive in Datasette, with linkcheck's canned queries."""
+    from .serve import serve as serve_archive
+
+    serve_archive(db, port=port, host=host)
+
+
+def _check_positive(**values: float) -> None:
+    for name, value in values.items():
+        if value <= 0:
+            raise UsageError(f"--{name.replace('_', '-')} must be positive, not {value}")
+
+
+def _progress(console: Console) -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=console, transient=True)
+
+
+def main() -> None:
+    """Console entry point: our errors become one line on stderr and exit status 2."""
+    try:
+        status = app(standalone_mode=False)
+    except (ArticleError, ArchiveError, ConfigError, UsageError, FileNotFoundError) as exc:
+        print(f"linkcheck: error: {exc}", file=sys.stderr)
+        sys.exit(EXIT_INPUT_ERROR)
+    except KeyboardInterrupt:
+        print("linkcheck: interrupted", file=sys.stderr)
+        sys.exit(130)
+    except Exception as exc:  # click's usage errors and the like
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(EXIT_INPUT_ERROR)
+        raise
+    sys.exit(status if isinstance(status, int) else EXIT_OK)

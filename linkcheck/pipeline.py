@@ -1,0 +1,262 @@
+"""Run the pipeline: articles -> entities -> fetch -> page text -> match -> verdict -> archive."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import string
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import httpx
+
+from .archive import Archive
+from .article import Article, ArticleError, CitedUrl, find_articles, read_article
+from .config import Config
+from .entities import Entity, key_entities
+from .fetch import Fetcher, FetchError, FetchResult, host_key, network_is_up
+from .match import EntityMatcher, Match
+from .page import PageText, extract_page
+from .verdict import CitationResult, Decision, LinkResult, NotFoundProbe, Verdict, decide
+
+_TRANSPORT_FAILURES = {FetchError.DNS, FetchError.CONNECT, FetchError.TIMEOUT, FetchError.RESET}
+
+
+@dataclass(frozen=True)
+class Citation:
+    """An article citing a URL, with what is needed to judge the page for that article."""
+
+    article: Article
+    cited: CitedUrl
+    matcher: EntityMatcher
+
+
+@dataclass
+class RunOutcome:
+    """What a run did, for the summary line and the exit status."""
+
+    run_id: int | None
+    articles: int = 0
+    links: int = 0
+    skipped_recent: int = 0
+    counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    input_errors: list[str] = field(default_factory=list)
+    network_up: bool = True
+
+    @property
+    def citations(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def all_ok(self) -> bool:
+        return all(verdict == Verdict.OK for verdict, n in self.counts.items() if n)
+
+
+def load_articles(paths: Sequence[Path], on_error: Callable[[str], None]) -> list[tuple[Article, tuple[Entity, ...]]]:
+    """Every readable article under `paths` with its key entities; unreadable ones are reported."""
+    loaded = []
+    try:
+        files = list(find_articles(paths))
+    except ArticleError as exc:
+        on_error(str(exc))
+        files = [p for path in paths if path.exists() for p in find_articles([path])]
+    for file in files:
+        try:
+            article = read_article(file)
+        except ArticleError as exc:
+            on_error(str(exc))
+            continue
+        for warning in article.warnings:
+            on_error(f"{file}: warning: {warning}")
+        loaded.append((article, key_entities(article)))
+    return loaded
+
+
+async def verify(
+    paths: Sequence[Path],
+    config: Config,
+    archive: Archive,
+    on_result: Callable[[LinkResult], None] = lambda result: None,
+    on_error: Callable[[str], None] = lambda message: None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> RunOutcome:
+    """Check every URL cited by the articles under `paths` and archive what was seen."""
+    outcome = RunOutcome(run_id=None)
+
+    def input_error(message: str) -> None:
+        outcome.input_errors.append(message)
+        on_error(message)
+
+    articles = load_articles(paths, input_error)
+    outcome.articles = len(articles)
+    run_id = archive.start_run(config, [str(p) for p in paths])
+    outcome.run_id = run_id
+
+    citations_by_url: dict[str, list[Citation]] = defaultdict(list)
+    for article, entities in articles:
+        archive.add_article(article, entities)
+        matcher = EntityMatcher(entities)
+        for cited in article.cited_urls:
+            citations_by_url[cited.url].append(Citation(article, cited, matcher))
+
+    if config.max_age is not None:
+        recent = archive.urls_checked_since(datetime.now(timezone.utc) - timedelta(seconds=config.max_age))
+        outcome.skipped_recent = sum(1 for url in citations_by_url if url in recent)
+        citations_by_url = {u: c for u, c in citations_by_url.items() if u not in recent}
+    outcome.links = len(citations_by_url)
+
+    checker = _LinkChecker(config, transport)
+    try:
+        async with Fetcher(config, transport) as fetcher:
+            checker.fetcher = fetcher
+            for result in _invalid_results(citations_by_url):
+                _record(archive, run_id, result, outcome, on_result)
+            valid = {u: c for u, c in citations_by_url.items() if c[0].cited.is_valid}
+            async for result in checker.check_all(valid):
+                _record(archive, run_id, result, outcome, on_result)
+    finally:
+        if checker.only_transport_failures and checker.fetched:
+            outcome.network_up = await checker.network_up()
+        else:
+            outcome.network_up = checker.network_known_up is not False
+        archive.finish_run(run_id, dict(outcome.counts), outcome.network_up)
+    return outcome
+
+
+def _record(archive: Archive, run_id: int, result: LinkResult, outcome: RunOutcome,
+            on_result: Callable[[LinkResult], None]) -> None:
+    archive.record_link(run_id, result)
+    for citation in result.citations:
+        outcome.counts[citation.decision.verdict] += 1
+    on_result(result)
+
+
+def _invalid_results(citations_by_url: dict[str, list[Citation]]) -> Iterable[LinkResult]:
+    for url, citations in citations_by_url.items():
+        cited = citations[0].cited
+        if not cited.is_valid:
+            decision = Decision(Verdict.INVALID, "invalid_url", f"not a checkable URL: {cited.problem}")
+            yield LinkResult(url, None, None, tuple(
+                CitationResult(c.article, c.cited, decision, None) for c in citations))
+
+
+def round_robin_by_host(urls: Iterable[str]) -> list[str]:
+    """URLs reordered so that consecutive ones go to different hosts (no head-of-line waiting)."""
+    by_host: dict[str, list[str]] = defaultdict(list)
+    for url in urls:
+        by_host[host_key(url)].append(url)
+    queues = [list(reversed(q)) for q in by_host.values()]
+    ordered: list[str] = []
+    while queues:
+        ordered.extend(q.pop() for q in queues)
+        queues = [q for q in queues if q]
+    return ordered
+
+
+class _LinkChecker:
+    """Fetches, reads and judges links with bounded concurrency; learns each host's not-found page."""
+
+    def __init__(self, config: Config, transport: httpx.AsyncBaseTransport | None) -> None:
+        self.config = config
+        self.transport = transport
+        self.fetcher: Fetcher | None = None
+        self.probes: dict[str, asyncio.Task[NotFoundProbe | None]] = {}
+        self.network_known_up: bool | None = None
+        self._network_check: asyncio.Task[bool] | None = None
+        self.fetched = 0
+        self.only_transport_failures = True
+
+    async def check_all(self, citations_by_url: dict[str, list[Citation]]):
+        """Yield a LinkResult per URL as soon as it is done; at most `concurrency` in flight."""
+        queue: asyncio.Queue[str | None] = asyncio.Queue()
+        for url in round_robin_by_host(citations_by_url):
+            queue.put_nowait(url)
+        results: asyncio.Queue[LinkResult | BaseException] = asyncio.Queue()
+        workers = max(1, min(self.config.concurrency, len(citations_by_url)))
+        for _ in range(workers):
+            queue.put_nowait(None)
+
+        async def worker() -> None:
+            while (url := await queue.get()) is not None:
+                try:
+                    results.put_nowait(await self.check(url, citations_by_url[url]))
+                except Exception as exc:  # a bug for one link must not stop the run
+                    results.put_nowait(_crashed(url, citations_by_url[url], exc))
+
+        tasks = [asyncio.create_task(worker()) for _ in range(workers)]
+        try:
+            for _ in range(len(citations_by_url)):
+                yield await results.get()
+        finally:
+            for task in tasks:
+                task.cancel()
+            for task in self.probes.values():
+                task.cancel()
+
+    async def check(self, url: str, citations: list[Citation]) -> LinkResult:
+        assert self.fetcher is not None
+        fetch = await self.fetcher.fetch(url)
+        self.fetched += 1
+        if fetch.status is not None or fetch.error not in _TRANSPORT_FAILURES:
+            self.only_transport_failures = False
+        if fetch.error == FetchError.DNS and not await self.network_up():
+            decision = Decision(Verdict.UNREACHABLE, "network_down",
+                                "network unavailable: no host name resolves, not even well-known ones; "
+                                "link state unchanged")
+            return LinkResult(url, fetch, None, tuple(
+                CitationResult(c.article, c.cited, decision, None) for c in citations))
+
+        page = None
+        if fetch.status is not None and fetch.body:
+            page = await asyncio.to_thread(extract_page, fetch.body, dict(fetch.headers), fetch.final_url)
+        probe = await self.not_found_probe(fetch) if _wants_probe(fetch, page) and self.config.probe_soft_404 else None
+        results = []
+        for citation in citations:
+            match: Match | None = None
+            if page is not None:
+                match = citation.matcher.match(page.title, page.main_text)
+            decision = decide(fetch, page, match, probe)
+            results.append(CitationResult(citation.article, citation.cited, decision, match))
+        return LinkResult(url, fetch, page, tuple(results))
+
+    async def network_up(self) -> bool:
+        """Whether well-known names resolve; asked once per run, only after a DNS failure."""
+        if self._network_check is None:
+            self._network_check = asyncio.create_task(network_is_up(self.config))
+        self.network_known_up = await self._network_check
+        return self.network_known_up
+
+    async def not_found_probe(self, fetch: FetchResult) -> NotFoundProbe | None:
+        """The host's answer to a path that cannot exist, fetched once per host per run."""
+        host = host_key(fetch.final_url)
+        if host not in self.probes:
+            self.probes[host] = asyncio.create_task(self._probe(fetch.final_url))
+        try:
+            return await asyncio.shield(self.probes[host])
+        except Exception:
+            return None
+
+    async def _probe(self, url: str) -> NotFoundProbe | None:
+        assert self.fetcher is not None
+        parsed = httpx.URL(url)
+        letters = "".join(secrets.choice(string.ascii_lowercase) for _ in range(20))
+        probe_url = str(parsed.copy_with(path=f"/{letters}", query=None, fragment=None))
+        fetch = await self.fetcher.fetch(probe_url)
+        page = None
+        if fetch.status is not None and fetch.body:
+            page = await asyncio.to_thread(extract_page, fetch.body, dict(fetch.headers), fetch.final_url)
+        return NotFoundProbe(probe_url, fetch, page)
+
+
+def _wants_probe(fetch: FetchResult, page: PageText | None) -> bool:
+    return page is not None and fetch.status is not None and 200 <= fetch.status < 300
+
+
+def _crashed(url: str, citations: list[Citation], exc: Exception) -> LinkResult:
+    decision = Decision(Verdict.UNREACHABLE, "internal_error",
+                        f"linkcheck failed on this link: {type(exc).__name__}: {exc}")
+    return LinkResult(url, None, None, tuple(
+        CitationResult(c.article, c.cited, decision, None) for c in citations))

@@ -1,0 +1,97 @@
+"""Output of a run: a table, JSON Lines or Markdown over one stream of citation rows."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any, TextIO
+
+from rich.console import Console
+from rich.table import Table
+
+from .entities import Entity
+from .verdict import LinkResult, Verdict
+
+FORMATS = ("table", "json", "markdown")
+
+
+def citation_rows(result: LinkResult) -> list[dict[str, Any]]:
+    """One plain row per (article, cited URL): the keys DESIGN.md promises for --format json."""
+    fetch = result.fetch
+    rows = []
+    for citation in result.citations:
+        match = citation.match
+        rows.append({
+            "article": citation.article.path,
+            "url": citation.cited.url,
+            "final_url": fetch.final_url if fetch else None,
+            "status": fetch.status if fetch else None,
+            "verdict": str(citation.decision.verdict),
+            "rule": citation.decision.rule,
+            "reason": citation.decision.reason,
+            "score": round(match.score, 3) if match else None,
+            "found": list(match.found) if match else [],
+            "missing": list(match.missing) if match else [],
+            "checked_at": fetch.started_at.isoformat() if fetch else None,
+        })
+    return rows
+
+
+def write_json_line(row: dict[str, Any], out: TextIO) -> None:
+    out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    out.flush()
+
+
+def print_table(rows: list[dict[str, Any]], console: Console) -> None:
+    table = Table(show_lines=False, expand=False)
+    table.add_column("verdict", no_wrap=True)
+    table.add_column("status", justify="right", no_wrap=True)
+    table.add_column("url", overflow="fold", max_width=70)
+    table.add_column("reason", overflow="fold")
+    many_articles = len({row["article"] for row in rows}) > 1
+    if many_articles:
+        table.add_column("article", overflow="fold", max_width=30)
+    for row in rows:
+        style = "green" if row["verdict"] == Verdict.OK else "yellow" if row["verdict"] in (
+            Verdict.DRIFTED, Verdict.BLOCKED, Verdict.UNREACHABLE) else "red"
+        cells = [f"[{style}]{row['verdict']}[/]", str(row["status"] or "-"), row["url"], row["reason"]]
+        if many_articles:
+            cells.append(row["article"])
+        table.add_row(*cells)
+    console.print(table)
+
+
+def markdown(rows: Iterable[dict[str, Any]]) -> str:
+    lines = ["| verdict | status | url | reason | article |", "|---|---|---|---|---|"]
+    for row in rows:
+        cells = [row["verdict"], str(row["status"] or "-"), row["url"], row["reason"], row["article"]]
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(lines)
+
+
+def summary_line(counts: dict[str, int], articles: int, run_id: int | None, db: str,
+                 skipped_recent: int = 0, network_up: bool = True) -> str:
+    """One line for cron logs: what was checked and what came out."""
+    total = sum(counts.values())
+    parts = [f"{counts[v]} {v}" for v in Verdict if counts.get(v)]
+    line = (f"linkcheck: {total} citation(s) in {articles} article(s): "
+            f"{', '.join(parts) or 'nothing checked'}")
+    if skipped_recent:
+        line += f"; {skipped_recent} link(s) skipped, checked recently"
+    if not network_up:
+        line += "; NETWORK UNAVAILABLE: links not judged, no link state changed"
+    return line + f" (run {run_id}, archive {db})"
+
+
+def entities_table(entities: tuple[Entity, ...], console: Console) -> None:
+    table = Table()
+    for column in ("name", "kind", "weight", "aliases"):
+        table.add_column(column, overflow="fold")
+    for entity in entities:
+        table.add_row(entity.name, str(entity.kind), f"{entity.weight:.2f}", ", ".join(entity.aliases[:8]))
+    console.print(table)
+
+
+def entities_json(entities: tuple[Entity, ...]) -> str:
+    return json.dumps([{"name": e.name, "kind": str(e.kind), "weight": round(e.weight, 3),
+                        "aliases": list(e.aliases)} for e in entities], ensure_ascii=False, indent=2)

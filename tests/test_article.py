@@ -1,0 +1,128 @@
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from linkcheck.article import ArticleError, find_articles, parse_article, read_article, recover_title_words
+
+SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_5d9ab7691511e32e.txt"
+
+
+def test_seed_has_its_eight_cited_urls_in_order():
+    article = read_article(SEED)
+    urls = [c.url for c in article.cited_urls]
+    assert len(urls) == 8
+    assert urls[0].startswith("https://www.faz.net/aktuell/politik/ukraine/ukraine-liveticker-usa-besorgt")
+    assert urls[5] == "https://www.zeit.de/thema/militaer"
+    assert urls[-1].endswith("_aid-66273523")
+    assert all(c.is_valid for c in article.cited_urls)
+
+
+def test_seed_date_and_recovered_title():
+    article = read_article(SEED)
+    assert article.date == date(2024, 10, 22)
+    assert article.title == "Nordkoreanische Soldaten in Ukraine USA und NATO besorgt"
+
+
+def test_seed_body_excludes_title_sources_and_trailer():
+    article = read_article(SEED)
+    assert article.body.startswith("Nach Berichten über")
+    assert "Quellen" not in article.body and "Weitere" not in article.body
+    assert article.warnings == ()
+
+
+def test_title_with_spaces_is_kept():
+    assert recover_title_words("USA und NATO besorgt") == "USA und NATO besorgt"
+
+
+def test_acronym_followed_by_lowercase_word_is_split():
+    assert recover_title_words("RussischeTruppenundNATOmanöverbeunruhigen", "Truppen NATO") .split()[:3] == [
+        "Russische", "Truppen", "und"]
+
+
+def test_sources_separated_by_dashes_and_wrapped_over_lines():
+    article = parse_article(
+        "Titel\n\nText.\n\nQuellen: - https://example.org/a/very-long-\npath-123.html - https://example.net/b\n")
+    assert [c.url for c in article.cited_urls] == [
+        "https://example.org/a/very-long-path-123.html", "https://example.net/b"]
+
+
+def test_english_sources_heading_and_trailing_punctuation():
+    article = parse_article("Title\n\nBody.\n\nSources: https://example.org/x, https://example.org/y.\n")
+    assert [c.url for c in article.cited_urls] == ["https://example.org/x", "https://example.org/y"]
+
+
+def test_balanced_parenthesis_is_kept():
+    article = parse_article("T\n\nB\n\nSources: https://en.wikipedia.org/wiki/Foo_(bar)\n")
+    assert article.cited_urls[0].url == "https://en.wikipedia.org/wiki/Foo_(bar)"
+
+
+def test_bare_url_in_body_is_cited_too():
+    article = parse_article("T\n\nAs reported (https://example.org/story).\n\nSources: https://example.net/a\n")
+    assert {c.url for c in article.cited_urls} == {"https://example.net/a", "https://example.org/story"}
+
+
+def test_malformed_urls_are_kept_as_invalid():
+    article = parse_article("T\n\nB\n\nQuellen: - htp://example.org/x - https:///nohost - ftp://example.org/f\n")
+    problems = {c.url: c.problem for c in article.cited_urls}
+    assert len(problems) == 3
+    assert all(problems.values())
+    assert "htp" in problems["htp://example.org/x"]
+
+
+def test_idn_and_unicode_urls_are_valid():
+    article = parse_article("T\n\nB\n\nQuellen: - https://bücher.de/straße?q=ü\n")
+    assert article.cited_urls[0].is_valid
+
+
+def test_duplicate_urls_are_checked_once_and_reported():
+    article = parse_article("T\n\nB\n\nQuellen: - https://example.org/a - https://example.org/a\n")
+    assert len(article.cited_urls) == 1
+    assert any("more than once" in w for w in article.warnings)
+
+
+def test_missing_sources_section_is_a_warning_not_an_error():
+    article = parse_article("Titel\n\nNur Text ohne Quellen.\n")
+    assert article.cited_urls == ()
+    assert "no sources section (Quellen:/Sources:) found" in article.warnings
+
+
+def test_empty_file_is_a_clear_error(tmp_path):
+    empty = tmp_path / "empty.txt"
+    empty.write_text("  \n")
+    with pytest.raises(ArticleError, match="empty"):
+        read_article(empty)
+
+
+def test_binary_file_is_a_clear_error(tmp_path):
+    binary = tmp_path / "image.txt"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    with pytest.raises(ArticleError, match="binary"):
+        read_article(binary)
+
+
+def test_windows_1252_article_is_read_with_a_warning(tmp_path):
+    legacy = tmp_path / "alt.txt"
+    legacy.write_bytes("Titel\n\nGrößere Übung in Köln.\n\nQuellen: - https://example.org/a\n".encode("cp1252"))
+    article = read_article(legacy)
+    assert "Größere Übung" in article.body
+    assert any("windows-1252" in w for w in article.warnings)
+
+
+def test_missing_path_is_a_clear_error(tmp_path):
+    with pytest.raises(ArticleError, match="no such file"):
+        list(find_articles([tmp_path / "nope"]))
+
+
+def test_folder_lists_text_files_only(tmp_path):
+    (tmp_path / "a.txt").write_text("x")
+    (tmp_path / "b.jpg").write_bytes(b"x")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "c.md").write_text("x")
+    assert [p.name for p in find_articles([tmp_path])] == ["a.txt", "c.md"]
+
+
+def test_thousands_of_urls_are_all_kept():
+    urls = " - ".join(f"https://example.org/{i}" for i in range(3000))
+    article = parse_article(f"T\n\nB\n\nQuellen: - {urls}\n")
+    assert len(article.cited_urls) == 3000
