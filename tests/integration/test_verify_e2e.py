@@ -1,0 +1,150 @@
+"""`linkcheck verify` as a subprocess against real HTTP servers on loopback addresses."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+
+from .testweb import Page, redirect, serve
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+SITE = FIXTURES / "site"
+
+
+def run_verify(article_dir: Path, db: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "linkcheck", "verify", str(article_dir), "--db", str(db),
+         "--format", "json", "--allow-private", "--timeout", "5", "--retries", "1", *extra],
+        capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+
+
+def verdicts_by_url(completed: subprocess.CompletedProcess[str]) -> dict[str, dict]:
+    rows = [json.loads(line) for line in completed.stdout.splitlines() if line.strip()]
+    return {row["url"]: row for row in rows}
+
+
+def html(name: str) -> bytes:
+    return (SITE / name).read_bytes()
+
+
+@pytest.fixture
+def fixture_web():
+    """Host A answers unknown paths with a real 404; host B answers them with a 200 'not found' page."""
+    host_a_routes = {
+        "/politik/scholz-macron-paris-123.html": Page(html("story.html")),
+        "/politik/elbe-hochwasser.html": Page(html("other-story.html")),
+        "/politik/alter-artikel.html": redirect("/"),
+        "/": Page(html("home.html")),
+    }
+    host_b_routes = {"/": Page(html("home.html"))}
+    with serve(host_a_routes, "127.0.0.2") as host_a, \
+            serve(host_b_routes, "127.0.0.3", fallback=Page(html("not-found.html"))) as host_b:
+        yield host_a, host_b
+
+
+def test_verdicts_on_hand_made_pages(tmp_path, fixture_web):
+    host_a, host_b = fixture_web
+    urls = {
+        "ok": f"{host_a}/politik/scholz-macron-paris-123.html",
+        "drifted": f"{host_a}/politik/elbe-hochwasser.html",
+        "moved": f"{host_a}/politik/alter-artikel.html",
+        "dead": f"{host_a}/politik/geloescht.html",
+        "soft_404": f"{host_b}/politik/entfernt-456.html",
+        "invalid": "htp://beispiel.de/kaputt",
+    }
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    text = (FIXTURES / "article_fixture_site.txt").read_text().replace("{URLS}", " - ".join(urls.values()))
+    (articles / "scholz.txt").write_text(text)
+    db = tmp_path / "archive.db"
+
+    completed = run_verify(articles, db)
+
+    assert completed.returncode == 1, completed.stderr
+    rows = verdicts_by_url(completed)
+    assert {expected: rows[url]["verdict"] for expected, url in urls.items()} == {e: e for e in urls}
+    assert all(row["reason"] for row in rows.values())
+    assert {"Olaf Scholz", "Emmanuel Macron"} <= set(rows[urls["ok"]]["found"])
+    assert rows[urls["moved"]]["final_url"] == f"{host_a}/"
+    assert "6 citation(s) in 1 article(s)" in completed.stderr
+
+    archive = sqlite_utils.Database(db)
+    assert archive["runs"].count == 1
+    assert archive["articles"].count == 1
+    assert archive["links"].count == 6
+    assert archive["checks"].count == 6
+    stored = {row["verdict"] for row in archive.query("select verdict from checks")}
+    assert stored == set(urls)
+
+
+def test_all_ok_exits_zero_and_second_run_adds_history(tmp_path, fixture_web):
+    host_a, _ = fixture_web
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    text = (FIXTURES / "article_fixture_site.txt").read_text().replace(
+        "{URLS}", f"{host_a}/politik/scholz-macron-paris-123.html")
+    (articles / "scholz.txt").write_text(text)
+    db = tmp_path / "archive.db"
+
+    first, second = run_verify(articles, db), run_verify(articles, db)
+
+    assert (first.returncode, second.returncode) == (0, 0), first.stderr + second.stderr
+    archive = sqlite_utils.Database(db)
+    assert archive["runs"].count == 2
+    assert archive["checks"].count == 2
+    assert archive["snapshots"].count == 1  # the unchanged page is stored once
+
+
+def test_private_address_is_refused_without_opt_in(tmp_path, fixture_web):
+    host_a, _ = fixture_web
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    (articles / "a.txt").write_text(f"Titel\n\nText.\n\nQuellen: - {host_a}/\n")
+    completed = subprocess.run(
+        [sys.executable, "-m", "linkcheck", "verify", str(articles), "--db", str(tmp_path / "a.db"),
+         "--format", "json"], capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    row = verdicts_by_url(completed)[f"{host_a}/"]
+    assert row["verdict"] != "ok"
+    assert "private" in row["reason"].lower() or "loopback" in row["reason"].lower()
+
+
+def _corpus_page(corpus: Path, source: str, page_id: str) -> bytes:
+    folder = corpus / source / "html"
+    plain = folder / f"{page_id}.html"
+    return plain.read_bytes() if plain.exists() else gzip.decompress((folder / f"{page_id}.html.gz").read_bytes())
+
+
+def test_verdicts_on_real_corpus_pages(tmp_path, corpus):
+    story = json.loads((corpus / "fundus" / "truth" / "de-Tagesschau_2023_04_28.json").read_text())
+    paragraphs = [p for p in story["body"].split("\n\n") if p.strip()]
+    article_text = "\n\n".join(["28.04.2023", story["title"], *paragraphs[:4]])
+    routes = {
+        "/inland/ahrtal-ausschuss-100.html": Page(_corpus_page(corpus, "fundus", "de-Tagesschau_2023_04_28")),
+        "/inland/anderes-thema-100.html": Page(_corpus_page(corpus, "fundus", "de-FAZ_2023_04_28")),
+        "/inland/entfernt-100.html": Page(_corpus_page(corpus, "errorpages", "web.de_corona_404_2023-09-01")),
+    }
+    with serve(routes, "127.0.0.4") as web:
+        urls = {
+            "ok": f"{web}/inland/ahrtal-ausschuss-100.html",
+            "drifted": f"{web}/inland/anderes-thema-100.html",
+            "soft_404": f"{web}/inland/entfernt-100.html",
+            "dead": f"{web}/inland/geloescht-100.html",
+        }
+        articles = tmp_path / "articles"
+        articles.mkdir()
+        (articles / "ahrtal.txt").write_text(article_text + "\n\nQuellen: - " + " - ".join(urls.values()) + "\n")
+        db = tmp_path / "archive.db"
+        completed = run_verify(articles, db)
+
+    rows = verdicts_by_url(completed)
+    assert {expected: rows[url]["verdict"] for expected, url in urls.items()} == {e: e for e in urls}, \
+        {u: (r["verdict"], r["reason"]) for u, r in rows.items()}
+    archive = sqlite_utils.Database(db)
+    assert archive["checks"].count == 4
+    assert archive.execute("select count(*) from mentions").fetchone()[0] > 0

@@ -1,0 +1,62 @@
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from linkcheck.cli import UsageError, app, parse_duration
+
+SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_5d9ab7691511e32e.txt"
+runner = CliRunner()
+
+
+def linkcheck(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "linkcheck", *args], capture_output=True, text=True,
+                          timeout=60, cwd=cwd, stdin=subprocess.DEVNULL)
+
+
+@pytest.mark.parametrize("text, seconds", [("90", 90), ("90s", 90), ("15m", 900), ("6h", 21600), ("2d", 172800)])
+def test_durations(text, seconds):
+    assert parse_duration(text) == seconds
+
+
+def test_bad_duration_is_a_usage_error():
+    with pytest.raises(UsageError):
+        parse_duration("soon")
+
+
+def test_entities_json_lists_the_seed_key_entities():
+    result = runner.invoke(app, ["entities", str(SEED), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    names = {entity["name"] for entity in json.loads(result.output)}
+    assert {"Robert Wood", "Mark Rutte", "Nordkorea", "NATO"} <= names
+    assert all({"name", "kind", "weight", "aliases"} <= set(e) for e in json.loads(result.output))
+
+
+def test_folder_without_articles_is_an_input_error(tmp_path):
+    (tmp_path / "empty").mkdir()
+    completed = linkcheck("verify", str(tmp_path / "empty"), "--db", str(tmp_path / "a.db"))
+    assert completed.returncode == 2
+    assert "no article found" in completed.stderr
+
+
+def test_missing_path_is_one_line_error_without_traceback(tmp_path):
+    completed = linkcheck("verify", str(tmp_path / "nope"), "--db", str(tmp_path / "a.db"))
+    assert completed.returncode == 2
+    assert "no such file or folder" in completed.stderr
+    assert "Traceback" not in completed.stderr
+
+
+def test_unknown_format_is_a_usage_error(tmp_path):
+    completed = linkcheck("verify", str(SEED), "--format", "xml", "--db", str(tmp_path / "a.db"))
+    assert completed.returncode == 2
+    assert "--format" in completed.stderr
+
+
+def test_unknown_option_in_config_file_is_reported(tmp_path):
+    (tmp_path / "linkcheck.toml").write_text("per_hots = 3\n")
+    completed = linkcheck("verify", str(SEED), "--db", str(tmp_path / "a.db"), cwd=tmp_path)
+    assert completed.returncode == 2
+    assert "per_hots" in completed.stderr
