@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -41,14 +41,13 @@ class Config:
     network_canaries: tuple[str, ...] = ("example.com", "wikipedia.org", "iana.org")
     quiet: bool = False
     output_format: str = "table"
-    extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def with_overrides(self, **overrides: Any) -> "Config":
         """A copy with the given options set; None means 'not given' and keeps the value."""
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})
 
 
-_OPTION_NAMES = {f.name for f in fields(Config)} - {"extra"}
+_OPTION_NAMES = {f.name for f in fields(Config)}
 
 
 def load_config(start: Path | None = None, explicit: Path | None = None) -> Config:
@@ -59,18 +58,32 @@ def load_config(start: Path | None = None, explicit: Path | None = None) -> Conf
     unknown = set(table) - _OPTION_NAMES - {n.replace("_", "-") for n in _OPTION_NAMES}
     if unknown:
         raise ConfigError(f"unknown option(s) in config: {', '.join(sorted(unknown))}")
+    defaults = Config()
     values: dict[str, Any] = {}
     for key, value in table.items():
         name = key.replace("-", "_")
-        if name == "db_path":
-            value = Path(value)
-        elif name == "network_canaries":
-            value = tuple(value)
-        values[name] = value
+        values[name] = _coerce(name, value, getattr(defaults, name))
+    return replace(defaults, **values)
+
+
+def _coerce(name: str, value: Any, default: Any) -> Any:
+    """The config file's value in the option's type, or a ConfigError naming the option."""
     try:
-        return replace(Config(), **values)
-    except TypeError as exc:  # pragma: no cover - defensive
-        raise ConfigError(str(exc)) from exc
+        if isinstance(default, bool) or name == "allow_private":
+            if not isinstance(value, bool):
+                raise TypeError
+            return value
+        if isinstance(default, Path):
+            return Path(value)
+        if isinstance(default, tuple):
+            return tuple(str(v) for v in value)
+        if isinstance(default, (int, float)) or name == "max_age":
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise TypeError
+            return type(default)(value) if default is not None else float(value)
+        return str(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"config option {name} has an unusable value: {value!r}") from None
 
 
 def _find_table(start: Path) -> dict[str, Any]:

@@ -37,3 +37,9 @@ def test_broken_toml_is_an_error(tmp_path):
     (tmp_path / "linkcheck.toml").write_text("retries = = 5\n")
     with pytest.raises(ConfigError, match="cannot read config"):
         load_config(tmp_path)
+
+
+def test_value_of_the_wrong_type_is_an_error(tmp_path):
+    (tmp_path / "linkcheck.toml").write_text('per_host = "many"\n')
+    with pytest.raises(ConfigError, match="per_host"):
+        load_config(tmp_path)
