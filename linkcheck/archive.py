@@ -1,23 +1,39 @@
 """The SQLite archive (sqlite-utils): runs, articles, links, checks, snapshots, history.
 
-The only module that writes the database.
+The only module that writes the database. Tables and views: see schema.py.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+import dataclasses
+import difflib
+import fcntl
+import hashlib
+import json
+import os
+import re
+import sqlite3
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
+import sqlite_utils
+import zstandard
+
+from . import __version__, history, schema
 from .article import Article
 from .config import Config
 from .entities import Entity
-from .verdict import LinkResult
+from .fetch import FetchResult
+from .page import PageText
+from .schema import ArchiveError, open_database, read_snapshot_body, utc_iso
+from .verdict import SEVERITY, CitationResult, LinkResult, Verdict
 
-
-class ArchiveError(RuntimeError):
-    """The archive cannot be opened or written; the message says why."""
+__all__ = ["Archive", "ArchiveBusy", "ArchiveError", "RunSummary", "StorageStats",
+           "diff_snapshots", "utc_iso"]
 
 
 class ArchiveBusy(ArchiveError):
@@ -30,35 +46,513 @@ class RunSummary:
     started: datetime
     finished: datetime | None
     counts: dict[str, int]   # verdict -> number of citations
-    network_up: bool
+    network_up: bool | None  # None while unknown (a run still going or interrupted)
+    status: str = "finished"  # running, finished, interrupted
+
+
+@dataclass(frozen=True)
+class StorageStats:
+    """How big the archive is, and how much one check costs."""
+
+    checks: int
+    snapshots: int
+    file_bytes: int             # database pages in use, WAL not counted
+    body_bytes: int             # snapshot bodies, decoded
+    compressed_body_bytes: int  # snapshot bodies as stored
+    bytes_per_1000_checks: float
+
+
+def _now() -> str:
+    return utc_iso(datetime.now(UTC))
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 class Archive:
     """Open (creating and migrating as needed) the archive at `path`."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self.lock_path = self.path.with_name(self.path.name + ".lock")
+        self._lock_file = None
+        self._compressor = zstandard.ZstdCompressor(level=10)
+        self._config = Config()
+        self._network_up: dict[int, bool | None] = {}
+        self._article_ids: dict[tuple[str, str], int] = {}  # (path, content_hash) -> id
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = open_database(self.path)
+            self.db.enable_wal()
+            version = self.db.execute("PRAGMA user_version").fetchone()[0]
+            if version < schema.SCHEMA_VERSION:
+                with self.lock():  # never migrate under a running linkcheck
+                    schema.migrate(self.db)
+            elif version > schema.SCHEMA_VERSION:
+                schema.migrate(self.db)  # raises: made by a newer linkcheck
+            schema.ensure_views(self.db)
+        except ArchiveBusy:
+            raise
+        except (sqlite3.Error, OSError, ValueError) as exc:
+            raise ArchiveError(f"cannot open archive {self.path}: {exc}") from exc
 
-    def lock(self):
-        """Context manager: exclusive run lock; raises ArchiveBusy when another run holds it."""
-        raise NotImplementedError
+    # -- locking -------------------------------------------------------------------------------
 
-    def start_run(self, config: Config, inputs: Iterable[str]) -> int:
-        raise NotImplementedError
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """Context manager: exclusive run lock; raises ArchiveBusy when another run holds it.
 
-    def add_article(self, article: Article, entities: tuple[Entity, ...]) -> int:
-        raise NotImplementedError
+        Re-entrant within one Archive; start_run takes it too and close() lets it go.
+        """
+        if self._lock_file is not None:
+            yield
+            return
+        self.acquire_lock()
+        try:
+            yield
+        finally:
+            self.release_lock()
 
-    def record_link(self, run_id: int, result: LinkResult) -> None:
-        """Store one link's check, snapshot, citation verdicts and evidence in one transaction."""
-        raise NotImplementedError
+    def acquire_lock(self) -> None:
+        """Take the run lock (a flock on `<db>.lock` holding our pid) or raise ArchiveBusy."""
+        if self._lock_file is not None:
+            return
+        handle = open(self.lock_path, "a+")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            pid = handle.read().strip() or "unknown"
+            handle.close()
+            raise ArchiveBusy(f"another linkcheck run is using {self.path} (pid {pid}); "
+                              "wait for it to finish, or stop that process and run again")
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        self._lock_file = handle
+
+    def release_lock(self) -> None:
+        """Let the run lock go (no-op when not held)."""
+        if self._lock_file is not None:
+            fcntl.flock(self._lock_file, fcntl.LOCK_UN)
+            self._lock_file.close()
+            self._lock_file = None
+
+    # -- runs ----------------------------------------------------------------------------------
+
+    def start_run(self, config: Config, inputs: Iterable[str], resume: bool = False,
+                  network_up: bool | None = None) -> int:
+        """Take the lock, mark dead runs interrupted, and open a run (or reopen the last one).
+
+        With `resume`, an interrupted latest run over the same inputs is reopened and its id
+        returned: skip `checked_urls(run_id)` and carry on. `network_up=False` known up front changes no state.
+        """
+        self.acquire_lock()
+        self._config = config
+        inputs_json = json.dumps([str(i) for i in inputs])
+        with self.db.atomic():
+            # We hold the lock, so any run still marked running was killed.
+            self.db.execute("UPDATE runs SET status = 'interrupted' WHERE status = 'running'")
+            latest = self.interrupted_run_id() if resume else None
+            if latest is not None and self.db["runs"].get(latest)["inputs"] != inputs_json:
+                latest = None  # a different job: start afresh
+            if latest is not None:
+                self.db.execute("UPDATE runs SET status = 'running', pid = ? WHERE id = ?",
+                                [os.getpid(), latest])
+                run_id = latest
+            else:
+                options = {f.name: getattr(config, f.name) for f in dataclasses.fields(config)
+                           if f.name != "extra"}
+                run_id = self.db["runs"].insert({
+                    "started": _now(), "status": "running", "linkcheck_version": __version__,
+                    "pid": os.getpid(), "network_up": network_up,
+                    "options": json.dumps(options, default=str),
+                    "inputs": inputs_json,
+                }).last_pk
+        self._network_up[run_id] = network_up
+        return run_id
+
+    def interrupted_run_id(self) -> int | None:
+        """The latest run, if it was killed before finishing; None otherwise."""
+        row = self.db.execute("SELECT id, status FROM runs ORDER BY id DESC LIMIT 1").fetchone()
+        return row[0] if row and row[1] == "interrupted" else None
+
+    def checked_urls(self, run_id: int) -> set[str]:
+        """URLs that already have a check in run `run_id` (to resume it)."""
+        return {row[0] for row in self.db.execute(
+            "SELECT l.url FROM checks c JOIN links l ON l.id = c.link_id WHERE c.run_id = ?",
+            [run_id])}
+
+    def unfinished_run_urls(self) -> set[str]:
+        """URLs checked by the latest run if it was interrupted; empty otherwise."""
+        run_id = self.interrupted_run_id()
+        return self.checked_urls(run_id) if run_id is not None else set()
 
     def urls_checked_since(self, since: datetime) -> set[str]:
-        """URLs with a check newer than `since` (for --max-age)."""
-        raise NotImplementedError
+        """URLs with a check newer than `since` (for --max-age); network-down runs don't count."""
+        return {row[0] for row in self.db.execute(
+            "SELECT DISTINCT l.url FROM checks c JOIN links l ON l.id = c.link_id JOIN runs r "
+            "ON r.id = c.run_id WHERE c.checked_at >= ? AND coalesce(r.network_up, 1) = 1",
+            [utc_iso(since)])}
 
-    def finish_run(self, run_id: int, counts: dict[str, int], network_up: bool) -> RunSummary:
-        raise NotImplementedError
+    def finish_run(self, run_id: int, counts: dict[str, int] | None = None,
+                   network_up: bool = True) -> RunSummary:
+        """Close the run with its counts; a network-down run has its state changes undone."""
+        with self.db.atomic():
+            if not counts:
+                counts = dict(self.db.execute(
+                    "SELECT cc.verdict, count(*) FROM citation_checks cc JOIN checks c "
+                    "ON c.id = cc.check_id WHERE c.run_id = ? GROUP BY cc.verdict", [run_id]))
+            links, citations = self.db.execute(
+                "SELECT count(DISTINCT c.id), count(cc.id) FROM checks c LEFT JOIN "
+                "citation_checks cc ON cc.check_id = c.id WHERE c.run_id = ?", [run_id]).fetchone()
+            self.db["runs"].update(run_id, {
+                "finished": _now(), "status": "finished", "network_up": network_up,
+                "links_checked": links, "citations_checked": citations,
+                **{v.value: int(counts.get(v.value, 0)) for v in Verdict},
+            })
+            self._network_up[run_id] = network_up
+            if not network_up:
+                for (link_id,) in self.db.execute(
+                        "SELECT link_id FROM checks WHERE run_id = ?", [run_id]).fetchall():
+                    self._replay_state(link_id)
+        return self.run_summary(run_id)
+
+    def run_summary(self, run_id: int) -> RunSummary:
+        """What the archive holds about run `run_id`."""
+        row = self.db["runs"].get(run_id)
+        return RunSummary(
+            run_id=run_id, started=datetime.fromisoformat(row["started"]),
+            finished=datetime.fromisoformat(row["finished"]) if row["finished"] else None,
+            counts={v.value: row[v.value] or 0 for v in Verdict},
+            network_up=None if row["network_up"] is None else bool(row["network_up"]),
+            status=row["status"])
+
+    # -- articles ------------------------------------------------------------------------------
+
+    def add_article(self, article: Article, entities: tuple[Entity, ...]) -> int:
+        """Store an article version (a changed file gets a new version) with entities, citations."""
+        with self.db.atomic():
+            article_id = self._article_id(article)
+            self.db.execute("DELETE FROM entities WHERE article_id = ?", [article_id])
+            self.db["entities"].insert_all({
+                "article_id": article_id, "rank": rank, "name": e.name, "kind": str(e.kind),
+                "weight": e.weight, "aliases": json.dumps(list(e.aliases), ensure_ascii=False),
+            } for rank, e in enumerate(entities, 1))
+        return article_id
+
+    def _article_id(self, article: Article, refresh: bool = True) -> int:
+        key = (article.path, article.content_hash)
+        if not refresh and key in self._article_ids:
+            return self._article_ids[key]
+        now = _now()
+        row = self.db.execute("SELECT id FROM articles WHERE path = ? AND content_hash = ?",
+                              [article.path, article.content_hash]).fetchone()
+        if row:
+            article_id = row[0]
+            self.db.execute("UPDATE articles SET last_seen = ? WHERE id = ?", [now, article_id])
+        else:
+            version = self.db.execute("SELECT coalesce(max(version), 0) + 1 FROM articles "
+                                      "WHERE path = ?", [article.path]).fetchone()[0]
+            article_id = self.db["articles"].insert({
+                "path": article.path, "version": version, "is_current": 1,
+                "content_hash": article.content_hash, "title": article.title,
+                "date": article.date.isoformat() if article.date else None,
+                "first_seen": now, "last_seen": now}).last_pk
+        self.db.execute("UPDATE articles SET is_current = (id = ?) WHERE path = ?",
+                        [article_id, article.path])
+        for position, cited in enumerate(article.cited_urls, 1):
+            self._citation_id(article_id, self._link_id(cited.url), position, cited.problem)
+        self._article_ids[key] = article_id
+        return article_id
+
+    def _link_id(self, url: str) -> int:
+        row = self.db.execute("SELECT id FROM links WHERE url = ?", [url]).fetchone()
+        if row:
+            return row[0]
+        try:
+            host = urlsplit(url).hostname
+        except ValueError:
+            host = None
+        return self.db["links"].insert({"url": url, "host": host, "first_seen": _now(),
+                                        "state": history.LinkState.UNKNOWN.value}).last_pk
+
+    def _citation_id(self, article_id: int, link_id: int, position: int | None = None,
+                     problem: str | None = None) -> int:
+        row = self.db.execute("SELECT id FROM citations WHERE article_id = ? AND link_id = ?",
+                              [article_id, link_id]).fetchone()
+        if row:
+            return row[0]
+        if position is None:
+            position = 1 + self.db.execute("SELECT coalesce(max(position), 0) FROM citations "
+                                           "WHERE article_id = ?", [article_id]).fetchone()[0]
+        return self.db["citations"].insert({"article_id": article_id, "link_id": link_id,
+                                            "position": position, "problem": problem}).last_pk
+
+    # -- checks --------------------------------------------------------------------------------
+
+    def record_link(self, run_id: int, result: LinkResult) -> int:
+        """Store one link's check, snapshot, citation verdicts and evidence in one transaction.
+
+        Recording the same link twice in one run replaces the earlier check. Returns the check id.
+        """
+        fetch, page = result.fetch, result.page
+        at = utc_iso(fetch.started_at) if fetch else _now()
+        try:
+            with self.db.atomic():
+                return self._record_link(run_id, result, fetch, page, at)
+        except BaseException:
+            self._article_ids.clear()  # ids cached inside the rolled-back transaction are gone
+            raise
+
+    def _record_link(self, run_id: int, result: LinkResult, fetch: FetchResult | None,
+                     page: PageText | None, at: str) -> int:
+        link_id = self._link_id(result.url)
+        link = self.db["links"].get(link_id)
+        replaced = self._delete_check(run_id, link_id)
+        page_text_id, text_hash = self._page_text(page)
+        previous = self.db.execute(
+            "SELECT main_text_hash FROM checks WHERE link_id = ? AND main_text_hash IS NOT NULL"
+            " AND checked_at <= ? ORDER BY checked_at DESC, id DESC LIMIT 1",
+            [link_id, at]).fetchone()
+        previous_hash = previous[0] if previous else None
+        worst = _worst(result.citations)
+        check_id = self.db["checks"].insert({
+            "run_id": run_id, "link_id": link_id, "checked_at": at,
+            **_fetch_columns(fetch), "snapshot_id": self._snapshot(fetch),
+            "verdict": worst.decision.verdict.value if worst else None,
+            "rule": worst.decision.rule if worst else None,
+            "reason": worst.decision.reason if worst else None,
+            "score": worst.match.score if worst and worst.match else None,
+            "page_text_id": page_text_id, "main_text_hash": text_hash,
+            "previous_main_text_hash": previous_hash,
+            "text_changed": (None if text_hash is None or previous_hash is None
+                             else int(text_hash != previous_hash)),
+        }).last_pk
+        for citation in result.citations:
+            self._record_citation(check_id, citation)
+        if worst is None:  # nobody cites it any more: an observation, but no verdict
+            self.db["links"].update(link_id, {"last_checked": at})
+        elif replaced or (link["last_checked"] and at < link["last_checked"]):
+            self._replay_state(link_id)
+        else:
+            self._step_state(link, check_id, worst.decision.verdict, at, run_id)
+        return check_id
+
+    def _delete_check(self, run_id: int, link_id: int) -> bool:
+        row = self.db.execute("SELECT id FROM checks WHERE run_id = ? AND link_id = ?",
+                              [run_id, link_id]).fetchone()
+        if not row:
+            return False
+        self.db.execute("DELETE FROM mentions WHERE citation_check_id IN (SELECT id FROM "
+                        "citation_checks WHERE check_id = ?)", [row[0]])
+        self.db.execute("DELETE FROM citation_checks WHERE check_id = ?", [row[0]])
+        self.db.execute("DELETE FROM checks WHERE id = ?", [row[0]])
+        return True
+
+    def _record_citation(self, check_id: int, citation: CitationResult) -> None:
+        article_id = self._article_id(citation.article, refresh=False)
+        citation_id = self._citation_id(article_id, self._link_id(citation.cited.url),
+                                        problem=citation.cited.problem)
+        match, decision = citation.match, citation.decision
+        citation_check_id = self.db["citation_checks"].insert({
+            "check_id": check_id, "citation_id": citation_id,
+            "verdict": decision.verdict.value, "rule": decision.rule, "reason": decision.reason,
+            "score": match.score if match else None,
+            "supports": int(match.supports) if match else None,
+            "found": json.dumps(list(match.found), ensure_ascii=False) if match else None,
+            "missing": json.dumps(list(match.missing), ensure_ascii=False) if match else None,
+        }).last_pk
+        if match:
+            self.db["mentions"].insert_all({
+                "citation_check_id": citation_check_id, "entity": m.entity, "surface": m.surface,
+                "found_in": m.where, "offset": m.offset, "snippet": m.snippet,
+            } for m in match.mentions)
+
+    def _snapshot(self, fetch: FetchResult | None) -> int | None:
+        if fetch is None or fetch.status is None:
+            return None
+        digest = _sha256(fetch.body)
+        row = self.db.execute("SELECT id FROM snapshots WHERE sha256 = ?", [digest]).fetchone()
+        if row:
+            return row[0]
+        compressed = self._compressor.compress(fetch.body)
+        return self.db["snapshots"].insert({
+            "sha256": digest, "content_type": fetch.header("content-type"),
+            "size": len(fetch.body), "compressed_size": len(compressed), "compression": "zstd",
+            "first_seen": _now(), "body": compressed}).last_pk
+
+    def _page_text(self, page: PageText | None) -> tuple[int | None, str | None]:
+        if page is None:
+            return None, None
+        digest = _sha256(page.main_text.encode("utf-8"))
+        row = self.db.execute("SELECT id FROM page_texts WHERE main_text_hash = ?",
+                              [digest]).fetchone()
+        if row:
+            return row[0], digest
+        return self.db["page_texts"].insert({
+            "main_text_hash": digest, "kind": str(page.kind), "title": page.title,
+            "language": page.language, "length": len(page.main_text), "first_seen": _now(),
+            "main_text": page.main_text}).last_pk, digest
+
+    # -- history -------------------------------------------------------------------------------
+
+    def _step_state(self, link: dict, check_id: int, verdict: Verdict, at: str,
+                    run_id: int) -> None:
+        before = _history_of(link)
+        after = history.step(before, verdict, datetime.fromisoformat(at), self._config,
+                             network_up=self._run_network_up(run_id) is not False)
+        self._save_state(link["id"], after, at, verdict.value, check_id)
+
+    def _replay_state(self, link_id: int) -> None:
+        """Recompute a link's state from all its checks (after a replaced or down run)."""
+        rows = self.db.execute(
+            "SELECT c.id, c.verdict, c.checked_at, r.network_up FROM checks c JOIN runs r "
+            "ON r.id = c.run_id WHERE c.link_id = ? AND c.verdict IS NOT NULL "
+            "ORDER BY c.checked_at, c.id", [link_id]).fetchall()
+        state = history.LinkHistory()
+        for check_id, verdict, at, network_up in rows:
+            state = history.step(state, verdict, datetime.fromisoformat(at), self._config,
+                                 network_up=network_up != 0)
+            self.db.execute("UPDATE checks SET link_state = ? WHERE id = ?",
+                            [state.state.value, check_id])
+        if rows:
+            _, verdict, at, _ = rows[-1]
+            self._save_state(link_id, state, at, verdict, None)
+
+    def _save_state(self, link_id: int, state: history.LinkHistory, at: str, verdict: str,
+                    check_id: int | None) -> None:
+        self.db["links"].update(link_id, {
+            "state": state.state.value,
+            "state_since": utc_iso(state.state_since) if state.state_since else None,
+            "consecutive_failures": state.consecutive_failures,
+            "failing_since": utc_iso(state.failing_since) if state.failing_since else None,
+            "last_checked": at, "last_verdict": verdict})
+        if check_id is not None:
+            self.db.execute("UPDATE checks SET link_state = ? WHERE id = ?",
+                            [state.state.value, check_id])
+
+    def _run_network_up(self, run_id: int) -> bool | None:
+        if run_id not in self._network_up:
+            row = self.db.execute("SELECT network_up FROM runs WHERE id = ?", [run_id]).fetchone()
+            self._network_up[run_id] = None if not row or row[0] is None else bool(row[0])
+        return self._network_up[run_id]
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def snapshot_body(self, snapshot_id: int) -> bytes:
+        """The decoded body of a stored snapshot."""
+        return read_snapshot_body(self.db, snapshot_id)
+
+    def diff(self, url: str, old: int | str | None = None, new: int | str | None = None) -> str:
+        """diff_snapshots on this archive."""
+        return diff_snapshots(self.db, url, old, new)
+
+    def storage_stats(self) -> StorageStats:
+        """Archive size and bytes per 1,000 checks (snapshot bodies stored once, compressed)."""
+        page_size = self.db.execute("PRAGMA page_size").fetchone()[0]
+        pages = self.db.execute("PRAGMA page_count").fetchone()[0]
+        free = self.db.execute("PRAGMA freelist_count").fetchone()[0]
+        checks = self.db.execute("SELECT count(*) FROM checks").fetchone()[0]
+        snapshots, body, compressed = self.db.execute(
+            "SELECT count(*), coalesce(sum(size), 0), coalesce(sum(compressed_size), 0) "
+            "FROM snapshots").fetchone()
+        file_bytes = (pages - free) * page_size
+        return StorageStats(checks, snapshots, file_bytes, body, compressed,
+                            file_bytes * 1000 / checks if checks else 0.0)
+
+    def integrity_check(self) -> str:
+        """PRAGMA integrity_check: "ok" for a sound file."""
+        return self.db.execute("PRAGMA integrity_check").fetchone()[0]
 
     def close(self) -> None:
-        raise NotImplementedError
+        """Checkpoint the WAL (never waiting for readers), close, and release the run lock."""
+        with contextlib.suppress(sqlite3.Error):
+            self.db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        self.db.close()
+        self.release_lock()
+
+    def __enter__(self) -> "Archive":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def _worst(citations: tuple[CitationResult, ...]) -> CitationResult | None:
+    if not citations:
+        return None
+    return min(citations, key=lambda c: SEVERITY.index(c.decision.verdict))
+
+
+def _fetch_columns(fetch: FetchResult | None) -> dict:
+    if fetch is None:
+        return {}
+    return {
+        "status": fetch.status, "final_url": fetch.final_url,
+        "redirects": max(len(fetch.chain) - 1, 0),
+        "chain": json.dumps([{"url": h.url, "status": h.status, "location": h.location}
+                             for h in fetch.chain]),
+        "headers": json.dumps([list(pair) for pair in fetch.headers], ensure_ascii=False),
+        "error": fetch.error.value if fetch.error else None,
+        "error_detail": fetch.error_detail or None, "elapsed": fetch.elapsed,
+        "attempts": fetch.attempts, "remote_ip": fetch.remote_ip,
+        "http_version": fetch.http_version, "truncated": int(fetch.truncated),
+    }
+
+
+def _history_of(link: dict) -> history.LinkHistory:
+    def moment(value: str | None) -> datetime | None:
+        return datetime.fromisoformat(value) if value else None
+    return history.LinkHistory(history.LinkState(link["state"]), moment(link["state_since"]),
+                               link["consecutive_failures"], moment(link["failing_since"]))
+
+
+def diff_snapshots(db: sqlite_utils.Database | Path | str, url: str,
+                   old: int | str | None = None, new: int | str | None = None) -> str:
+    """Unified diff between two archived main texts of `url` ("" when there is only one).
+
+    Defaults: the two latest distinct texts. `old`/`new` pick a check id (int) or a
+    main-text hash prefix (str).
+    """
+    if not isinstance(db, sqlite_utils.Database):
+        db = open_database(db, readonly=True)
+    rows = db.execute(
+        "SELECT c.id, c.checked_at, c.run_id, c.main_text_hash, pt.main_text FROM checks c "
+        "JOIN links l ON l.id = c.link_id JOIN page_texts pt ON pt.id = c.page_text_id "
+        "WHERE l.url = ? ORDER BY c.checked_at, c.id", [url]).fetchall()
+    if not rows:
+        known = db.execute("SELECT 1 FROM links WHERE url = ?", [url]).fetchone()
+        raise ArchiveError(f"no archived text for {url}" if known else f"{url} is not in the archive")
+    versions = [r for i, r in enumerate(rows) if i == 0 or r[3] != rows[i - 1][3]]
+    newer = _pick(rows, new, url) if new is not None else versions[-1]
+    if old is not None:
+        older = _pick(rows, old, url)
+    else:
+        before = [v for v in versions if (v[1], v[0]) < (newer[1], newer[0]) and v[3] != newer[3]]
+        if not before:
+            return ""
+        older = before[-1]
+    label = "{} (checked {}, run {}, text {})".format
+    return "".join(difflib.unified_diff(
+        _diff_lines(older[4]), _diff_lines(newer[4]),
+        fromfile=label(url, older[1], older[2], older[3][:12]),
+        tofile=label(url, newer[1], newer[2], newer[3][:12])))
+
+
+def _pick(rows: list, key: int | str, url: str) -> tuple:
+    for row in reversed(rows):
+        if (isinstance(key, int) and row[0] == key) or \
+                (isinstance(key, str) and row[3].startswith(key.lower())):
+            return row
+    raise ArchiveError(f"no archived text {key!r} for {url}")
+
+
+def _diff_lines(text: str) -> list[str]:
+    # One sentence a line, so that a changed sentence in a long paragraph reads as one change.
+    lines = []
+    for line in text.splitlines():
+        lines.extend(re.split(r"(?<=[.!?])\s+", line) if len(line) > 200 else [line])
+    return [line + "\n" for line in lines]

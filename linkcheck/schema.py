@@ -1,0 +1,279 @@
+"""The archive's storage: connection settings, tables, migrations (user_version), views."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlite_utils
+import zstandard
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+class ArchiveError(RuntimeError):
+    """The archive cannot be opened or written; the message says why."""
+
+
+def utc_iso(moment: datetime) -> str:
+    """ISO 8601 UTC with a Z, to the second: the archive's one timestamp format."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def open_database(path: Path | str, readonly: bool = False) -> sqlite_utils.Database:
+    """A sqlite-utils Database with foreign keys on and a busy timeout (read-only on request)."""
+    if readonly:
+        if not Path(path).exists():
+            raise ArchiveError(f"no archive at {path}")
+        conn = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True,
+                               timeout=BUSY_TIMEOUT_MS / 1000)
+    else:
+        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    return sqlite_utils.Database(conn)
+
+
+def read_snapshot_body(db: sqlite_utils.Database, snapshot_id: int) -> bytes:
+    """The decoded body of snapshot `snapshot_id`."""
+    row = db.execute("SELECT body FROM snapshots WHERE id = ?", [snapshot_id]).fetchone()
+    if row is None:
+        raise ArchiveError(f"no snapshot {snapshot_id}")
+    return zstandard.ZstdDecompressor().decompressobj().decompress(row[0])
+
+
+# Verdicts that say "the cited page is not there now" (history.FAILURE_VERDICTS + invalid).
+FAILING_VERDICTS_SQL = "('dead', 'soft_404', 'moved', 'unreachable', 'invalid')"
+
+_TABLES_V1 = """
+CREATE TABLE runs (
+    id INTEGER PRIMARY KEY,
+    started TEXT NOT NULL,
+    finished TEXT,
+    status TEXT NOT NULL DEFAULT 'running',      -- running, finished, interrupted
+    network_up INTEGER,                          -- 1, 0, or NULL while unknown
+    linkcheck_version TEXT,
+    pid INTEGER,
+    options TEXT,                                -- JSON: the run's Config
+    inputs TEXT,                                 -- JSON: paths given on the command line
+    links_checked INTEGER,
+    citations_checked INTEGER,
+    ok INTEGER, drifted INTEGER, soft_404 INTEGER, moved INTEGER, dead INTEGER,
+    blocked INTEGER, unreachable INTEGER, invalid INTEGER
+);
+CREATE TABLE articles (
+    id INTEGER PRIMARY KEY,
+    path TEXT NOT NULL,
+    version INTEGER NOT NULL,                    -- 1, 2, ... each time the file's content changes
+    is_current INTEGER NOT NULL DEFAULT 1,       -- 1 for the version last seen
+    content_hash TEXT NOT NULL,
+    title TEXT,
+    date TEXT,
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    UNIQUE (path, content_hash)
+);
+CREATE TABLE entities (
+    id INTEGER PRIMARY KEY,
+    article_id INTEGER NOT NULL REFERENCES articles(id),
+    rank INTEGER NOT NULL,                       -- 1 = most salient
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    weight REAL NOT NULL,
+    aliases TEXT,                                -- JSON list of surface forms
+    UNIQUE (article_id, name)
+);
+CREATE TABLE links (
+    id INTEGER PRIMARY KEY,
+    url TEXT NOT NULL UNIQUE,
+    host TEXT,
+    first_seen TEXT NOT NULL,
+    last_checked TEXT,
+    last_verdict TEXT,
+    state TEXT NOT NULL DEFAULT 'unknown',       -- unknown, healthy, flaky, broken
+    state_since TEXT,
+    consecutive_failures INTEGER NOT NULL DEFAULT 0,
+    failing_since TEXT
+);
+CREATE TABLE citations (
+    id INTEGER PRIMARY KEY,
+    article_id INTEGER NOT NULL REFERENCES articles(id),
+    link_id INTEGER NOT NULL REFERENCES links(id),
+    position INTEGER NOT NULL,                   -- 1-based order among the article's cited URLs
+    problem TEXT,                                -- why the URL is malformed, NULL when usable
+    UNIQUE (article_id, link_id)
+);
+CREATE TABLE snapshots (
+    id INTEGER PRIMARY KEY,
+    sha256 TEXT NOT NULL UNIQUE,                 -- of the decoded body
+    content_type TEXT,
+    size INTEGER NOT NULL,
+    compressed_size INTEGER NOT NULL,
+    compression TEXT NOT NULL DEFAULT 'zstd',
+    first_seen TEXT NOT NULL,
+    body BLOB NOT NULL                           -- zstandard-compressed, never rendered
+);
+CREATE TABLE page_texts (
+    id INTEGER PRIMARY KEY,
+    main_text_hash TEXT NOT NULL UNIQUE,         -- sha256 of main_text
+    kind TEXT,
+    title TEXT,
+    language TEXT,
+    length INTEGER NOT NULL,
+    first_seen TEXT NOT NULL,
+    main_text TEXT NOT NULL
+);
+CREATE TABLE checks (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    link_id INTEGER NOT NULL REFERENCES links(id),
+    checked_at TEXT NOT NULL,
+    status INTEGER,
+    final_url TEXT,
+    redirects INTEGER NOT NULL DEFAULT 0,
+    chain TEXT,                                  -- JSON list of {url, status, location}
+    headers TEXT,                                -- JSON list of [name, value] of the final response
+    error TEXT,
+    error_detail TEXT,
+    elapsed REAL,
+    attempts INTEGER,
+    remote_ip TEXT,
+    http_version TEXT,
+    truncated INTEGER NOT NULL DEFAULT 0,
+    verdict TEXT,                                -- worst verdict over the citing articles
+    rule TEXT,
+    reason TEXT,
+    score REAL,
+    snapshot_id INTEGER REFERENCES snapshots(id),
+    page_text_id INTEGER REFERENCES page_texts(id),
+    main_text_hash TEXT,
+    previous_main_text_hash TEXT,                -- of this link's previous check with a text
+    text_changed INTEGER,                        -- 1 changed, 0 same, NULL nothing to compare
+    link_state TEXT,                             -- the link's state after this check
+    UNIQUE (run_id, link_id)
+);
+CREATE TABLE citation_checks (
+    id INTEGER PRIMARY KEY,
+    check_id INTEGER NOT NULL REFERENCES checks(id),
+    citation_id INTEGER NOT NULL REFERENCES citations(id),
+    verdict TEXT NOT NULL,
+    rule TEXT,
+    reason TEXT,
+    score REAL,
+    supports INTEGER,
+    found TEXT,                                  -- JSON list of entity names
+    missing TEXT,                                -- JSON list of entity names
+    UNIQUE (check_id, citation_id)
+);
+CREATE TABLE mentions (
+    id INTEGER PRIMARY KEY,
+    citation_check_id INTEGER NOT NULL REFERENCES citation_checks(id),
+    entity TEXT NOT NULL,
+    surface TEXT NOT NULL,
+    found_in TEXT NOT NULL,                      -- title or main
+    "offset" INTEGER,
+    snippet TEXT
+);
+CREATE INDEX idx_articles_path ON articles(path);
+CREATE INDEX idx_entities_article ON entities(article_id);
+CREATE INDEX idx_links_host ON links(host);
+CREATE INDEX idx_links_state ON links(state);
+CREATE INDEX idx_citations_link ON citations(link_id);
+CREATE INDEX idx_checks_link_time ON checks(link_id, checked_at);
+CREATE INDEX idx_checks_run ON checks(run_id);
+CREATE INDEX idx_checks_checked_at ON checks(checked_at);
+CREATE INDEX idx_checks_verdict ON checks(verdict);
+CREATE INDEX idx_checks_snapshot ON checks(snapshot_id);
+CREATE INDEX idx_checks_page_text ON checks(page_text_id);
+CREATE INDEX idx_citation_checks_citation ON citation_checks(citation_id);
+CREATE INDEX idx_mentions_citation_check ON mentions(citation_check_id);
+CREATE INDEX idx_runs_status ON runs(status);
+"""
+
+
+def _v1_tables(db: sqlite_utils.Database) -> None:
+    for statement in _TABLES_V1.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+def _v2_full_text_search(db: sqlite_utils.Database) -> None:
+    db["page_texts"].enable_fts(["title", "main_text"], create_triggers=True)
+
+
+# Append only: MIGRATIONS[i] brings an archive from user_version i to i + 1.
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1_tables, _v2_full_text_search]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+_LATEST_CHECK_OF_CITATION = """
+    SELECT cc2.id FROM citation_checks cc2 JOIN checks c2 ON c2.id = cc2.check_id
+    WHERE cc2.citation_id = ci.id ORDER BY c2.checked_at DESC, c2.id DESC LIMIT 1"""
+
+VIEWS: dict[str, str] = {
+    "latest_citation_verdicts": f"""
+SELECT a.path AS article, a.title AS article_title, l.url, cc.verdict, cc.reason, cc.score,
+       cc.found, cc.missing, c.status, c.final_url, c.checked_at, l.state AS link_state,
+       l.failing_since, l.state_since, cc.rule, c.run_id, ci.id AS citation_id,
+       cc.id AS citation_check_id, c.id AS check_id
+FROM citations ci
+JOIN articles a ON a.id = ci.article_id AND a.is_current = 1
+JOIN links l ON l.id = ci.link_id
+JOIN citation_checks cc ON cc.id = ({_LATEST_CHECK_OF_CITATION})
+JOIN checks c ON c.id = cc.check_id""",
+    "broken_citations": """
+SELECT article, article_title, url, verdict, reason, status, final_url, failing_since,
+       state_since AS broken_since, checked_at, citation_id, check_id
+FROM latest_citation_verdicts WHERE link_state = 'broken'""",
+    "failing_citations": f"""
+SELECT article, article_title, url, verdict, reason, status, final_url, link_state,
+       failing_since, checked_at, citation_id, check_id
+FROM latest_citation_verdicts WHERE verdict IN {FAILING_VERDICTS_SQL}""",
+    "unsupported_sources": """
+SELECT article, article_title, url, reason, score, found, missing, final_url, checked_at,
+       citation_id, check_id
+FROM latest_citation_verdicts WHERE verdict = 'drifted'""",
+    "changed_links": """
+SELECT l.url, c.checked_at, c.run_id, pt.title, c.verdict, c.previous_main_text_hash,
+       c.main_text_hash, c.id AS check_id
+FROM links l
+JOIN checks c ON c.id = (SELECT id FROM checks WHERE link_id = l.id
+                         ORDER BY checked_at DESC, id DESC LIMIT 1)
+LEFT JOIN page_texts pt ON pt.id = c.page_text_id
+WHERE c.text_changed = 1""",
+    "link_history": """
+SELECT l.url, c.checked_at, c.run_id, c.status, c.verdict, c.reason, c.link_state,
+       c.final_url, c.error, c.elapsed, c.text_changed, c.main_text_hash, c.snapshot_id,
+       c.id AS check_id
+FROM checks c JOIN links l ON l.id = c.link_id""",
+}
+
+
+def migrate(db: sqlite_utils.Database) -> int:
+    """Bring the archive to SCHEMA_VERSION, one transaction per step; return the old version."""
+    old = db.execute("PRAGMA user_version").fetchone()[0]
+    if old > SCHEMA_VERSION:
+        raise ValueError(f"archive schema version {old} is newer than this linkcheck "
+                         f"({SCHEMA_VERSION}); upgrade linkcheck")
+    for version in range(old, SCHEMA_VERSION):
+        with db.atomic():
+            MIGRATIONS[version](db)
+            db.execute(f"PRAGMA user_version = {version + 1}")
+    return old
+
+
+def ensure_views(db: sqlite_utils.Database) -> None:
+    """Create or replace the editor views whose definition changed (views hold no data)."""
+    existing = {row[0]: row[1] for row in
+                db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'view'")}
+    wanted = {name: f"CREATE VIEW {name} AS{sql}" for name, sql in VIEWS.items()}
+    if all(existing.get(name) == sql for name, sql in wanted.items()):
+        return
+    with db.atomic():
+        for name in reversed(list(VIEWS)):  # dependants first
+            db.execute(f"DROP VIEW IF EXISTS {name}")
+        for sql in wanted.values():
+            db.execute(sql)

@@ -1,0 +1,397 @@
+"""The SQLite archive: rows, dedupe, history, change detection, locking, migrations, resumption."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+
+from archive_fakes import ENTITIES, T0, article, day, result
+from linkcheck import schema
+from linkcheck.archive import Archive, ArchiveBusy, ArchiveError, diff_snapshots
+from linkcheck.config import Config
+from linkcheck.verdict import Verdict
+
+URL = "https://news.example/kim"
+DEAD = "https://dead.example/gone"
+
+
+@pytest.fixture
+def archive(tmp_path):
+    with Archive(tmp_path / "archive" / "linkcheck.db") as opened:
+        yield opened
+
+
+def one_run(archive, *results, network_up=True):
+    run_id = archive.start_run(Config(), ["articles"])
+    for link_result in results:
+        archive.record_link(run_id, link_result)
+    archive.finish_run(run_id, None, network_up)
+    return run_id
+
+
+def rows(archive, sql, params=()):
+    return [dict(r) for r in archive.db.query(sql, params)]
+
+
+def test_new_archive_has_schema_views_wal_and_foreign_keys(archive):
+    tables = set(archive.db.table_names())
+    assert {"runs", "articles", "entities", "links", "citations", "checks", "citation_checks",
+            "mentions", "snapshots", "page_texts", "page_texts_fts"} <= tables
+    assert set(schema.VIEWS) <= set(archive.db.view_names())
+    assert archive.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert archive.db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert archive.db.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
+    assert archive.db["checks"].foreign_keys
+    assert archive.integrity_check() == "ok"
+
+
+def test_add_article_stores_article_entities_and_citations(archive):
+    art = article(urls=(URL, DEAD, "htp:/broken"))
+    article_id = archive.add_article(art, ENTITIES)
+    row = archive.db["articles"].get(article_id)
+    assert (row["path"], row["version"], row["is_current"], row["date"]) == \
+        ("articles/kim.md", 1, 1, "2026-01-02")
+    entities = rows(archive, "select name, kind, weight, aliases, rank from entities order by rank")
+    assert entities[0] == {"name": "Kim Jong Un", "kind": "person", "weight": 3.0,
+                           "aliases": '["Kim"]', "rank": 1}
+    citations = rows(archive, "select l.url, c.position, c.problem from citations c "
+                              "join links l on l.id = c.link_id order by position")
+    assert [c["url"] for c in citations] == [URL, DEAD, "htp:/broken"]
+    assert citations[2]["problem"] == "not an http(s) URL"
+    assert archive.db["links"].get(1)["host"] == "news.example"
+
+
+def test_changed_article_gets_a_new_current_version(archive):
+    first = archive.add_article(article(urls=(URL,), text="v1"), ENTITIES)
+    second = archive.add_article(article(urls=(URL, DEAD), text="v2"), ENTITIES[:1])
+    again = archive.add_article(article(urls=(URL, DEAD), text="v2"), ENTITIES[:1])
+    assert second == again != first
+    versions = rows(archive, "select id, version, is_current from articles order by id")
+    assert versions == [{"id": first, "version": 1, "is_current": 0},
+                        {"id": second, "version": 2, "is_current": 1}]
+    assert archive.db["entities"].count_where("article_id = ?", [second]) == 1
+
+
+def test_record_link_stores_check_citation_verdicts_and_evidence(archive):
+    art = article(urls=(URL,))
+    archive.add_article(art, ENTITIES)
+    run_id = one_run(archive, result(URL, Verdict.OK, articles=(art,)))
+    check = rows(archive, "select * from checks")[0]
+    assert check["run_id"] == run_id and check["status"] == 200 and check["verdict"] == "ok"
+    assert check["checked_at"] == "2026-01-05T06:00:00Z"
+    assert check["remote_ip"] == "192.0.2.10" and check["attempts"] == 1
+    assert json.loads(check["chain"]) == [{"url": URL, "status": 200, "location": None}]
+    assert ["content-type", "text/html; charset=utf-8"] in json.loads(check["headers"])
+    assert check["score"] == 1.0 and check["link_state"] == "healthy"
+    assert check["snapshot_id"] and check["page_text_id"] and check["text_changed"] is None
+    verdict = rows(archive, "select * from citation_checks")[0]
+    assert json.loads(verdict["found"]) == ["Kim Jong Un", "Nordkorea"]
+    assert json.loads(verdict["missing"]) == [] and verdict["supports"] == 1
+    mentions = rows(archive, "select entity, surface, found_in, snippet from mentions")
+    assert mentions[0] == {"entity": "Kim Jong Un", "surface": "Kim", "found_in": "main",
+                           "snippet": "… Kim Jong Un …"}
+    body = archive.snapshot_body(check["snapshot_id"])
+    assert body == b"<p>Kim Jong Un besucht Nordkorea.</p>"
+    run = archive.db["runs"].get(run_id)
+    assert (run["status"], run["network_up"], run["ok"], run["links_checked"]) == ("finished", 1, 1, 1)
+
+
+def test_link_decision_is_the_worst_over_citing_articles(archive):
+    a, b = article("a.md", (URL,)), article("b.md", (URL,))
+    ok, drifted = result(URL, Verdict.OK, articles=(a,)), result(URL, Verdict.DRIFTED, articles=(b,))
+    both = ok.__class__(URL, ok.fetch, ok.page, ok.citations + drifted.citations)
+    one_run(archive, both)
+    assert rows(archive, "select verdict from checks") == [{"verdict": "drifted"}]
+    assert archive.db["citation_checks"].count == 2
+
+
+def test_unchanged_page_adds_checks_but_no_snapshot_or_text(archive):
+    one_run(archive, result(URL, at=day(0)))
+    one_run(archive, result(URL, at=day(1)))
+    assert archive.db["checks"].count == 2
+    assert archive.db["snapshots"].count == 1 and archive.db["page_texts"].count == 1
+    assert rows(archive, "select text_changed from checks order by id")[1]["text_changed"] == 0
+    assert archive.db["changed_links"].count == 0
+
+
+def test_changed_page_is_flagged_and_shows_in_change_view(archive):
+    one_run(archive, result(URL, at=day(0), main_text="Kim Jong Un besucht Nordkorea."))
+    one_run(archive, result(URL, at=day(1), main_text="Kim Jong Un besucht Russland."))
+    assert archive.db["snapshots"].count == 2
+    changed = rows(archive, "select url, run_id from changed_links")
+    assert changed == [{"url": URL, "run_id": 2}]
+
+
+def test_diff_shows_the_two_latest_distinct_texts(archive):
+    for n, text in enumerate(["Erster Satz.\nKim in Nordkorea.", "Erster Satz.\nKim in Nordkorea.",
+                              "Erster Satz.\nKim in Russland.", "Erster Satz.\nKim in Russland."]):
+        one_run(archive, result(URL, at=day(n), main_text=text))
+    diff = diff_snapshots(archive.path, URL)
+    assert "-Kim in Nordkorea.\n" in diff and "+Kim in Russland.\n" in diff
+    assert " Erster Satz.\n" in diff and "run 1" in diff and "run 3" in diff
+    assert archive.diff(URL, old=1, new=3) == diff
+    assert archive.diff(URL, old=3, new=1).startswith("--- ")
+
+
+def test_diff_splits_long_paragraphs_into_sentences(archive):
+    stem = "Ein langer Satz über die Lage in der Region, der nichts Neues sagt. " * 4
+    one_run(archive, result(URL, at=day(0), main_text=stem + "Kim reist ab."))
+    one_run(archive, result(URL, at=day(1), main_text=stem + "Kim bleibt."))
+    diff = archive.diff(URL)
+    assert "-Kim reist ab.\n" in diff and "+Kim bleibt.\n" in diff
+
+
+def test_diff_with_one_version_is_empty_and_unknown_url_is_an_error(archive):
+    one_run(archive, result(URL))
+    assert archive.diff(URL) == ""
+    with pytest.raises(ArchiveError, match="not in the archive"):
+        archive.diff("https://elsewhere.example/")
+
+
+def test_link_breaks_after_three_failures_spanning_three_days(archive):
+    for n in (0, 1, 2):
+        one_run(archive, result(DEAD, Verdict.DEAD, at=day(n), body=b"404"))
+    assert archive.db["links"].get(1)["state"] == "flaky"
+    assert archive.db["broken_citations"].count == 0
+    assert archive.db["failing_citations"].count == 1
+    one_run(archive, result(DEAD, Verdict.DEAD, at=day(3), body=b"404"))
+    link = archive.db["links"].get(1)
+    assert (link["state"], link["consecutive_failures"]) == ("broken", 4)
+    assert link["failing_since"] == "2026-01-05T06:00:00Z"
+    assert link["state_since"] == "2026-01-08T06:00:00Z"
+    broken = rows(archive, "select url, verdict, broken_since from broken_citations")
+    assert broken == [{"url": DEAD, "verdict": "dead", "broken_since": "2026-01-08T06:00:00Z"}]
+    one_run(archive, result(DEAD, Verdict.OK, at=day(4)))
+    assert archive.db["links"].get(1)["state"] == "healthy"
+    assert archive.db["broken_citations"].count == 0
+
+
+def test_network_down_run_changes_no_state(archive):
+    one_run(archive, result(URL, at=day(0)))
+    one_run(archive, result(URL, Verdict.UNREACHABLE, at=day(1)), network_up=False)
+    link = archive.db["links"].get(1)
+    assert (link["state"], link["consecutive_failures"]) == ("healthy", 0)
+    history = rows(archive, "select verdict, link_state from link_history order by checked_at")
+    assert history == [{"verdict": "ok", "link_state": "healthy"},
+                       {"verdict": "unreachable", "link_state": "healthy"}]
+
+
+def test_network_down_known_at_start_changes_no_state(archive):
+    run_id = archive.start_run(Config(), [], network_up=False)
+    archive.record_link(run_id, result(DEAD, Verdict.DEAD))
+    assert archive.db["links"].get(1)["state"] == "unknown"
+
+
+def test_drifted_source_is_listed_as_unsupported_not_broken(archive):
+    one_run(archive, result(URL, Verdict.DRIFTED, main_text="Nur noch Kim."))
+    unsupported = rows(archive, "select url, found, missing from unsupported_sources")
+    assert unsupported == [{"url": URL, "found": '["Kim Jong Un"]', "missing": '["Nordkorea"]'}]
+    assert archive.db["links"].get(1)["state"] == "healthy"
+
+
+def test_invalid_url_is_recorded_and_broken_at_once(archive):
+    one_run(archive, result("htp:/broken", Verdict.INVALID))
+    check = rows(archive, "select status, snapshot_id, verdict from checks")[0]
+    assert check == {"status": None, "snapshot_id": None, "verdict": "invalid"}
+    assert archive.db["broken_citations"].count == 1
+
+
+def test_latest_verdict_view_ignores_old_article_versions(archive):
+    old = article(urls=(URL,), text="v1")
+    new = article(urls=(URL,), text="v2")
+    archive.add_article(old, ENTITIES)
+    one_run(archive, result(URL, articles=(old,), at=day(0)))
+    archive.add_article(new, ENTITIES)
+    one_run(archive, result(URL, Verdict.DRIFTED, articles=(new,), at=day(1)))
+    latest = rows(archive, "select article, verdict from latest_citation_verdicts")
+    assert latest == [{"article": "articles/kim.md", "verdict": "drifted"}]
+
+
+def test_recording_a_link_twice_in_a_run_replaces_the_check(archive):
+    run_id = archive.start_run(Config(), [])
+    archive.record_link(run_id, result(URL, Verdict.UNREACHABLE))
+    archive.record_link(run_id, result(URL, Verdict.OK))
+    assert rows(archive, "select verdict, link_state from checks") == \
+        [{"verdict": "ok", "link_state": "healthy"}]
+    assert archive.db["citation_checks"].count == 1
+    assert archive.db["links"].get(1)["consecutive_failures"] == 0
+
+
+def test_record_link_is_one_transaction(archive, monkeypatch):
+    run_id = archive.start_run(Config(), [])
+
+    def explode(*args):
+        raise RuntimeError("disk on fire")
+    monkeypatch.setattr(archive, "_record_citation", explode)
+    with pytest.raises(RuntimeError):
+        archive.record_link(run_id, result(URL))
+    assert archive.db["checks"].count == 0 and archive.db["snapshots"].count == 0
+    assert archive.db["page_texts"].count == 0
+
+
+def test_failed_record_link_leaves_nothing_behind_and_the_next_one_works(archive):
+    run_id = archive.start_run(Config(), [])
+    real_step = archive._step_state
+
+    def explode(*args):
+        raise sqlite3.OperationalError("disk I/O error")
+    archive._step_state = explode  # fails after the article, citation and evidence rows
+    with pytest.raises(sqlite3.OperationalError):
+        archive.record_link(run_id, result(URL))
+    for table in ("articles", "citations", "checks", "citation_checks", "mentions", "links"):
+        assert archive.db[table].count == 0, table
+    archive._step_state = real_step
+    archive.record_link(run_id, result(URL))
+    assert archive.db["citation_checks"].count == 1 and archive.integrity_check() == "ok"
+    assert archive.db.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
+def test_urls_checked_since_for_max_age(archive):
+    one_run(archive, result(URL, at=day(0)), result(DEAD, Verdict.DEAD, at=day(2)))
+    assert archive.urls_checked_since(day(1)) == {DEAD}
+    assert archive.urls_checked_since(T0 - timedelta(hours=1)) == {URL, DEAD}
+
+
+def test_checks_of_a_network_down_run_are_not_fresh(archive):
+    one_run(archive, result(URL, Verdict.UNREACHABLE, at=day(0)), network_up=False)
+    assert archive.urls_checked_since(T0 - timedelta(hours=1)) == set()
+
+
+def test_storage_stats_report_bytes_per_thousand_checks(archive):
+    one_run(archive, result(URL, at=day(0), body=b"x" * 50_000))
+    one_run(archive, result(URL, at=day(1), body=b"x" * 50_000))
+    stats = archive.storage_stats()
+    assert (stats.checks, stats.snapshots, stats.body_bytes) == (2, 1, 50_000)
+    assert stats.compressed_body_bytes < 1_000
+    assert stats.bytes_per_1000_checks == pytest.approx(stats.file_bytes * 500)
+
+
+def test_second_run_is_refused_while_one_holds_the_lock(tmp_path):
+    path = tmp_path / "linkcheck.db"
+    with Archive(path) as first:
+        first.start_run(Config(), [])
+        second = Archive(path)
+        with pytest.raises(ArchiveBusy, match=r"another linkcheck run is using .*linkcheck.db \(pid \d+\)"):
+            second.start_run(Config(), [])
+        with pytest.raises(ArchiveBusy):
+            with second.lock():
+                pass
+        second.close()
+    with Archive(path) as third:  # released on close
+        third.start_run(Config(), [])
+
+
+def test_lock_is_reentrant_within_one_archive(archive):
+    with archive.lock():
+        run_id = archive.start_run(Config(), [])
+        archive.finish_run(run_id, {}, True)
+
+
+KILLED_RUN = textwrap.dedent("""
+    import os, signal, sys
+    sys.path[:0] = [{tests!r}, {repo!r}]
+    from archive_fakes import result, day
+    from linkcheck.archive import Archive
+    from linkcheck.config import Config
+    archive = Archive({db!r})
+    run_id = archive.start_run(Config(), ["articles"])
+    for n in range(3):
+        archive.record_link(run_id, result(f"https://news.example/{{n}}", at=day(0)))
+    os.kill(os.getpid(), signal.SIGKILL)
+""")
+
+
+def test_killed_run_is_marked_interrupted_and_can_be_resumed(tmp_path):
+    db = tmp_path / "linkcheck.db"
+    tests = Path(__file__).parent
+    script = KILLED_RUN.format(tests=str(tests), repo=str(tests.parent), db=str(db))
+    process = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert process.returncode == -9, process.stderr
+    with Archive(db) as archive:
+        assert archive.integrity_check() == "ok"
+        run_id = archive.start_run(Config(), ["articles"], resume=True)
+        assert run_id == 1
+        done = archive.checked_urls(run_id)
+        assert done == {f"https://news.example/{n}" for n in range(3)}
+        for n in range(5):
+            url = f"https://news.example/{n}"
+            if url not in done:
+                archive.record_link(run_id, result(url, at=day(0)))
+        summary = archive.finish_run(run_id, None, True)
+        assert summary.status == "finished" and summary.counts["ok"] == 5
+        assert archive.db["checks"].count == 5 and archive.integrity_check() == "ok"
+
+
+def test_resume_only_reopens_a_run_over_the_same_inputs(tmp_path):
+    db = tmp_path / "linkcheck.db"
+    with Archive(db) as archive:
+        archive.start_run(Config(), ["articles/a"])
+        archive.release_lock()
+    with Archive(db) as archive:
+        assert archive.start_run(Config(), ["articles/b"], resume=True) == 2
+        assert archive.run_summary(1).status == "interrupted"
+
+
+def test_next_run_marks_a_killed_run_interrupted(tmp_path):
+    db = tmp_path / "linkcheck.db"
+    with Archive(db) as archive:
+        killed = archive.start_run(Config(), [])
+        archive.record_link(killed, result(URL))
+        archive.release_lock()  # as if the process had died
+    with Archive(db) as archive:
+        assert archive.interrupted_run_id() is None  # not yet known: still marked running
+        fresh = archive.start_run(Config(), [])
+        assert archive.run_summary(killed).status == "interrupted"
+        assert archive.run_summary(killed).finished is None
+        assert fresh != killed and archive.interrupted_run_id() is None
+        assert archive.checked_urls(killed) == {URL}
+
+
+def test_unfinished_run_urls_lists_what_the_killed_run_did(tmp_path):
+    db = tmp_path / "linkcheck.db"
+    with Archive(db) as archive:
+        archive.record_link(archive.start_run(Config(), []), result(URL))
+        archive.release_lock()
+    with Archive(db) as archive:
+        archive.acquire_lock()
+        archive.db.execute("UPDATE runs SET status = 'interrupted'")
+        assert archive.unfinished_run_urls() == {URL}
+
+
+def test_old_archive_is_migrated_on_open(tmp_path):
+    path = tmp_path / "linkcheck.db"
+    old = sqlite_utils.Database(path)
+    schema.MIGRATIONS[0](old)
+    old.execute("PRAGMA user_version = 1")
+    old["page_texts"].insert({"main_text_hash": "abc", "length": 20, "first_seen": "2025-01-01",
+                              "main_text": "Kim Jong Un in Pjöngjang", "title": "Alt"})
+    old.close()
+    with Archive(path) as archive:
+        assert archive.db.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
+        hits = list(archive.db["page_texts"].search("Pjöngjang"))
+        assert [h["title"] for h in hits] == ["Alt"]
+        assert archive.integrity_check() == "ok"
+
+
+def test_archive_from_a_newer_linkcheck_is_refused(tmp_path):
+    path = tmp_path / "linkcheck.db"
+    Archive(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {schema.SCHEMA_VERSION + 1}")
+    conn.close()
+    with pytest.raises(ArchiveError, match="newer than this linkcheck"):
+        Archive(path)
+
+
+def test_full_text_search_finds_page_texts(archive):
+    one_run(archive, result(URL, main_text="Raketenstart in Nordkorea bestätigt."))
+    hits = list(archive.db["page_texts"].search("Raketenstart"))
+    assert len(hits) == 1
