@@ -163,8 +163,7 @@ class Archive:
                                 [os.getpid(), latest])
                 run_id = latest
             else:
-                options = {f.name: getattr(config, f.name) for f in dataclasses.fields(config)
-                           if f.name != "extra"}
+                options = {f.name: getattr(config, f.name) for f in dataclasses.fields(config)}
                 run_id = self.db["runs"].insert({
                     "started": _now(), "status": "running", "linkcheck_version": __version__,
                     "pid": os.getpid(), "network_up": network_up,

@@ -1,14 +1,43 @@
-"""Fetch URLs concurrently and politely with httpx; record the redirect chain. Knows nothing of HTML."""
+"""Fetch URLs concurrently and politely with httpx; record the redirect chain. Knows nothing of HTML.
+
+Per URL: redirects are followed by hand (every hop recorded and checked); each hop is retried with
+backoff on connect errors, timeouts, resets, 5xx and 429, never on DNS failures (name not found is
+final, and a machine without network must finish fast). A Retry-After pauses that host for every
+request; one longer than `max_retry_after` is not waited for (the status is returned). Each attempt
+has an overall deadline of `timeout` (so a byte-a-second server cannot hold us), and the whole URL
+the budget of `url_budget()`. Bodies are decoded while streaming and cut at `max_bytes` decoded
+bytes; a body that breaks off or does not decode gives FetchError.BODY and keeps what arrived.
+
+Safety: unless `config.allow_private`, every hop's host must be public. Literal addresses (also
+integer, octal and hex forms such as http://2130706433/) are checked without DNS; names are resolved
+with the event loop's getaddrinfo before connecting, and the address actually connected to is
+checked again once the response arrives (against DNS rebinding). With a custom transport (tests)
+there is no real DNS, so names are not resolved unless a `resolver` is passed; literals and, when
+the transport reports one, the connected address are still checked.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import email.utils
+import socket
+import ssl
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 
 import httpx
+from tenacity import AsyncRetrying, RetryCallState, wait_exponential_jitter
 
 from .config import Config
+from .safety import CappedBody, Resolver, UnsafeAddress, check_address, check_addresses, check_host, drain
+from .safety import literal_address, read_capped, system_resolve
+
+__all__ = ["FetchError", "FetchResult", "Fetcher", "Hop", "host_key", "network_is_up", "url_budget"]
 
 
 class FetchError(StrEnum):
@@ -62,22 +91,466 @@ class FetchResult:
         return None
 
 
+Sleep = Callable[[float], Awaitable[None]]
+Clock = Callable[[], float]
+
+ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,application/pdf;q=0.8,*/*;q=0.7"
+_BACKOFF = wait_exponential_jitter(multiplier=0.5, max=8.0, jitter=0.5)
+_PAUSE_AFTER_429 = 1.0         # host pause when a 429 names no Retry-After
+_MAX_PAUSED_HOSTS = 1024       # idle hosts whose 429 pause we still remember
+_CANARY_TIMEOUT = 3.0
+_DNS_TTL = 60.0                # seconds a lookup (or a name-not-found) is reused within a run
+_DNS_CACHE_SIZE = 4096
+
+
+class _Failure(Exception):
+    """One attempt (or the whole URL) failed without a usable response."""
+
+    def __init__(self, error: FetchError, detail: str, retryable: bool = False, hop: Hop | None = None) -> None:
+        super().__init__(detail)
+        self.error, self.detail, self.retryable = error, detail, retryable
+        self.hop = hop  # the response that led here, when there was one
+
+
+@dataclass(frozen=True)
+class _Response:
+    """One HTTP response, body already read (or skipped for redirects)."""
+
+    url: httpx.URL
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    body: bytes = b""
+    truncated: bool = False
+    body_error: str = ""                       # set when the body broke off or did not decode
+    http_version: str | None = None
+    remote_ip: str | None = None
+    retry_after: float | None = None           # seconds the server asked us to wait
+
+    def header(self, name: str) -> str | None:
+        return next((v for k, v in self.headers if k == name), None)
+
+
+@dataclass
+class _HostGate:
+    """Per-host politeness: a concurrency limit and a 'not before' time set by 429s."""
+
+    slots: asyncio.Semaphore
+    users: int = 0
+    not_before: float = 0.0
+
+
+@dataclass
+class _Budget:
+    """Bounded total time per URL; starts with its first attempt, not while queued."""
+
+    seconds: float
+    deadline: float | None = None
+    attempts: int = 0
+
+    def remaining(self, now: float) -> float:
+        if self.deadline is None:
+            self.deadline = now + self.seconds
+        return self.deadline - now
+
+
+def host_key(url: str | httpx.URL) -> str:
+    """Lower-case host[:port] of a URL, the unit of per-host limits; "" when the URL is unusable."""
+    try:
+        parsed = httpx.URL(url)
+        host = parsed.raw_host.decode("ascii").lower()
+    except (httpx.InvalidURL, TypeError, ValueError, UnicodeDecodeError):
+        return ""
+    if ":" in host:
+        host = f"[{host}]"
+    return host if parsed.port is None else f"{host}:{parsed.port}"
+
+
+def url_budget(config: Config) -> float:
+    """Longest time one URL may take once started: every attempt plus waits between them."""
+    longest_wait = max(config.max_retry_after, 8.5)
+    return config.timeout * (config.retries + 1) + config.retries * longest_wait
+
+
+async def network_is_up(config: Config, resolver: Resolver | None = None) -> bool:
+    """True when any of `config.network_canaries` resolves (DNS only, no connection)."""
+    if not config.network_canaries:
+        return True
+    resolve = resolver or system_resolve
+
+    async def resolves(name: str) -> bool:
+        try:
+            async with asyncio.timeout(min(config.timeout, _CANARY_TIMEOUT)):
+                return bool(await resolve(name, 443))
+        except (OSError, TimeoutError):
+            return False
+
+    return any(await asyncio.gather(*(resolves(name) for name in config.network_canaries)))
+
+
 class Fetcher:
     """Async fetcher with global and per-host limits. Use as `async with Fetcher(config) as f:`.
 
-    `transport` lets tests plug in respx or httpx.MockTransport.
+    `transport` lets tests plug in respx or httpx.MockTransport; `resolver`, `sleep` and `clock`
+    replace DNS and time (retry and Retry-After waits) in tests.
     """
 
-    def __init__(self, config: Config, transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        transport: httpx.AsyncBaseTransport | None = None,
+        *,
+        resolver: Resolver | None = None,
+        sleep: Sleep = asyncio.sleep,
+        clock: Clock = time.monotonic,
+    ) -> None:
         self.config = config
         self.transport = transport
+        self._resolver = resolver if resolver is not None else (system_resolve if transport is None else None)
+        self._sleep = sleep
+        self._clock = clock
+        self._client: httpx.AsyncClient | None = None
+        self._slots = asyncio.Semaphore(max(1, config.concurrency))
+        self._hosts: dict[str, _HostGate] = {}      # hosts with requests waiting or in flight
+        self._paused: dict[str, float] = {}         # idle hosts -> not-before time left by a 429
+        self._dns: dict[tuple[str, int], tuple[float, list[str] | socket.gaierror]] = {}
 
     async def __aenter__(self) -> "Fetcher":
-        raise NotImplementedError
+        concurrency = max(1, self.config.concurrency)
+        self._client = httpx.AsyncClient(
+            transport=self.transport,
+            http2=self.config.http2 and self.transport is None and _h2_installed(),
+            limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
+            timeout=httpx.Timeout(self.config.timeout),
+            headers={
+                "User-Agent": self.config.user_agent,
+                "Accept": ACCEPT,
+                "Accept-Language": "de,en;q=0.8",
+                "Accept-Encoding": "gzip, deflate, br",
+            },
+            follow_redirects=False,
+            event_hooks={"response": [_remember_hop]},
+            trust_env=False,  # configuration comes from Config only, not from proxy variables
+        )
+        return self
 
     async def __aexit__(self, *exc_info: object) -> None:
-        raise NotImplementedError
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
 
     async def fetch(self, url: str) -> FetchResult:
         """Fetch one URL; never raises for network or HTTP problems (they end up in the result)."""
-        raise NotImplementedError
+        started_at, began = datetime.now(UTC), self._clock()
+        budget = _Budget(url_budget(self.config))
+        chain: list[Hop] = []
+        current: httpx.URL | None = None
+
+        def result(response: _Response | None, error: FetchError | None = None, detail: str = "") -> FetchResult:
+            if response is not None and response.body_error and error is None:
+                error, detail = FetchError.BODY, response.body_error
+            return FetchResult(
+                url=url,
+                final_url=str(current) if current is not None else url,
+                status=response.status if response is not None else None,
+                chain=tuple(chain),
+                headers=response.headers if response is not None else (),
+                body=response.body if response is not None else b"",
+                truncated=response.truncated if response is not None else False,
+                error=error,
+                error_detail=detail,
+                started_at=started_at,
+                elapsed=self._clock() - began,
+                attempts=budget.attempts,
+                remote_ip=response.remote_ip if response is not None else None,
+                http_version=response.http_version if response is not None else None,
+            )
+
+        try:
+            current = _parse_url(url)
+        except _Failure as failure:
+            return result(None, failure.error, failure.detail)
+        visits = Counter([str(current)])
+        cookies_seen = False
+        while True:
+            outcome = await self._request_with_retries(current, budget)
+            if isinstance(outcome, _Failure):
+                if outcome.hop is None:
+                    return result(None, outcome.error, outcome.detail)
+                chain.append(outcome.hop)
+                hop_only = _Response(current, outcome.hop.status, ())
+                return result(hop_only, outcome.error, outcome.detail)
+            response = outcome
+            if not 300 <= response.status < 400:
+                chain.append(Hop(str(current), response.status))
+                return result(response)
+            location = response.header("location")
+            chain.append(Hop(str(current), response.status, location))
+            if not location:
+                return result(response, FetchError.BAD_REDIRECT, f"HTTP {response.status} without Location")
+            try:
+                target = _parse_url(current.join(location.strip()), what="redirect target")
+            except (_Failure, httpx.InvalidURL, ValueError) as exc:
+                return result(response, FetchError.BAD_REDIRECT, getattr(exc, "detail", str(exc)))
+            cookies_seen = cookies_seen or response.header("set-cookie") is not None
+            visits[str(target)] += 1
+            # A cookie-setting bounce (A -> consent -> A) is normal; a second return is a loop.
+            if visits[str(target)] > (2 if cookies_seen else 1):
+                return result(response, FetchError.REDIRECT_LOOP, f"redirect loop back to {target}")
+            if len(chain) > self.config.max_redirects:
+                return result(
+                    response, FetchError.TOO_MANY_REDIRECTS, f"more than {self.config.max_redirects} redirects"
+                )
+            current = target
+            budget.attempts = 0
+
+    async def _request_with_retries(self, url: httpx.URL, budget: _Budget) -> _Response | _Failure:
+        """One hop with tenacity retries on transient failures, 5xx and 429."""
+
+        async def attempt() -> _Response:
+            budget.attempts += 1
+            return await self._request_once(url, budget)
+
+        def stop(state: RetryCallState) -> bool:
+            response = _outcome_response(state)
+            too_long = response is not None and (response.retry_after or 0) > self.config.max_retry_after
+            return too_long or state.attempt_number > self.config.retries or budget.remaining(self._clock()) <= 0
+
+        def wait(state: RetryCallState) -> float:
+            # The host gate adds whatever Retry-After asks for beyond this backoff.
+            return max(0.0, min(_BACKOFF(state), budget.remaining(self._clock())))
+
+        def should_retry(state: RetryCallState) -> bool:
+            outcome = state.outcome
+            if outcome is None:
+                return False
+            if outcome.failed:
+                error = outcome.exception()
+                return isinstance(error, _Failure) and error.retryable
+            return _is_retryable_status(outcome.result().status)
+
+        retrying = AsyncRetrying(
+            stop=stop, wait=wait, retry=should_retry, sleep=self._sleep,
+            retry_error_callback=lambda state: state.outcome.result() if state.outcome else None,
+        )
+        try:
+            return await retrying(attempt)
+        except _Failure as failure:
+            return failure
+
+    async def _request_once(self, url: httpx.URL, budget: _Budget) -> _Response:
+        async with self._slot(host_key(url)) as gate:
+            remaining = budget.remaining(self._clock())
+            if remaining <= 0:
+                raise _Failure(FetchError.TIMEOUT, f"gave up after {budget.seconds:g} s for this URL")
+            limit = min(self.config.timeout, remaining)
+            try:
+                # Overall deadline: httpx's timeouts are per read, a byte a second never trips them.
+                async with asyncio.timeout(limit):
+                    return await self._exchange(url, gate)
+            except TimeoutError:
+                raise _Failure(FetchError.TIMEOUT, f"no complete response within {limit:g} s", True) from None
+
+    @asynccontextmanager
+    async def _slot(self, host: str) -> AsyncIterator[_HostGate]:
+        """Per-host slot first (so queued requests hold no global slot), then the host's pause, then global."""
+        gate = self._hosts.get(host)
+        if gate is None:
+            slots = asyncio.Semaphore(max(1, self.config.per_host))
+            gate = self._hosts[host] = _HostGate(slots, not_before=self._paused.pop(host, 0.0))
+        gate.users += 1
+        try:
+            async with gate.slots:
+                while (pause := gate.not_before - self._clock()) > 0:
+                    await self._sleep(pause)
+                async with self._slots:
+                    yield gate
+        finally:
+            gate.users -= 1
+            if gate.users == 0 and self._hosts.get(host) is gate:
+                del self._hosts[host]
+                self._remember_pause(host, gate.not_before)
+
+    def _remember_pause(self, host: str, not_before: float) -> None:
+        now = self._clock()
+        if not_before <= now:
+            return
+        self._paused[host] = not_before
+        if len(self._paused) > _MAX_PAUSED_HOSTS:
+            for name, until in list(self._paused.items()):
+                if until <= now:
+                    del self._paused[name]
+            while len(self._paused) > _MAX_PAUSED_HOSTS:
+                del self._paused[min(self._paused, key=self._paused.__getitem__)]
+
+    async def _exchange(self, url: httpx.URL, gate: _HostGate) -> _Response:
+        """Check the target, send one GET, read the body (capped); map errors to _Failure."""
+        if self._client is None:
+            raise RuntimeError("use Fetcher as 'async with Fetcher(config) as fetcher:'")
+        host = url.raw_host.decode("ascii")
+        allow_private = self.config.allow_private
+        request = self._client.build_request("GET", url)
+        try:
+            if not allow_private:
+                check_host(host)
+            if self._resolver is not None and literal_address(host) is None:
+                addresses = await self._resolve(host, url.port or (443 if url.scheme == "https" else 80))
+                if not allow_private:
+                    check_addresses(host, addresses)
+            response = await self._client.send(request, stream=True)
+        except httpx.InvalidURL as exc:  # httpx parses Location even when not following it
+            raise _Failure(FetchError.BAD_REDIRECT, f"unusable redirect Location: {exc}", hop=_seen_hop(request))
+        except UnsafeAddress as exc:
+            raise _Failure(FetchError.PRIVATE_ADDRESS, str(exc)) from None
+        except (httpx.HTTPError, OSError) as exc:
+            raise _failure_for(exc, host) from None
+        try:
+            remote_ip = _remote_ip(response)
+            if remote_ip and not allow_private:
+                check_address(remote_ip, prefix=f"{host} connected to ")
+            retry_after = _retry_after_seconds(response.headers.get("retry-after"), datetime.now(UTC))
+            if response.status_code == 429 or (retry_after is not None and response.status_code >= 500):
+                pause = min(retry_after if retry_after is not None else _PAUSE_AFTER_429, self.config.max_retry_after)
+                gate.not_before = max(gate.not_before, self._clock() + pause)
+            body = CappedBody(b"")
+            if 300 <= response.status_code < 400:
+                await drain(response)
+            else:
+                try:
+                    body = await read_capped(response, self.config.max_bytes)
+                except httpx.TimeoutException as exc:
+                    raise _Failure(FetchError.TIMEOUT, f"body stalled: {_describe(exc)}", True) from None
+            return _Response(
+                url=url,
+                status=response.status_code,
+                headers=tuple((k.lower(), v) for k, v in response.headers.multi_items()),
+                body=body.content,
+                truncated=body.truncated,
+                body_error=body.error,
+                http_version=response.http_version,
+                remote_ip=remote_ip,
+                retry_after=retry_after,
+            )
+        except UnsafeAddress as exc:
+            raise _Failure(FetchError.PRIVATE_ADDRESS, str(exc)) from None
+        finally:
+            await response.aclose()
+
+    async def _resolve(self, host: str, port: int) -> list[str]:
+        """The resolver's answer, cached briefly: many URLs of a run share few hosts."""
+        assert self._resolver is not None
+        now = self._clock()
+        expires, answer = self._dns.get((host, port), (0.0, []))
+        if expires <= now:
+            try:
+                answer = await self._resolver(host, port)
+            except socket.gaierror as exc:
+                answer = exc
+            if len(self._dns) >= _DNS_CACHE_SIZE:
+                self._dns.clear()
+            self._dns[(host, port)] = (now + _DNS_TTL, answer)
+        if isinstance(answer, socket.gaierror):
+            raise socket.gaierror(answer.errno, answer.strerror)
+        return answer
+
+
+def _parse_url(url: str | httpx.URL, what: str = "URL") -> httpx.URL:
+    try:
+        parsed = httpx.URL(url.strip() if isinstance(url, str) else url)
+    except (httpx.InvalidURL, TypeError, ValueError) as exc:
+        raise _Failure(FetchError.INVALID_URL, f"invalid {what} {str(url)[:200]!r}: {exc}") from None
+    if parsed.scheme not in ("http", "https"):
+        raise _Failure(FetchError.INVALID_URL, f"{what} scheme {parsed.scheme or 'missing'!r} is not http(s)")
+    if not parsed.raw_host:
+        raise _Failure(FetchError.INVALID_URL, f"{what} {str(url)[:200]!r} has no host")
+    return parsed.copy_with(fragment=None)
+
+
+def _is_retryable_status(status: int) -> bool:
+    return status == 429 or 500 <= status <= 599
+
+
+def _outcome_response(state: RetryCallState) -> _Response | None:
+    if state.outcome is None or state.outcome.failed:
+        return None
+    return state.outcome.result()
+
+
+def _retry_after_seconds(value: str | None, now: datetime) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or HTTP-date); None when absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - now).total_seconds())
+
+
+async def _remember_hop(response: httpx.Response) -> None:
+    # Runs before httpx parses Location, so a malformed one still leaves its hop on record.
+    response.request.extensions["linkcheck_hop"] = (response.status_code, response.headers.get("location"))
+
+
+def _seen_hop(request: httpx.Request) -> Hop | None:
+    status, location = request.extensions.get("linkcheck_hop", (None, None))
+    return Hop(str(request.url), status, location) if status is not None else None
+
+
+def _remote_ip(response: httpx.Response) -> str | None:
+    stream = response.extensions.get("network_stream")
+    if stream is None:
+        return None
+    try:
+        address = stream.get_extra_info("server_addr")
+    except Exception:  # transports differ; an unknown address is checked by the pre-resolve only
+        return None
+    return str(address[0]) if isinstance(address, tuple) and address else None
+
+
+def _failure_for(exc: BaseException, host: str) -> _Failure:
+    """Map a transport error to a FetchError; DNS and certificate failures are not worth a retry."""
+    causes = _causes(exc)
+    if any(isinstance(c, socket.gaierror) for c in causes):
+        gai = next(c for c in causes if isinstance(c, socket.gaierror))
+        temporary = gai.errno in (socket.EAI_AGAIN, socket.EAI_FAIL)
+        what = "DNS lookup failed (resolver unavailable)" if temporary else "name does not resolve"
+        return _Failure(FetchError.DNS, f"{host}: {what} ({gai.strerror or gai})")
+    if isinstance(exc, httpx.TimeoutException):
+        return _Failure(FetchError.TIMEOUT, f"{type(exc).__name__}: {_describe(exc)}", True)
+    if any(isinstance(c, ssl.SSLCertVerificationError) for c in causes):
+        return _Failure(FetchError.CONNECT, f"TLS certificate not valid: {_describe(exc)}")
+    if isinstance(exc, httpx.UnsupportedProtocol):
+        return _Failure(FetchError.INVALID_URL, _describe(exc))
+    if isinstance(exc, (httpx.ConnectError, ConnectionRefusedError)) or (
+        isinstance(exc, OSError) and not isinstance(exc, ConnectionResetError)
+    ):
+        return _Failure(FetchError.CONNECT, f"cannot connect to {host}: {_describe(exc)}", True)
+    if isinstance(exc, (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError, ConnectionResetError)):
+        return _Failure(FetchError.RESET, _describe(exc), True)
+    return _Failure(FetchError.RESET, _describe(exc))
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
+
+
+def _describe(exc: BaseException) -> str:
+    return str(exc) or type(exc).__name__
+
+
+def _h2_installed() -> bool:
+    try:
+        import h2  # noqa: F401
+    except ImportError:
+        return False
+    return True

@@ -92,8 +92,10 @@ async def verify(
 
     articles = load_articles(paths, input_error)
     outcome.articles = len(articles)
-    run_id = archive.start_run(config, [str(p) for p in paths])
+    # A run killed part-way over the same inputs is picked up where it stopped.
+    run_id = archive.start_run(config, [str(p) for p in paths], resume=True)
     outcome.run_id = run_id
+    already_checked = archive.checked_urls(run_id)
 
     citations_by_url: dict[str, list[Citation]] = defaultdict(list)
     for article, entities in articles:
@@ -102,10 +104,12 @@ async def verify(
         for cited in article.cited_urls:
             citations_by_url[cited.url].append(Citation(article, cited, matcher))
 
+    skip = set(already_checked)
     if config.max_age is not None:
-        recent = archive.urls_checked_since(datetime.now(timezone.utc) - timedelta(seconds=config.max_age))
-        outcome.skipped_recent = sum(1 for url in citations_by_url if url in recent)
-        citations_by_url = {u: c for u, c in citations_by_url.items() if u not in recent}
+        skip |= archive.urls_checked_since(datetime.now(timezone.utc) - timedelta(seconds=config.max_age))
+    if skip:
+        outcome.skipped_recent = sum(1 for url in citations_by_url if url in skip)
+        citations_by_url = {u: c for u, c in citations_by_url.items() if u not in skip}
     outcome.links = len(citations_by_url)
 
     checker = _LinkChecker(config, transport)
@@ -122,7 +126,7 @@ async def verify(
             outcome.network_up = await checker.network_up()
         else:
             outcome.network_up = checker.network_known_up is not False
-        archive.finish_run(run_id, dict(outcome.counts), outcome.network_up)
+        archive.finish_run(run_id, None, outcome.network_up)  # counted from the archive: resumed runs too
     return outcome
 
 

@@ -77,7 +77,7 @@ def summary_line(counts: dict[str, int], articles: int, run_id: int | None, db: 
     line = (f"linkcheck: {total} citation(s) in {articles} article(s): "
             f"{', '.join(parts) or 'nothing checked'}")
     if skipped_recent:
-        line += f"; {skipped_recent} link(s) skipped, checked recently"
+        line += f"; {skipped_recent} link(s) skipped (checked recently or earlier in this run)"
     if not network_up:
         line += "; NETWORK UNAVAILABLE: links not judged, no link state changed"
     return line + f" (run {run_id}, archive {db})"

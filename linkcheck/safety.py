@@ -1,0 +1,243 @@
+"""Guards against hostile servers: non-public addresses (SSRF), oversized bodies, decompression bombs."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import re
+import socket
+import zlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from contextlib import aclosing
+from dataclasses import dataclass
+
+import brotli
+import httpx
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+# Resolves a host name to its addresses; raises socket.gaierror when the name does not exist.
+Resolver = Callable[[str, int], Awaitable[list[str]]]
+
+# Hosts the BSD inet_aton (and thus getaddrinfo) reads as IPv4: 2130706433, 0x7f.1, 017700000001, 127.1
+_NUMERIC_HOST = re.compile(r"^(0x[0-9a-f]+|[0-9]+)(\.(0x[0-9a-f]+|[0-9]+)){0,3}\.?$", re.IGNORECASE)
+_CHUNK = 64 * 1024  # most decoded bytes produced in one step, so a bomb never lands in memory whole
+_REDIRECT_BODY = 64 * 1024  # a redirect body this small is drained so the connection can be reused
+_LOCAL_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback")
+
+
+class UnsafeAddress(Exception):
+    """The target is, or resolves to, an address we must not connect to."""
+
+
+def literal_address(host: str) -> IPAddress | None:
+    """The IP address a host literal denotes (incl. integer, octal and hex forms), else None."""
+    host = host.strip("[]")
+    try:
+        return ipaddress.ip_address(host.split("%", 1)[0])  # drop an IPv6 zone id
+    except ValueError:
+        pass
+    if _NUMERIC_HOST.match(host):
+        try:
+            return ipaddress.IPv4Address(socket.inet_aton(host.rstrip(".")))
+        except OSError:
+            return None
+    return None
+
+
+def is_public(address: IPAddress) -> bool:
+    """True when the address is globally routable unicast (the only kind we fetch by default)."""
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return is_public(address.ipv4_mapped)
+        embedded = address.sixtofour or (address.teredo or (None, None))[1]
+        if embedded is not None and not is_public(embedded):
+            return False
+    return not (
+        not address.is_global
+        or address.is_private
+        or address.is_loopback
+        or address.is_link_local
+        or address.is_reserved
+        or address.is_multicast
+        or address.is_unspecified
+    )
+
+
+def check_host(host: str) -> None:
+    """Raise UnsafeAddress when the host literal is not public; names are checked after resolving."""
+    name = host.lower().rstrip(".")
+    if name in _LOCAL_NAMES or name.endswith(".localhost"):
+        raise UnsafeAddress(f"{host} is a loopback name (allow with --allow-private)")
+    address = literal_address(host)
+    if address is not None:
+        check_address(str(address), prefix="" if host.strip("[]") == str(address) else f"{host} is ")
+
+
+def check_address(ip: str, prefix: str = "") -> None:
+    """Raise UnsafeAddress when the address is not public; `prefix` starts the message."""
+    address = literal_address(ip)
+    if address is None:
+        raise UnsafeAddress(f"{prefix}{ip!r}, not an IP address")
+    if not is_public(address):
+        kind = _kind(address)
+        article = "an" if kind[0] in "aeiouI" else "a"
+        raise UnsafeAddress(f"{prefix}{address}, {article} {kind} address (allow with --allow-private)")
+
+
+def check_addresses(host: str, addresses: Iterable[str]) -> None:
+    """Raise UnsafeAddress when any resolved address is not public (we cannot choose which is used)."""
+    for ip in addresses:
+        check_address(ip, prefix=f"{host} resolves to ")
+
+
+async def system_resolve(host: str, port: int) -> list[str]:
+    """Resolve with the event loop's non-blocking getaddrinfo; raises socket.gaierror."""
+    loop = asyncio.get_running_loop()
+    infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return sorted({str(info[4][0]) for info in infos})
+
+
+def _kind(address: IPAddress) -> str:
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        return "IPv4-mapped " + _kind(address.ipv4_mapped)
+    for attribute in ("loopback", "link_local", "multicast", "unspecified", "private", "reserved"):
+        if getattr(address, f"is_{attribute}"):
+            return attribute.replace("_", "-")
+    return "non-public"
+
+
+@dataclass(frozen=True)
+class CappedBody:
+    """A response body, decoded, at most the cap long."""
+
+    content: bytes
+    truncated: bool = False
+    error: str = ""  # why it broke off or did not decode; `content` keeps what arrived
+
+
+async def read_capped(response: httpx.Response, max_bytes: int) -> CappedBody:
+    """Stream and decode a body, stopping at max_bytes DECODED bytes; timeouts propagate."""
+    max_bytes = max(0, max_bytes)
+    if response.is_stream_consumed:  # mock transports (respx) hand over a body httpx already decoded
+        return CappedBody(response.content[:max_bytes], len(response.content) > max_bytes)
+    encoding = response.headers.get("content-encoding", "")
+    parts: list[bytes] = []
+    size = 0
+    try:
+        async with aclosing(_decoded(response, encoding)) as pieces:
+            async for piece in pieces:
+                parts.append(piece)
+                size += len(piece)
+                if size > max_bytes:
+                    return CappedBody(b"".join(parts)[:max_bytes], truncated=True)
+    except httpx.TimeoutException:
+        raise
+    except (httpx.TransportError, OSError) as exc:
+        return CappedBody(b"".join(parts), error=f"transfer broke off after {size} bytes: {exc or type(exc).__name__}")
+    except DecodeError as exc:
+        return CappedBody(b"".join(parts), error=f"cannot decode {encoding} body after {size} bytes: {exc}")
+    return CappedBody(b"".join(parts))
+
+
+async def drain(response: httpx.Response) -> None:
+    """Read a small redirect body so HTTP/1.1 can reuse the connection; a big one is just dropped."""
+    if response.is_stream_consumed:
+        return
+    size = 0
+    try:
+        async for raw in response.aiter_raw():
+            size += len(raw)
+            if size > _REDIRECT_BODY:
+                return
+    except httpx.HTTPError:
+        pass  # the redirect itself arrived; its body does not matter
+
+
+async def _decoded(response: httpx.Response, encoding: str) -> AsyncIterator[bytes]:
+    decoder = BodyDecoder(encoding)
+    async for raw in response.aiter_raw():
+        for piece in decoder.feed(raw):
+            yield piece
+    for piece in decoder.finish():
+        yield piece
+
+
+class DecodeError(Exception):
+    """A compressed body is broken or uses an encoding we did not ask for."""
+
+
+class BodyDecoder:
+    """Content-Encoding decoding that yields at most _CHUNK bytes per step, so bombs stay cheap."""
+
+    def __init__(self, content_encoding: str) -> None:
+        names = [n.strip().lower() for n in content_encoding.split(",") if n.strip()]
+        names = [n for n in names if n != "identity"]
+        if len(names) > 1:
+            raise DecodeError(f"stacked encodings {content_encoding!r} not supported")
+        self._name = names[0] if names else "identity"
+        if self._name in ("gzip", "x-gzip"):
+            self._zlib: zlib._Decompress | None = zlib.decompressobj(zlib.MAX_WBITS | 16)
+        elif self._name == "deflate":
+            self._zlib = zlib.decompressobj(zlib.MAX_WBITS)
+            self._raw_deflate_tried = False
+        elif self._name == "br":
+            self._zlib = None
+            self._brotli = brotli.Decompressor()
+        elif self._name != "identity":
+            raise DecodeError(f"unsupported content encoding {self._name!r}")
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        """Decoded pieces of one raw chunk, each at most 64 KiB; raises DecodeError when corrupt."""
+        try:
+            if self._name == "identity":
+                yield from (data[i : i + _CHUNK] for i in range(0, len(data), _CHUNK))
+            elif self._zlib is not None:
+                yield from self._feed_zlib(data)
+            else:
+                yield from self._feed_brotli(data)
+        except (zlib.error, brotli.error) as exc:
+            raise DecodeError(str(exc) or "corrupt data") from None
+
+    def finish(self) -> Iterator[bytes]:
+        """Raise DecodeError when the compressed stream ended early (a truncated transfer)."""
+        if self._name == "identity":
+            return
+        if self._zlib is not None:
+            yield from self.feed(b"")
+            if not self._zlib.eof:
+                raise DecodeError("compressed stream ends early")
+        elif not self._brotli.is_finished():
+            raise DecodeError("compressed stream ends early")
+
+    def _feed_zlib(self, data: bytes) -> Iterator[bytes]:
+        assert self._zlib is not None
+        while True:
+            if self._zlib.eof:
+                return  # trailing bytes after the stream end are ignored, as browsers do
+            try:
+                out = self._zlib.decompress(data, _CHUNK)
+            except zlib.error:
+                # Some servers send raw deflate as "deflate"; retry once without the zlib header.
+                if self._name != "deflate" or self._raw_deflate_tried:
+                    raise
+                self._raw_deflate_tried = True
+                self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)
+                continue
+            if self._name == "deflate":
+                self._raw_deflate_tried = True
+            data = self._zlib.unconsumed_tail
+            if out:
+                yield out
+            if not data and len(out) < _CHUNK:
+                return
+
+    def _feed_brotli(self, data: bytes) -> Iterator[bytes]:
+        out = self._brotli.process(data, output_buffer_limit=_CHUNK)
+        if out:
+            yield out
+        while not self._brotli.can_accept_more_data():
+            out = self._brotli.process(b"", output_buffer_limit=_CHUNK)
+            if not out:
+                return
+            yield out
