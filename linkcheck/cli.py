@@ -63,8 +63,8 @@ def verify(
         max_age=parse_duration(max_age) if max_age else None,
         allow_private=allow_private or None, quiet=quiet or None, output_format=output_format)
     _check_positive(concurrency=config.concurrency, per_host=config.per_host, timeout=config.timeout)
-    out = Console(soft_wrap=False)
-    err = Console(stderr=True)
+    out = Console(soft_wrap=False, width=None if sys.stdout.isatty() else 200)
+    err = Console(stderr=True, soft_wrap=True)
     rows: list[dict] = []
     progress = _progress(err) if err.is_terminal and not config.quiet and sys.stdin.isatty() else None
 
@@ -95,6 +95,7 @@ def verify(
     finally:
         archive.close()
 
+    rows.sort(key=report.citation_order)
     if config.output_format == "table" and not config.quiet and rows:
         report.print_table(rows, out)
     elif config.output_format == "markdown" and rows:

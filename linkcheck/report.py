@@ -33,8 +33,14 @@ def citation_rows(result: LinkResult) -> list[dict[str, Any]]:
             "found": list(match.found) if match else [],
             "missing": list(match.missing) if match else [],
             "checked_at": fetch.started_at.isoformat() if fetch else None,
+            "position": citation.article.cited_urls.index(citation.cited),
         })
     return rows
+
+
+def citation_order(row: dict[str, Any]) -> tuple[str, int]:
+    """Articles in path order, each one's URLs in the order it cites them."""
+    return row["article"], row["position"]
 
 
 def write_json_line(row: dict[str, Any], out: TextIO) -> None:
