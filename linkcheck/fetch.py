@@ -517,9 +517,11 @@ def _failure_for(exc: BaseException, host: str) -> _Failure:
     causes = _causes(exc)
     if any(isinstance(c, socket.gaierror) for c in causes):
         gai = next(c for c in causes if isinstance(c, socket.gaierror))
-        temporary = gai.errno in (socket.EAI_AGAIN, socket.EAI_FAIL)
-        what = "DNS lookup failed (resolver unavailable)" if temporary else "name does not resolve"
-        return _Failure(FetchError.DNS, f"{host}: {what} ({gai.strerror or gai})")
+        if gai.errno in (socket.EAI_AGAIN, socket.EAI_FAIL):
+            # The resolver did not answer: says nothing about the name, so not 'dead'.
+            return _Failure(FetchError.CONNECT, f"{host}: DNS lookup failed, resolver unavailable "
+                                                f"({gai.strerror or gai})")
+        return _Failure(FetchError.DNS, f"{host}: name does not resolve ({gai.strerror or gai})")
     if isinstance(exc, httpx.TimeoutException):
         return _Failure(FetchError.TIMEOUT, f"{type(exc).__name__}: {_describe(exc)}", True)
     if any(isinstance(c, ssl.SSLCertVerificationError) for c in causes):
