@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import math
+import re
+from collections import Counter
 from dataclasses import dataclass
 from enum import StrEnum
 
-from .article import Article
+from .article import Article, recover_title_words
+from .gazetteer import Place, place_index, places_by_key
+from .lexicon import is_acronym, is_known, is_noun_form, language
+from .names import (candidates, is_org, is_person, is_place_name, mid_sentence_capitals,
+                    single_is_name)
+from .spelling import fold, transliterations
+from .surface import SurfaceForm, SurfaceIndex, surface_form
 
 
 class EntityKind(StrEnum):
@@ -24,8 +33,174 @@ class Entity:
     kind: EntityKind
     weight: float              # salience; higher = more important to the article
     aliases: tuple[str, ...]   # other forms that count: "Wood", "North Korea", "nordkoreanisch", ...
+    country: bool = False      # a whole country: many stories share it, so it proves less
+
+
+# Salience per kind: a person or a city names a story more precisely than a country does.
+_BASE_WEIGHT = {EntityKind.PERSON: 1.0, EntityKind.ORG: 0.9, EntityKind.PLACE: 0.9,
+                EntityKind.OTHER: 0.6, EntityKind.NUMBER: 0.4}
+_COUNTRY_WEIGHT = 0.7
+_LEAD_CHARS = 400
+_MAX_ENTITIES = 40
+_MAX_NUMBERS = 5
+
+_NUMBER = re.compile(r"(?<![\d.,])(\d{1,3}(?:[.,  ]\d{3})+|\d{3,})(?![\d]|[.,]\d)")
 
 
 def key_entities(article: Article) -> tuple[Entity, ...]:
     """The article's key entities, most salient first."""
-    raise NotImplementedError
+    body = article.body
+    lang = language(body)
+    title = recover_title_words(article.title, body)  # a no-op once the parser did it
+    names, inside_names = _name_entities(body, lang)
+    named = _place_entities(title, body, lang, inside_names) + names + _numbers(body)
+    return _weighed(named, title, body)
+
+
+def surface_forms(entity: Entity) -> list[SurfaceForm]:
+    """Every form that counts as a mention of the entity, keyed by its name."""
+    number = entity.kind is EntityKind.NUMBER
+    return [surface_form(alias, entity.name, number=number)
+            for alias in (entity.name, *entity.aliases)]
+
+
+# -- places and organisations from the gazetteer ---------------------------------------------------
+
+def _place_entities(title: str, body: str, lang: str, inside_names: list[tuple[int, int]]
+                    ) -> list[Entity]:
+    """Gazetteer places and organisations, except where they are part of a longer name
+    (Deutsche Bank is not Germany, Real Madrid is not Madrid)."""
+    by_key: dict[str, Counter] = {}
+    for text, spans in ((title, []), (body, inside_names)):
+        for hit in place_index().find(text):
+            if any(start <= hit.start < end for start, end in spans):
+                continue
+            core = text[hit.start:hit.end]
+            standalone = not text[hit.end:hit.end + 1] == "-"
+            by_key.setdefault(hit.key, Counter())[core] += 1.0 if standalone else 0.5
+    entities = []
+    for key, surfaces in by_key.items():
+        place = places_by_key()[key]
+        kind = EntityKind.ORG if place.kind == "org" else EntityKind.PLACE
+        name = _place_name(place, surfaces, lang)
+        aliases = tuple(a for a in _ordered_aliases(place, lang) if a != name)
+        entities.append(Entity(name, kind, 0.0, aliases, place.is_country))
+    return entities
+
+
+def _ordered_aliases(place: Place, lang: str) -> list[str]:
+    """Names in the article's language, English, German and French first, then other names,
+    then adjectives: the first few aliases are the ones a reader wants to see."""
+    first = [place.names.get(code) for code in (lang, "en", "de", "fr")]
+    ordered = list(dict.fromkeys(n for n in first if n))
+    ordered += sorted(set(place.proper_names) - set(ordered))
+    ordered += sorted(set(place.aliases) - set(ordered))
+    return ordered
+
+
+def _place_name(place: Place, surfaces: Counter, lang: str) -> str:
+    """The name the article uses most (USA, not Vereinigte Staaten); adjectives never name it."""
+    if place.key.startswith("org:"):
+        return place.key[4:]
+    preferred = [place.names.get(lang), place.names.get("en"), place.names.get("*")]
+    names = list(place.proper_names) + [n for n in preferred if n]
+    folded_aliases = {fold(a): a for a in names}  # later entries win: the article's language
+    usage: Counter = Counter()
+    for surface, count in surfaces.items():
+        for length in range(len(surface), max(len(surface) - 4, 0), -1):
+            core = surface[:length]
+            alias = core if core in names else folded_aliases.get(fold(core))
+            if alias:
+                usage[alias] += count
+                break
+    return usage.most_common(1)[0][0] if usage else place.name_in(lang)
+
+
+# -- people, other organisations and other names from capitalised runs -----------------------------
+
+def _name_entities(body: str, lang: str) -> tuple[list[Entity], list[tuple[int, int]]]:
+    """Named entities from capitalised runs, and the spans of multi-word names that hold a
+    gazetteer name (so that the place is not counted on its own)."""
+    covered = {i for hit in place_index().find(body) for i in range(hit.start, hit.end)}
+    found = candidates(body, lang, covered)
+    mid_sentence = mid_sentence_capitals(body) if lang == "en" else Counter()
+    people = {c.words for c in found if is_person(c, lang)}
+    part_of_person = {p[-1] for p in people} | {p[0] for p in people if len(p) >= 3}
+    entities: dict[str, Entity] = {}
+    inside_names = []
+    for cand in found:
+        words = cand.words
+        name = " ".join(words)
+        if len(words) > 1:
+            inside_names.append(cand.span)  # Mauricio (Mauritius in Spanish) Pochettino
+        if name in entities:
+            continue
+        if words in people:
+            entities[name] = Entity(name, EntityKind.PERSON, 0.0, _person_aliases(words))
+        elif len(words) > 1:
+            if is_place_name(words):
+                entities[name] = Entity(name, EntityKind.PLACE, 0.0, ())
+            elif is_org(words) or cand.has_place:
+                kind = EntityKind.ORG if is_org(words) or cand.tokens[-1].covered \
+                    else EntityKind.OTHER
+                entities[name] = Entity(name, kind, 0.0, ())
+            elif lang == "en" or not all(is_known(w, lang) for w in words) \
+                    and not any(is_noun_form(w, lang, strict=True) for w in words):
+                entities[name] = Entity(name, EntityKind.OTHER, 0.0, ())  # not Barrel Öl
+        elif name not in part_of_person and single_is_name(cand, lang, body, mid_sentence):
+            kind = EntityKind.ORG if is_acronym(name) else \
+                EntityKind.PERSON if cand.titled else EntityKind.OTHER
+            aliases = () if kind is EntityKind.ORG else _spelling_aliases(name)
+            entities[name] = Entity(name, kind, 0.0, aliases)
+    return list(entities.values()), inside_names
+
+
+def _person_aliases(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    name_parts = [tokens[-1]] + ([tokens[0]] if len(tokens) >= 3 else [])
+    aliases = {part for word in name_parts for part in _spelling_aliases(word) + (word,)}
+    return tuple(sorted(aliases - {" ".join(tokens)}))
+
+
+def _spelling_aliases(word: str) -> tuple[str, ...]:
+    return tuple(sorted(v.capitalize() for v in transliterations(word) if v != fold(word)))
+
+
+# -- numbers ------------------------------------------------------------------------------------------
+
+def _numbers(body: str) -> list[Entity]:
+    """Significant numbers (12.000, 1500): a thousand or more, and not a year."""
+    found: dict[int, str] = {}
+    for match in _NUMBER.finditer(body):
+        digits = re.sub(r"\D", "", match.group())
+        value = int(digits)
+        if value < 1000 or (len(match.group()) == 4 and 1900 <= value <= 2100):
+            continue
+        found.setdefault(value, match.group())
+    return [Entity(text, EntityKind.NUMBER, 0.0, _number_aliases(value, text))
+            for value, text in list(found.items())[:_MAX_NUMBERS]]
+
+
+def _number_aliases(value: int, text: str) -> tuple[str, ...]:
+    grouped = f"{value:,}"
+    forms = {str(value), grouped, grouped.replace(",", "."), grouped.replace(",", " ")}
+    return tuple(sorted(forms - {text}))
+
+
+# -- weights ---------------------------------------------------------------------------------------
+
+def _weighed(entities: list[Entity], title: str, body: str) -> tuple[Entity, ...]:
+    """Weight = kind base x (1 + ln mentions), raised when the title or the lead names it."""
+    index = SurfaceIndex(form for e in entities for form in surface_forms(e))
+    counts = Counter(hit.key for hit in index.find(body))
+    in_title = {hit.key for hit in index.find(title)}
+    in_lead = {hit.key for hit in index.find(body[:_LEAD_CHARS])}
+    weighed = []
+    for entity in entities:
+        base = _COUNTRY_WEIGHT if entity.country else _BASE_WEIGHT[entity.kind]
+        mentions = max(counts[entity.name], 1)
+        weight = base * (1 + math.log(mentions) + (entity.name in in_title)
+                         + 0.5 * (entity.name in in_lead))
+        weighed.append(Entity(entity.name, entity.kind, round(weight, 3), entity.aliases,
+                              entity.country))
+    weighed.sort(key=lambda e: (-e.weight, e.name))
+    return tuple(weighed[:_MAX_ENTITIES])

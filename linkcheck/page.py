@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import codecs
+import io
+import json
+import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from urllib.parse import urljoin
+
+from selectolax.lexbor import LexborHTMLParser
+
+from .boilerplate import main_text as html_main_text
+from .boilerplate import strip_non_content
+from .cues import bot_wall_cues, guess_language, not_found_cues
 
 
 class PageKind(StrEnum):
@@ -31,6 +42,205 @@ class PageText:
     visible_text_length: int = 0         # length of all visible text (for density comparisons)
 
 
+CHARSET_PARAM = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
+META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([\w.:-]+)", re.IGNORECASE)
+BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+REFRESH_URL = re.compile(r"url\s*=\s*[\"']?([^\"'>]+)", re.IGNORECASE)
+HTML_SNIFF = re.compile(rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype html|html|head|body|meta|title)",
+                        re.IGNORECASE | re.DOTALL)
+# Script-rendered pages carry their text only in JSON-LD; shorter bodies there are summaries.
+JSON_LD_MIN_BODY = 200
+PAYWALL_MARKER = re.compile(r"paywall|paid-content|premium-content|plus-content", re.IGNORECASE)
+# WHATWG: these labels mean windows-1252 in browsers, which is what publishers rely on.
+WINDOWS_1252_LABELS = frozenset(("iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "us-ascii",
+                                 "ascii", "cp1252", "windows-1252", "x-cp1252"))
+
+
 def extract_page(body: bytes, headers: Mapping[str, str], url: str) -> PageText:
     """Decode and read a fetched body; never raises on bad bytes."""
-    raise NotImplementedError
+    content_type = _header(headers, "content-type").lower()
+    kind = _kind(body, content_type)
+    if kind is PageKind.PDF:
+        return _pdf_page(body)
+    if kind is PageKind.OTHER:
+        return _empty_page(PageKind.OTHER, None)
+    text, charset = decode(body, content_type, sniff_meta=kind is PageKind.HTML)
+    if kind is PageKind.TEXT:
+        return _text_page(text, charset)
+    return _html_page(text, charset, url)
+
+
+def decode(body: bytes, content_type: str = "", sniff_meta: bool = True) -> tuple[str, str]:
+    """Text and charset: BOM, then HTTP header, then <meta>, then UTF-8, then a detector."""
+    for bom, encoding in BOMS:
+        if body.startswith(bom):
+            return body.decode(encoding, errors="replace"), encoding
+    declared = [m.group(1) for m in [CHARSET_PARAM.search(content_type)] if m]
+    if sniff_meta:
+        declared += [m.group(1).decode("ascii", "replace") for m in [META_CHARSET.search(body[:4096])] if m]
+    for label in [*declared, "utf-8"]:
+        encoding = _codec(label)
+        if encoding is None:
+            continue
+        try:
+            return body.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    encoding = _detected(body)
+    return body.decode(encoding, errors="replace"), encoding
+
+
+def _codec(label: str) -> str | None:
+    label = label.strip().lower()
+    if label in WINDOWS_1252_LABELS:
+        return "cp1252"
+    try:
+        return codecs.lookup(label).name
+    except LookupError:
+        return None
+
+
+def _detected(body: bytes) -> str:
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(body[:65536]).best()
+    return (_codec(best.encoding) if best else None) or "cp1252"
+
+
+def _header(headers: Mapping[str, str], name: str) -> str:
+    for key, value in headers.items():
+        if key.lower() == name:
+            return value
+    return ""
+
+
+def _kind(body: bytes, content_type: str) -> PageKind:
+    if body[:1024].lstrip().startswith(b"%PDF-") or "application/pdf" in content_type:
+        return PageKind.PDF
+    if "html" in content_type or HTML_SNIFF.match(body[:1024]):
+        return PageKind.HTML
+    if content_type.startswith("text/") or any(t in content_type for t in ("json", "xml")):
+        return PageKind.TEXT
+    if not content_type and body and b"\x00" not in body[:1024]:
+        return PageKind.TEXT
+    return PageKind.OTHER
+
+
+def _empty_page(kind: PageKind, charset: str | None) -> PageText:
+    return PageText(kind=kind, title="", main_text="", charset=charset, language=None,
+                    canonical_url=None, meta_refresh_url=None, not_found_cues=(),
+                    bot_wall_cues=(), paywall=False)
+
+
+def _text_page(text: str, charset: str) -> PageText:
+    text = text.strip()
+    title = next((line.strip() for line in text.splitlines() if line.strip()), "")[:200]
+    return PageText(kind=PageKind.TEXT, title=title, main_text=text, charset=charset,
+                    language=guess_language(text), canonical_url=None, meta_refresh_url=None,
+                    not_found_cues=not_found_cues([title], text), bot_wall_cues=(), paywall=False,
+                    visible_text_length=len(text))
+
+
+def _pdf_page(body: bytes) -> PageText:
+    from pypdf import PdfReader
+
+    try:
+        reader = PdfReader(io.BytesIO(body))
+        pages = [page.extract_text() or "" for page in reader.pages]
+        title = str((reader.metadata or {}).get("/Title") or "")
+    except Exception:  # pypdf raises many types on damaged files; a broken PDF reads as empty
+        return _empty_page(PageKind.PDF, None)
+    text = "\n\n".join(p.strip() for p in pages if p.strip())
+    title = title or next((line.strip() for line in text.splitlines() if line.strip()), "")[:200]
+    return PageText(kind=PageKind.PDF, title=title, main_text=text, charset=None,
+                    language=guess_language(text), canonical_url=None, meta_refresh_url=None,
+                    not_found_cues=(), bot_wall_cues=(), paywall=False, visible_text_length=len(text))
+
+
+def _html_page(html: str, charset: str, url: str) -> PageText:
+    tree = LexborHTMLParser(html)
+    base = urljoin(url, _attr(tree, "base[href]", "href") or "")
+    linked_data = list(_linked_data(tree))
+    html_title = _text(tree, "title")
+    og_title = _attr(tree, "meta[property='og:title']", "content")
+    h1s = [n.text(deep=True).strip() for n in tree.css("h1")[:3]]
+    title = og_title or html_title or next((h for h in h1s if h), "")
+    canonical = _attr(tree, "link[rel='canonical']", "href")
+    refresh = _refresh_target(tree, base)
+    paywall = _is_paywalled(tree, linked_data)
+    strip_non_content(tree)
+    visible = " ".join((tree.body.text(deep=True, separator=" ") if tree.body else "").split())
+    main = html_main_text(tree, len(visible))
+    article_body = max((str(item.get("articleBody") or "") for item in linked_data), key=len, default="")
+    if len(article_body) > 2 * len(main) and len(article_body) > JSON_LD_MIN_BODY:
+        main = article_body.strip()
+    language = _html_language(tree, main or visible)
+    headings = [h for h in (html_title, og_title, *h1s) if h]
+    return PageText(
+        kind=PageKind.HTML, title=" ".join(title.split()), main_text=main, charset=charset,
+        language=language,
+        canonical_url=urljoin(base, canonical.strip()) if canonical else None,
+        meta_refresh_url=refresh,
+        not_found_cues=not_found_cues(headings, main or visible[:1000]),
+        bot_wall_cues=bot_wall_cues(html[:200_000], html_title or title, visible, main),
+        paywall=paywall, visible_text_length=len(visible),
+    )
+
+
+def _attr(tree: LexborHTMLParser, selector: str, name: str) -> str | None:
+    node = tree.css_first(selector)
+    value = node.attributes.get(name) if node is not None else None
+    return value.strip() if value and value.strip() else None
+
+
+def _text(tree: LexborHTMLParser, selector: str) -> str:
+    node = tree.css_first(selector)
+    return " ".join(node.text(deep=True).split()) if node is not None else ""
+
+
+def _refresh_target(tree: LexborHTMLParser, base: str) -> str | None:
+    for node in tree.css("meta[http-equiv]"):
+        if (node.attributes.get("http-equiv") or "").lower() != "refresh":
+            continue
+        match = REFRESH_URL.search(node.attributes.get("content") or "")
+        if match and match.group(1).strip():
+            return urljoin(base, match.group(1).strip())
+    return None
+
+
+def _html_language(tree: LexborHTMLParser, text: str) -> str | None:
+    declared = (tree.root.attributes.get("lang") or "") if tree.root is not None else ""
+    declared = declared.strip().lower().split("-")[0].split("_")[0] or None
+    guessed = guess_language(text)
+    # Templates often keep lang="en" on German pages; trust the words when they clearly disagree.
+    if declared in (None, "de", "en") and guessed:
+        return guessed
+    return declared
+
+
+def _linked_data(tree: LexborHTMLParser) -> Iterator[dict]:
+    """Every JSON-LD object of the page, @graph members and list items included."""
+    for node in tree.css("script[type='application/ld+json']"):
+        try:
+            data = json.loads(node.text(deep=True) or "null", strict=False)
+        except ValueError:
+            continue
+        stack = [data]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, dict):
+                yield item
+                stack.extend(v for k, v in item.items() if k in ("@graph", "hasPart", "mainEntity"))
+
+
+def _is_paywalled(tree: LexborHTMLParser, linked_data: list[dict]) -> bool:
+    for item in linked_data:
+        if str(item.get("isAccessibleForFree", "")).strip().lower() == "false":
+            return True
+    for node in tree.css("[class*='paywall'], [id*='paywall'], [class*='paid-content']"):
+        names = f"{node.attributes.get('class') or ''} {node.attributes.get('id') or ''}"
+        if PAYWALL_MARKER.search(names) and len(node.text(deep=True).strip()) > 40:
+            return True
+    return False

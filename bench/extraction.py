@@ -1,0 +1,168 @@
+"""Main-text extraction scores of linkcheck.page and trafilatura on the shared news-page corpus.
+
+Run: python bench/extraction.py   (corpus from $LINKCHECK_CORPUS or ../shared/corpus next to the repo)
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import re
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from statistics import mean
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))
+
+from linkcheck.page import extract_page  # noqa: E402
+
+TOKEN = re.compile(r"\w+")
+SPACE = re.compile(r"\s+")
+HTML_HEADERS = {"content-type": "text/html"}
+SPEED_BATCH = 25
+
+
+@dataclass(frozen=True)
+class CorpusPage:
+    source: str
+    page_id: str
+    url: str
+    lang: str
+    html: bytes
+    truth: dict
+
+
+def corpus_dir() -> Path | None:
+    """The corpus folder, or None when it is not there."""
+    configured = os.environ.get("LINKCHECK_CORPUS")
+    candidate = Path(configured) if configured else REPO_ROOT.parent / "shared" / "corpus"
+    return candidate if (candidate / "fundus").is_dir() else None
+
+
+def load_source(root: Path, source: str) -> list[CorpusPage]:
+    """Every page of one corpus source with its truth file."""
+    pages = []
+    for row in json.loads((root / source / "index.json").read_text()):
+        page_id = row["id"]
+        html_path = root / source / "html" / f"{page_id}.html"
+        if not html_path.exists():
+            html_path = html_path.with_name(f"{page_id}.html.gz")
+        html = html_path.read_bytes()
+        if html_path.suffix == ".gz":
+            html = gzip.decompress(html)
+        truth = json.loads((root / source / "truth" / f"{page_id}.json").read_text())
+        pages.append(CorpusPage(source, page_id, row.get("url") or "", truth.get("lang") or "", html, truth))
+    return pages
+
+
+def ours(page: CorpusPage) -> str:
+    return extract_page(page.html, HTML_HEADERS, page.url or "https://example.org/").main_text
+
+
+def trafilatura_text(page: CorpusPage) -> str:
+    import trafilatura
+
+    return trafilatura.extract(page.html, url=page.url or None) or ""
+
+
+def normalised(text: str) -> str:
+    return SPACE.sub(" ", text).strip().lower()
+
+
+def token_scores(extracted: str, truth: str) -> tuple[float, float, float]:
+    """Bag-of-tokens precision, recall and F1 of lowercase word tokens."""
+    got = Counter(TOKEN.findall(extracted.lower()))
+    want = Counter(TOKEN.findall(truth.lower()))
+    common = sum((got & want).values())
+    precision = common / sum(got.values()) if got else 0.0
+    recall = common / sum(want.values()) if want else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
+
+
+def snippet_scores(extracted: str, truth: dict) -> tuple[int, int, int, int]:
+    """(body snippets found, body snippets, boilerplate snippets kept, boilerplate snippets)."""
+    text = normalised(extracted)
+    body = [normalised(s) for s in truth.get("body_snippets") or []]
+    boilerplate = [normalised(s) for s in truth.get("boilerplate_snippets") or []]
+    return (sum(s in text for s in body), len(body), sum(s in text for s in boilerplate), len(boilerplate))
+
+
+def run(extractors: dict[str, Callable[[CorpusPage], str]], pages: list[CorpusPage]
+        ) -> dict[str, tuple[dict[str, str], float]]:
+    """Extracted text per page id and pages per second for each extractor.
+
+    The extractors take turns on batches of pages, so a machine busy for a while slows them alike,
+    while each batch runs the way a real run does: one extractor over many pages.
+    """
+    texts: dict[str, dict[str, str]] = {name: {} for name in extractors}
+    seconds = dict.fromkeys(extractors, 0.0)
+    for start in range(0, len(pages), SPEED_BATCH):
+        batch = pages[start:start + SPEED_BATCH]
+        for name, extractor in extractors.items():
+            started = time.perf_counter()
+            for page in batch:
+                texts[name][page.page_id] = extractor(page)
+            seconds[name] += time.perf_counter() - started
+    return {name: (texts[name], len(pages) / seconds[name]) for name in extractors}
+
+
+def f1_rows(pages: list[CorpusPage], texts: dict[str, str]) -> dict[str, tuple[float, float, float, int]]:
+    """Mean precision, recall, F1 and page count per group (source, German only, overall)."""
+    groups: dict[str, list[tuple[float, float, float]]] = {}
+    for page in pages:
+        scores = token_scores(texts[page.page_id], page.truth["body"])
+        keys = [page.source, "overall"] + (["German only"] if page.lang == "de" else [])
+        for key in keys:
+            groups.setdefault(key, []).append(scores)
+    return {key: (mean(s[0] for s in rows), mean(s[1] for s in rows), mean(s[2] for s in rows), len(rows))
+            for key, rows in groups.items()}
+
+
+def main() -> int:
+    root = corpus_dir()
+    if root is None:
+        print("SKIP: corpus not found (set LINKCHECK_CORPUS or put it at ../shared/corpus)")
+        return 0
+    snippet_pages = load_source(root, "trafilatura-de")
+    body_pages = load_source(root, "fundus") + load_source(root, "scrapinghub-aeb")
+    every_page = snippet_pages + body_pages
+    results = {}
+    runs = run({"linkcheck": ours, "trafilatura": trafilatura_text}, every_page)
+    for name, (texts, pages_per_second) in runs.items():
+        found = [snippet_scores(texts[p.page_id], p.truth) for p in snippet_pages]
+        results[name] = {
+            "snippets found": sum(r[0] for r in found) / sum(r[1] for r in found),
+            "boilerplate kept": sum(r[2] for r in found) / sum(r[3] for r in found),
+            "f1": f1_rows(body_pages, texts),
+            "pages/s": pages_per_second,
+        }
+    print_table(results, len(snippet_pages), len(body_pages))
+    return 0
+
+
+def print_table(results: dict, snippet_count: int, body_count: int) -> None:
+    ours_, peer = results["linkcheck"], results["trafilatura"]
+    print(f"{'metric':<42} {'linkcheck':>10} {'trafilatura':>12}")
+    print("-" * 66)
+    print(f"trafilatura-de ({snippet_count} pages)")
+    for key in ("snippets found", "boilerplate kept"):
+        print(f"  {key:<40} {ours_[key]:>10.1%} {peer[key]:>12.1%}")
+    print(f"token P / R / F1 vs truth body ({body_count} pages)")
+    for group in ("fundus", "scrapinghub-aeb", "German only", "overall"):
+        a, b = ours_["f1"][group], peer["f1"][group]
+        label = f"{group} (n={a[3]})"
+        for index, measure in enumerate(("P", "R", "F1")):
+            print(f"  {label + ' ' + measure:<40} {a[index]:>10.3f} {b[index]:>12.3f}")
+    print(f"{'pages/second (all pages)':<42} {ours_['pages/s']:>10.1f} {peer['pages/s']:>12.1f}")
+    print(f"{'speed ratio':<42} {ours_['pages/s'] / peer['pages/s']:>10.1f}x")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

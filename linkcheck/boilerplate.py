@@ -1,0 +1,287 @@
+"""Main text of an HTML document: drop boilerplate by structure and text density, keep the article."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+# Elements that never carry article prose.
+NON_CONTENT_TAGS = ("script", "style", "noscript", "template", "svg", "iframe", "object", "embed",
+                    "canvas", "video", "audio", "picture", "img", "button", "select", "textarea",
+                    "input")
+INLINE_TAGS = frozenset(("a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "del", "dfn", "em",
+                         "font", "i", "ins", "kbd", "label", "mark", "q", "s", "samp", "small",
+                         "span", "strong", "sub", "sup", "time", "u", "var", "wbr", "tt", "big",
+                         "td", "th"))
+# A table row is one block: cells alone are too short to count as prose.
+CELL_TAGS = frozenset(("td", "th"))
+STOP_AT = frozenset(("body", "html"))
+# Short text in these is still article text when the container holds it: subheads, list items.
+STRUCTURED_TEXT_TAGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6", "li", "dd", "dt", "tr"))
+# Sure furniture: elements always, class names unless they wrap most of the page.
+FURNITURE_TAGS = ("nav", "footer", "dialog", "menu")
+FURNITURE_WORDS = ("cookie", "consent", "gdpr", "newsletter", "breadcrumb", "share", "sharing",
+                   "social", "comment", "disqus", "footer", "navbar", "navigation", "outbrain",
+                   "taboola", "skiplink", "meistgelesen")
+FURNITURE_TOKENS = frozenset(("nav", "menu", "skip", "pager", "masthead"))
+# Hints also found on content wrappers ("Section--ads", "main-sticky-sidebar", "modal-enabled",
+# old sites wrapping everything in <form>): they count only when the element holds no prose.
+HINT_TAGS = ("aside", "form", "figure")
+HINT_WORDS = ("related", "teaser", "recommend", "promo", "sponsor", "advert", "banner", "widget",
+              "anzeige", "werbung", "sidebar", "modal", "popup", "login", "subscribe", "signup",
+              "toolbar", "pagination", "byline", "empfehlung", "newsticker", "paywall", "upsell",
+              "caption", "credit", "copyright", "author", "autor", "image", "photo", "foto")
+HINT_TOKENS = frozenset(("ad", "ads", "adv", "more", "hidden", "meta", "tags", "aside"))
+BOILERPLATE_ROLES = ("navigation", "banner", "contentinfo", "complementary", "dialog",
+                     "alertdialog", "search", "menu", "menubar", "toolbar")
+TOKEN_SPLIT = re.compile(r"[^a-z0-9]+")
+TAG_KINDS = {**dict.fromkeys(FURNITURE_TAGS, "element"), **dict.fromkeys(HINT_TAGS, "weak")}
+# Block elements only: inline furniture (a share link, a byline span) weighs little in the scores.
+CANDIDATES = ", ".join(
+    [f"{tag}[{attribute}]" for tag in ("div", "section", "ul", "ol", "p", "table", "dl")
+     for attribute in ("class", "id")]
+    + ["header", *FURNITURE_TAGS, *HINT_TAGS, "[role]", "[hidden]", "[aria-hidden]"])
+SPACE = re.compile(r"\s+")
+# Labels of furniture that sits inside the article column: box headings, calls to action, credits.
+FURNITURE_LABEL = re.compile(
+    r"^(?:(?:mehr zum thema|weitere (?:informationen|artikel|nachrichten|themen)|"
+    r"das könnte sie (?:auch )?interessieren|auch interessant|lesen sie (?:auch|mehr)|"
+    r"empfehlungen|meistgelesen|kommentare|kommentieren|teilen|anzeige|werbung|related|"
+    r"read more|recommended|advertisement|share this|comments|you (?:may|might) also like)"
+    r"[\s:.!?…-]*$|(?:titel)?(?:bild|foto)(?:quelle)?:|mehr (?:aus|zu|von) |more (?:on|from|about) )",
+    re.IGNORECASE)
+FURNITURE_LABEL_LENGTH = 80
+SENTENCE_END = re.compile(r"[.!?:\"“”»«)]\s*$")
+# A furniture element holding more than this share of the page's text is a wrapper, not furniture.
+WRAPPER_SHARE = 0.5
+MIN_PARAGRAPH = 25         # characters a block needs before it counts as prose
+LINK_PENALTY = 1.5         # link text weighs this much against the container
+MAX_LINK_DENSITY = 0.45    # blocks with more link text than this are teasers or menus
+PROSE_PARAGRAPH = 120      # characters of a paragraph of running text
+TEASER_UNIT = 600          # an element this small holding a headline link is a teaser
+
+
+@dataclass
+class _Block:
+    """Text gathered for one block-level element, with how much of it is link text."""
+
+    node: LexborNode
+    ancestors: tuple[int, ...]          # mem_ids from the element itself up to below <body>
+    in_link: bool                       # a block element inside <a>: a teaser card
+    parts: list[str] = field(default_factory=list)
+    link_chars: int = 0
+    teaser: bool = False
+    text: str = ""
+
+    @property
+    def is_link(self) -> bool:
+        return self.link_chars > MAX_LINK_DENSITY * len(self.text)
+
+
+def strip_non_content(tree: LexborHTMLParser) -> None:
+    """Remove scripts, styles, media and controls: nothing in them is visible prose."""
+    tree.strip_tags(list(NON_CONTENT_TAGS))
+
+
+def main_text(tree: LexborHTMLParser, page_length: int) -> str:
+    """The article's text as paragraphs separated by blank lines, from a tree without non-content.
+
+    `page_length` is the length of the page's visible text; the tree is modified.
+    """
+    body = tree.body
+    if body is None:
+        return ""
+    _remove_furniture(body, page_length)
+    blocks = _blocks(body)
+    if not blocks:
+        return ""
+    _mark_teasers(blocks)
+    container = _best_container(blocks)
+    return "\n\n".join(_prose([b for b in blocks if container is None or container in b.ancestors]))
+
+
+def _furniture_kind(node: LexborNode, names_seen: dict[tuple, str | None]) -> str | None:
+    """How sure a node is furniture, or None.
+
+    'element' (nav, footer, ARIA roles) always is; 'strong' (a furniture class name) is unless it
+    wraps most of the page; 'weak' (a hint like 'teaser' or 'sidebar') is unless it holds prose.
+    """
+    tag = node.tag
+    kind = TAG_KINDS.get(tag)
+    if kind is not None:
+        return kind
+    if tag == "header":
+        return None if node.css_first("h1") is not None else "element"
+    if tag in ("main", "article"):
+        return None
+    attributes = node.attributes
+    get = attributes.get
+    if get("role") in BOILERPLATE_ROLES or get("aria-hidden") == "true":
+        return "element"
+    if get("itemprop") == "articleBody":
+        return None
+    names = (get("class"), get("id"))
+    kind = names_seen.get(names, "")
+    if kind == "":
+        kind = names_seen[names] = _names_kind(f"{names[0] or ''} {names[1] or ''}")
+    return kind or ("weak" if "hidden" in attributes else None)
+
+
+def _names_kind(names: str) -> str | None:
+    """The furniture kind said by class and id names."""
+    # Opinion pieces are "commentary"; that is the article, not its comments.
+    names = names.lower().replace("commentary", "")
+    tokens = set(TOKEN_SPLIT.split(names))
+    if any(word in names for word in FURNITURE_WORDS) or not FURNITURE_TOKENS.isdisjoint(tokens):
+        return "strong"
+    if any(word in names for word in HINT_WORDS) or not HINT_TOKENS.isdisjoint(tokens):
+        return "weak"
+    return None
+
+
+def _has_prose(node: LexborNode) -> bool:
+    """Running text: long paragraphs with few links; teaser blurbs are shorter, menus are links."""
+    prose = 0
+    for paragraph in node.css("p"):
+        text = paragraph.text(deep=True)
+        if len(text) >= PROSE_PARAGRAPH:
+            links = sum(len(a.text(deep=True)) for a in paragraph.css("a"))
+            prose += len(text) if links < 0.3 * len(text) else 0
+            if prose >= 2 * PROSE_PARAGRAPH:
+                return True
+    # Text without <p> (<br>-separated posts): enough words outside links.
+    text_length = len(SPACE.sub(" ", node.text(deep=True)))
+    link_length = sum(len(SPACE.sub(" ", a.text(deep=True))) for a in node.css("a"))
+    return text_length - link_length >= 3 * PROSE_PARAGRAPH and link_length < 0.25 * text_length
+
+
+def _remove_furniture(body: LexborNode, page_length: int) -> None:
+    names_seen: dict[tuple, str | None] = {}
+    for node in body.css(CANDIDATES):
+        kind = _furniture_kind(node, names_seen)
+        if kind is None:
+            continue
+        if kind == "element":
+            node.remove()
+            continue
+        length = len(node.text(deep=True))
+        if length >= WRAPPER_SHARE * page_length:
+            continue
+        if kind == "weak" and length >= 2 * PROSE_PARAGRAPH and _has_prose(node):
+            continue
+        node.remove()
+
+
+def _blocks(body: LexborNode) -> list[_Block]:
+    """Text of the page grouped by its nearest block-level element, in document order."""
+    blocks: dict[int, _Block] = {}
+    for node in body.traverse(include_text=True):
+        tag = node.tag
+        if tag == "-text":
+            text = node.text_content
+            if not text or text.isspace():
+                continue
+        elif tag != "br":
+            continue
+        else:
+            text = "\n"
+        parent, in_link, in_cell = node.parent, False, False
+        while parent is not None:
+            parent_tag = parent.tag
+            if parent_tag not in INLINE_TAGS:
+                break
+            in_link = in_link or parent_tag == "a"
+            in_cell = in_cell or parent_tag in CELL_TAGS
+            parent = parent.parent
+        if parent is None:
+            continue
+        key = parent.mem_id
+        block = blocks.get(key)
+        if block is None:
+            block = blocks[key] = _Block(parent, *_ancestors(parent))
+        block.parts.append(f" {text}" if in_cell else text)
+        if in_link or block.in_link:
+            block.link_chars += len(text.strip())
+    for block in blocks.values():
+        block.text = SPACE.sub(" ", "".join(block.parts)).strip()
+    return [b for b in blocks.values() if b.text]
+
+
+def _ancestors(node: LexborNode) -> tuple[tuple[int, ...], bool]:
+    """The mem_ids from the node up to below <body>, and whether a link wraps the node."""
+    chain, in_link = [], False
+    while node is not None:
+        tag = node.tag
+        if tag in STOP_AT:
+            break
+        chain.append(node.mem_id)
+        in_link = in_link or tag == "a"
+        node = node.parent
+    return tuple(chain), in_link
+
+
+def _mark_teasers(blocks: list[_Block]) -> None:
+    """A text block sharing a small element with a link block (its headline) is a teaser blurb.
+
+    The article's own header (h1, lead, byline link) looks alike; the h1 tells it apart.
+    """
+    chars: dict[int, int] = {}
+    link_blocks: dict[int, int] = {}
+    has_h1: set[int] = set()
+    for block in blocks:
+        length, is_link = len(block.text), block.is_link and len(block.text) >= MIN_PARAGRAPH
+        for key in block.ancestors:
+            chars[key] = chars.get(key, 0) + length
+            link_blocks[key] = link_blocks.get(key, 0) + is_link
+        if block.node.tag == "h1":
+            has_h1.update(block.ancestors)
+    for block in blocks:
+        for key in block.ancestors[1:]:
+            if chars[key] > TEASER_UNIT or key in has_h1:
+                break
+            if link_blocks[key]:
+                block.teaser = True
+                break
+
+
+def _best_container(blocks: list[_Block]) -> int | None:
+    """The element whose subtree holds the most prose net of link text, teasers and fragments.
+
+    None when all text sits right in <body>.
+    """
+    scores: dict[int, float] = {}
+    for block in blocks:
+        length = len(block.text)
+        if block.teaser:
+            value = -float(length)
+        else:
+            value = (length - block.link_chars - MIN_PARAGRAPH) - LINK_PENALTY * block.link_chars
+        for key in block.ancestors:
+            scores[key] = scores.get(key, 0.0) + value
+    return max(scores, key=scores.__getitem__) if scores else None
+
+
+def _mostly_figures(text: str) -> bool:
+    """Dates, times and counters ("08.03.2024, 18:59 Uhr", "1 / 3"): page furniture, not prose."""
+    letters = sum(c.isalpha() for c in text)
+    return letters < len(text) / 2
+
+
+def _prose(blocks: list[_Block]) -> list[str]:
+    """Drop link-dense blocks, teasers and short fragments that do not introduce a paragraph."""
+    texts = []
+    candidates = [b for b in blocks if not b.is_link and not b.teaser
+                  and not (len(b.text) < FURNITURE_LABEL_LENGTH and FURNITURE_LABEL.match(b.text))]
+    for index, block in enumerate(candidates):
+        text = block.text
+        fragment = len(text) < MIN_PARAGRAPH * 2 and not SENTENCE_END.search(text)
+        if fragment and _mostly_figures(text):
+            continue
+        if fragment and block.node.tag not in STRUCTURED_TEXT_TAGS:
+            following = candidates[index + 1].text if index + 1 < len(candidates) else ""
+            if len(following) < MIN_PARAGRAPH * 3:
+                continue
+        texts.append(text)
+    return texts

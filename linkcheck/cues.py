@@ -1,0 +1,91 @@
+"""Signs in a page's words that it is a not-found page, a bot wall or a paywall, and its language."""
+
+from __future__ import annotations
+
+import re
+
+# Said by not-found pages; specific enough to trust anywhere near the top of a page.
+NOT_FOUND_PHRASES = re.compile(
+    r"seite (?:wurde )?nicht gefunden|seite konnte nicht gefunden werden|fehler ?404|404 ?fehler|"
+    r"diese seite (?:ist|existiert) (?:leider )?nicht|gesuchte seite (?:nicht|existiert|ist)|"
+    r"gibt es die von ihnen gesuchte seite nicht|angeforderte seite (?:wurde|konnte|existiert|ist)|"
+    r"page not found|page (?:could|can) ?not be found|error 404|404 error|404 not found|"
+    r"page you (?:are|were|'re) looking for|page you requested (?:could|does|was|is)|"
+    r"this page (?:does not|doesn't|no longer) exist|"
+    r"verweist auf keinen aktuellen inhalt", re.IGNORECASE)
+# Also said by real articles; trusted only in a title or a top heading.
+TITLE_ONLY_PHRASES = re.compile(
+    r"\b(?:404|nicht gefunden|not found|existiert nicht mehr|nicht mehr verfügbar|nicht verfügbar|"
+    r"no longer available|not available|does not exist|doesn't exist|oops|hoppla)\b", re.IGNORECASE)
+
+# Markers in the raw HTML of challenge pages; unique to them.
+CHALLENGE_MARKERS = ("cf-challenge", "cf_chl_", "challenge-platform", "cf-browser-verification",
+                     "captcha-delivery.com", "px-captcha", "_incapsula_resource")
+CHALLENGE_TITLES = re.compile(
+    r"^(?:just a moment|attention required|einen moment bitte|access denied|zugriff verweigert|"
+    r"request rejected|security check|are you a robot|ddos-guard|pardon our interruption)",
+    re.IGNORECASE)
+# Said by block and challenge pages; trusted only on pages with little text.
+CHALLENGE_PHRASES = re.compile(
+    r"enable javascript and cookies to continue|checking (?:if the site connection is secure|your browser)|"
+    r"verify (?:you are|you're|that you are) (?:a )?human|are you a robot|"
+    r"reference ?#\s?[0-9a-f.]+|you don't have permission to access|captcha|"
+    r"bitte bestätigen sie, dass sie (?:ein mensch|kein roboter)|sind sie ein roboter|"
+    r"unusual traffic|ungewöhnlichen datenverkehr", re.IGNORECASE)
+CONSENT_PHRASES = re.compile(
+    r"cookies?|consent|einwilligung|zustimm|akzeptier|accept all|alle akzeptieren|"
+    r"datenschutz|privacy|tracking|werbefrei|pur[- ]abo|partner", re.IGNORECASE)
+SHORT_PAGE = 600          # main text shorter than this cannot hide behind a wall of furniture
+CONSENT_MIN_HITS = 4
+
+STOPWORDS = {
+    "de": frozenset("der die das und ist nicht ein eine mit von zu den auf für sich im dem auch es "
+                    "wird sind wurde nach bei aus wie oder aber noch sie er".split()),
+    "en": frozenset("the and is of to in that it for with was on as are be this by have from at "
+                    "not but or they his has were".split()),
+}
+WORD = re.compile(r"[a-zäöüß]+")
+
+
+def not_found_cues(headings: list[str], main_text: str) -> tuple[str, ...]:
+    """Not-found phrases from the title and top headings, and from the start of a short main text."""
+    cues = []
+    for heading in headings:
+        hit = NOT_FOUND_PHRASES.search(heading) or TITLE_ONLY_PHRASES.search(heading)
+        if hit:
+            cues.append(f"heading '{_clip(heading)}'")
+    lead = main_text[:SHORT_PAGE] if len(main_text) < 4 * SHORT_PAGE else main_text[:200]
+    hit = NOT_FOUND_PHRASES.search(lead)
+    if hit:
+        cues.append(f"text '{hit.group(0)}'")
+    return tuple(dict.fromkeys(cues))
+
+
+def bot_wall_cues(html: str, title: str, visible_text: str, main_text: str) -> tuple[str, ...]:
+    """Signs of a challenge, captcha, block or consent page that hides the article."""
+    cues = []
+    if CHALLENGE_TITLES.search(title.strip()):
+        cues.append(f"title '{_clip(title)}'")
+    if len(main_text) < SHORT_PAGE:
+        cues += [f"marker '{m}'" for m in CHALLENGE_MARKERS if m in html]
+        hit = CHALLENGE_PHRASES.search(visible_text[:4000])
+        if hit:
+            cues.append(f"text '{hit.group(0)}'")
+        consent_hits = CONSENT_PHRASES.findall(visible_text[:4000])
+        if len(consent_hits) >= CONSENT_MIN_HITS and len(visible_text) < 4 * SHORT_PAGE:
+            cues.append("consent dialog with little other text")
+    return tuple(cues)
+
+
+def guess_language(text: str) -> str | None:
+    """'de' or 'en' by stopword counts, None when the text says too little."""
+    words = WORD.findall(text[:3000].lower())
+    counts = {lang: sum(w in stops for w in words) for lang, stops in STOPWORDS.items()}
+    best = max(counts, key=counts.__getitem__)
+    others = sum(counts.values()) - counts[best]
+    return best if counts[best] >= 5 and counts[best] > 2 * others else None
+
+
+def _clip(text: str, limit: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

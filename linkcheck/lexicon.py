@@ -1,0 +1,196 @@
+"""Which capitalised words are common words: German/English lexicon checks and title recovery."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from simplemma.strategies.dictionaries.dictionary_factory import DefaultDictionaryFactory
+
+from .gazetteer import title_words
+
+STOPWORDS = {
+    "de": frozenset("""der die das den dem des ein eine einer einen einem eines und oder aber
+        in im am an auf aus bei mit nach von vom zu zum zur für über unter vor hinter neben ist
+        sind war waren wird werden hat haben es er sie wir ihr ich du man wie was wer wo wenn
+        dass daß als auch noch nur nicht so doch schon sein seine ihre ihren unser diese dieser
+        dieses jene alle viele mehr laut bis seit gegen ohne durch um""".split()),
+    "en": frozenset("""the a an and or but in on at of for to from by with as is are was were be
+        been has have had it he she they we you i this that these those his her their its our
+        not no so if when while after before over under about into than then there here who
+        what which where why how all more most some any each every one two new i'm i've i'll
+        i'd it's that's""".split()),
+}
+# Calendar words are capitalised in both languages and never entities on their own.
+CALENDAR = frozenset("""Januar Februar März April Mai Juni Juli August September Oktober November
+    Dezember Montag Dienstag Mittwoch Donnerstag Freitag Samstag Sonnabend Sonntag January
+    February March May June July October December Monday Tuesday Wednesday Thursday Friday
+    Saturday Sunday Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Okt Nov Dec Dez""".split())
+# Last words that make a multi-word name an organisation rather than a person.
+ORG_HEADS = ("bank", "partei", "party", "kirche", "church", "union", "verband", "ministerium",
+             "gericht", "court", "institut", "institute", "universität", "university", "stiftung",
+             "foundation", "konzern", "group", "gruppe", "club", "verein", "amt", "kommission",
+             "commission", "committee", "council", "rat", "agency", "agentur", "department",
+             "office", "zeitung", "times", "post", "news", "reserve", "inc", "corp", "ag", "gmbh",
+             "ltd", "association", "organization", "organisation", "network", "league", "liga",
+             "fc", "bundestag", "parlament", "parliament", "senate", "house", "congress",
+             "authority", "airlines", "airline", "airways", "police", "polizei", "league",
+             "ministry", "service", "services", "hostel", "hotel", "theatre", "theater", "museum",
+             "school", "schule", "college", "institut", "hospital", "klinik", "klinikum", "airport",
+             "flughafen", "company", "united", "holding", "holdings", "technologies", "systems", "bureau",
+             "guard", "guards", "army", "armee", "navy", "force", "forces")
+_ROMAN = re.compile(r"^[IVXLC]+$")
+
+
+def language(text: str) -> str:
+    """'de' or 'en' by stopword counts (the corpus and the seeds are German or English)."""
+    words = re.findall(r"[a-zäöüß]+", text[:5000].lower())
+    german = sum(w in STOPWORDS["de"] for w in words)
+    english = sum(w in STOPWORDS["en"] for w in words)
+    return "en" if english > german else "de"
+
+
+@lru_cache(maxsize=4)
+def _dictionary(lang: str):
+    """simplemma's form -> lemma dictionary; loading German takes about a second, so lazily."""
+    return DefaultDictionaryFactory().get_dictionary(lang)
+
+
+def is_known(word: str, lang: str) -> bool:
+    """True when the lexicon has this exact form (case-sensitive; it also knows some names)."""
+    return word in _dictionary(lang)
+
+
+def has_plural(word: str, lang: str, endings: tuple[str, ...] = ("e", "en", "er"),
+               umlaut: bool = True) -> bool:
+    """German common nouns have plural forms (Präsident -> Präsidenten); given names mostly do not."""
+    dictionary = _dictionary(lang)
+    forms = [word + ending for ending in endings] + (_umlaut_plurals(word) if umlaut else [])
+    return any(dictionary.get(form) == word for form in forms)
+
+
+def _umlaut_plurals(word: str) -> list[str]:
+    """Hauptstadt -> Hauptstädte, Rat -> Räte, Buch -> Bücher."""
+    for i in range(len(word) - 1, 0, -1):
+        if word[i] in "aou":
+            umlauted = word[:i] + {"a": "ä", "o": "ö", "u": "ü"}[word[i]] + word[i + 1:]
+            return [umlauted + "e", umlauted + "er"]
+        if word[i] in "eiäöü":
+            break
+    return []
+
+
+def has_inflections(word: str, lang: str) -> bool:
+    """Any form besides the genitive -s points to a common noun (Gremium -> Gremien, Liga ->
+    Ligen); names in the lexicon (Samsung, Heise, Ingolstadt) have at most a genitive."""
+    dictionary = _dictionary(lang)
+    forms = [word + e for e in ("e", "en", "er", "n", "nen", "es", "ern", "se", "sse", "ses")]
+    forms += _umlaut_plurals(word)
+    for old, new in (("um", "en"), ("us", "en"), ("a", "en"), ("ium", "ien"), ("on", "en")):
+        if word.endswith(old):
+            forms.append(word[:-len(old)] + new)
+    return any(dictionary.get(form) == word for form in forms)
+
+
+def is_noun_form(word: str, lang: str, strict: bool = False) -> bool:
+    """A German common noun, or an inflected form of one (Millionen, Präsidenten, Schattenflotte).
+    strict: only clear plurals of dictionary words, since surnames like Rutte have a plural -n
+    form and names like Buschmann look like compounds."""
+    lemma = _dictionary(lang).get(word)
+    if lemma is None:
+        return not strict and lang == "de" and "-" not in word and _is_compound(word, lang)
+    if strict:
+        return lemma != word or has_plural(word, lang, ("e", "en", "er"), umlaut=False)
+    return lemma != word or has_plural(word, lang, ("e", "en", "er", "n", "nen"))
+
+
+def is_inflected(word: str, lang: str) -> bool:
+    """An inflected dictionary form of another word (Truppen -> Truppe, Schurkenstaaten)."""
+    lemma = _dictionary(lang).get(word)
+    return lemma is not None and lemma != word
+
+
+def is_compound(word: str, lang: str) -> bool:
+    return lang == "de" and "-" not in word and _is_compound(word, lang)
+
+
+def is_capitalised_function_word(word: str, lang: str) -> bool:
+    """A word capitalised only because it starts a sentence (Sowohl, Nach, Wenn)."""
+    dictionary = _dictionary(lang)
+    return word not in dictionary and word.lower() in dictionary
+
+
+def is_stopword(word: str, lang: str) -> bool:
+    return word.lower().replace("’", "'") in STOPWORDS[lang] or word in CALENDAR
+
+
+def is_org_word(word: str) -> bool:
+    """A word that heads an organisation's name (Bank, Partei, Landgericht, Authority)."""
+    lower = word.lower()
+    return any(lower == head or len(head) > 3 and lower.endswith(head) for head in ORG_HEADS)
+
+
+def is_title(word: str) -> bool:
+    """A function noun that precedes a name: Präsident, US-Verteidigungsminister, Secretary."""
+    words, suffixes = title_words()
+    if word in words:
+        return True
+    head = word.rsplit("-", 1)[-1].lower()
+    return head.endswith(suffixes) and len(head) > 3
+
+
+def is_acronym(word: str) -> bool:
+    letters = word.replace(".", "")
+    return 2 <= len(letters) <= 6 and letters.isupper() and letters.isalpha() \
+        and not _ROMAN.match(letters)
+
+
+def is_adjective_like(word: str, lang: str) -> bool:
+    """A capitalised adjective starting a noun phrase (Deutsche Bank, Künstliche Intelligenz)."""
+    lower = word.lower()
+    if lang == "en":
+        return False
+    return lower.endswith(("e", "er", "en", "es", "em")) and is_known(lower, lang)
+
+
+def is_common_noun(word: str, lang: str) -> bool:
+    """German: a known word or a compound of known words; English: a known lower-case word."""
+    if lang == "en":
+        return is_known(word.lower(), lang)
+    if "-" in word:
+        return is_common_noun(word.rsplit("-", 1)[-1], lang)
+    return is_known(word, lang) or is_known(word.lower(), lang) or _is_compound(word, lang)
+
+
+# Endings of German place names: Sandhausen, Gundremmingen, Elmshorn are names, not compounds.
+_TOPONYM_ENDINGS = ("hausen", "heim", "ingen", "dorf", "burg", "berg", "bach", "stedt", "furt",
+                    "felde", "hagen", "hofen", "rode", "leben", "brück", "born", "horn", "ow", "itz")
+
+
+def _is_compound(word: str, lang: str) -> bool:
+    """Sondertruppen = Sonder + Truppen: a head noun and a known first part (linking s allowed)."""
+    if word.lower().endswith(_TOPONYM_ENDINGS):
+        return False
+    for cut in range(3, len(word) - 3):
+        head = word[cut:].capitalize()
+        lemma = _dictionary(lang).get(head)
+        first = word[:cut]
+        if lemma is None:
+            continue
+        if lemma == head and not has_plural(head, lang, ("e", "en", "er", "n", "nen")) \
+                and not _is_noun_stem(first, lang):
+            continue  # the head must be a common noun, not a name (Anna+Lena)
+        for stem in (first, first[:-1] if first.endswith(("s", "n")) else first):
+            if len(stem) >= 3 and (is_known(stem, lang) or is_known(stem.lower(), lang)
+                                   or is_known(stem.capitalize(), lang)):
+                return True
+    return False
+
+
+def _is_noun_stem(first: str, lang: str) -> bool:
+    """Spenden(komitee), Eskalations(stufe): the first part of a compound is itself a noun."""
+    for stem in (first, first[:-1]):
+        capital = stem.capitalize()
+        if len(stem) >= 3 and capital in _dictionary(lang) and is_noun_form(capital, lang):
+            return True
+    return False

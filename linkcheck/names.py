@@ -1,0 +1,280 @@
+"""Proper names in running text: runs of capitalised words, cleaned of titles and common nouns."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from .gazetteer import place_index
+from .lexicon import (has_inflections, is_acronym, is_adjective_like,
+                      is_capitalised_function_word, is_common_noun, is_compound, is_inflected,
+                      is_known, is_noun_form, is_org_word, is_stopword, is_title)
+
+_TOKEN = re.compile(r"[^\W\d_](?:[\w'’.-]*\w)?\.?")
+_PARTICLES = frozenset({"von", "van", "de", "da", "di", "al", "bin", "del", "du", "la", "le"})
+_ARTICLE_AFTER_PARTICLE = frozenset({"der", "den", "la", "van"})
+_OF = frozenset({"of", "for"})
+_SENTENCE_BREAK = set('.!?:;"„“”»«()[]\n–—|•')
+# Words after which a capitalised word names a place or a team (in Ingolstadt, gegen Sandhausen).
+_LOCATIVES = frozenset({"in", "aus", "nach", "bei", "von", "im", "am", "auf", "gegen", "über",
+                        "from", "at", "near", "to", "against", "vs"})
+# First words of multi-word place names (North Tyneside, New York, San Francisco).
+_PLACE_STARTS = frozenset({"North", "South", "East", "West", "New", "Upper", "Lower", "Greater",
+                           "Saint", "St.", "San", "Santa", "Los", "Las", "Fort", "Port", "Mount",
+                           "Lake", "Cape", "Bad", "Sankt"})
+_ROMANCE_PARTICLES = frozenset({"de", "da", "di", "del", "du", "la", "le"})
+_ROMAN = re.compile(r"^[IVX]+$")
+_CONTRACTION = re.compile(r"['’](?:ll|re|ve|m|d|t)$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Token:
+    word: str
+    start: int
+    initial: bool    # first word of a sentence (its capital says nothing)
+    covered: bool    # the gazetteer already names it (a country, city, organisation)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A cleaned run of capitalised tokens that may name someone or something."""
+
+    tokens: tuple[Token, ...]
+    titled: bool     # a title or function (Präsident, Minister) stood before it
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        return tuple(t.word for t in self.tokens)
+
+    @property
+    def span(self) -> tuple[int, int]:
+        last = self.tokens[-1]
+        return self.tokens[0].start, last.start + len(last.word)
+
+    @property
+    def has_place(self) -> bool:
+        return any(t.covered for t in self.tokens)
+
+
+def candidates(body: str, lang: str, covered: set[int]) -> list[Candidate]:
+    """Every name candidate in the body, in order."""
+    words = set(re.findall(r"\w+", body))
+    found = []
+    for run in _runs(body, covered):
+        for part in _split(run, lang, words, body):
+            if (cand := _clean(part, lang)) is not None:
+                found.append(cand)
+    return found
+
+
+def is_person(cand: Candidate, lang: str) -> bool:
+    """Two to four name words, no organisation head, no place inside, not all common words."""
+    words = cand.words
+    if not 2 <= len(words) <= 4 or cand.has_place or is_org(words) or words[0] in _PLACE_STARTS \
+            or any(is_acronym(w) or _lower_head(w, lang) for w in words):
+        return False
+    names = [w for w in words if w not in _PARTICLES | _ARTICLE_AFTER_PARTICLE]
+    if lang == "en":  # English capitalises names only; an all-lexicon run is a thing (Star Wars)
+        return not all(is_known(w.lower(), lang) for w in names)
+    # a given name is no common noun, and no part is an inflected noun (Drogenterrorismus von
+    # Schurkenstaaten); surnames may look like nouns (Buschmann, Rutte)
+    return not is_noun_form(names[0], lang) and not any(is_inflected(w, lang) for w in names[1:])
+
+
+def is_place_name(words: tuple[str, ...]) -> bool:
+    """North Tyneside, Santa Clara, New York: a multi-word place the gazetteer may not know."""
+    return len(words) > 1 and words[0] in _PLACE_STARTS
+
+
+def is_org(words: tuple[str, ...] | list[str]) -> bool:
+    return len(words) > 1 and (is_org_word(words[-1]) or is_acronym(words[-1])
+                               or is_org_word(words[0]))
+
+
+def single_is_name(cand: Candidate, lang: str, body: str, mid_sentence: Counter) -> bool:
+    """A lone capitalised word counts as a name when the lexicon does not know it as a common
+    word, or when the text treats it as one (capitalised mid-sentence, never lower case)."""
+    token = cand.tokens[0]
+    word = token.word
+    if len(word) < 3 or _lower_head(word, lang):
+        return False
+    if is_acronym(word):
+        return not is_known(word, lang) or body.count(word) > 1
+    lowered = re.search(rf"\b{re.escape(word.lower())}\b", body) is not None
+    if lang == "en":
+        return not lowered and (mid_sentence[word] > 0 or not is_known(word.lower(), lang))
+    if "-" in word:
+        return not is_common_noun(word, lang)  # Samsung-Smartphones, SVB-Kollaps: compounds
+    if not is_common_noun(word, lang):
+        return True
+    if is_known(word.lower(), lang) or is_known(word.lower(), "en") \
+            or is_noun_form(word, lang) or has_inflections(word, lang) or is_compound(word, lang):
+        return False
+    # known to the lexicon, but as a name (Samsung, Heise, Ingolstadt): repeated or a place cue
+    return body.count(word) > 1 or cand.titled or _after_locative(body, token.start)
+
+
+def _after_locative(body: str, start: int) -> bool:
+    before = body[max(0, start - 6):start].split()
+    return bool(before) and before[-1].lower() in _LOCATIVES
+
+
+def mid_sentence_capitals(runs_text: str) -> Counter:
+    """How often each capitalised word stands mid-sentence (English: a sign of a proper noun)."""
+    counts: Counter = Counter()
+    for run in _runs(runs_text, set()):
+        for token in run:
+            if not token.initial:
+                counts[token.word] += 1
+    return counts
+
+
+def _runs(body: str, covered: set[int]):
+    """Runs of capitalised tokens joined by single spaces (and name particles)."""
+    run: list[Token] = []
+    last_end = -1
+    for match in _TOKEN.finditer(body):
+        raw, start = match.group(), match.start()
+        word = raw[:-1] if raw.endswith(".") and not re.fullmatch(r"(?:\w\.)+", raw) else raw
+        possessive = word.endswith(("'s", "’s"))
+        if possessive or word.endswith(("'", "’")):
+            word = word[:-2] if possessive else word[:-1]
+        end = start + len(raw)
+        truncated = body[end:end + 2] in ("- ", "-,")  # Empörungs- und Symboldebatten
+        contiguous = last_end >= 0 and body[last_end:start] in (" ", "\u00a0")
+        upper = word[:1].isupper() and not truncated and not _CONTRACTION.search(word)
+        joins = word in _PARTICLES or word in _OF or (
+            word in _ARTICLE_AFTER_PARTICLE and run and run[-1].word in _PARTICLES)
+        if run and contiguous and (upper or joins):
+            run.append(Token(word, start, False, start in covered))
+        else:
+            if run:
+                yield run
+            run = [Token(word, start, _sentence_initial(body, start), start in covered)] \
+                if upper else []
+        if run and (possessive or raw.endswith(".") and not word.endswith(".")):
+            yield run  # a name ends at a possessive or at the end of a sentence
+            run = []
+        last_end = end
+    if run:
+        yield run
+
+
+def _sentence_initial(body: str, start: int) -> bool:
+    before = body[max(0, start - 3):start].rstrip(" \u00a0")
+    return not before or before[-1] in _SENTENCE_BREAK
+
+
+def _split(run: list[Token], lang: str, words: set[str], body: str) -> list[list[Token]]:
+    """Cut a run where it holds two names: at a genitive (Putins Sieg), at a particle that does
+    not start a noble name (Yabusele von Real Madrid), at 'of' after a person (McNally of X)."""
+    parts: list[list[Token]] = [[]]
+    for i, token in enumerate(run):
+        word = token.word
+        current = parts[-1]
+        if token.covered and word.endswith("s") and len(run) > 1 and _is_place(word[:-1]):
+            token = Token(word[:-1], token.start, token.initial, True)
+            word = token.word
+            current.append(token)
+        elif lang == "de" and word.endswith("s") and word[:-1] in words \
+                and not is_known(word, lang) and not is_acronym(word[:-1]):
+            parts += [[Token(word[:-1], token.start, token.initial, token.covered)], []]
+        elif word in _PARTICLES or word in _ARTICLE_AFTER_PARTICLE and current \
+                and current[-1].word in _PARTICLES:
+            rest = [t for t in run[i + 1:] if t.word not in _PARTICLES | _ARTICLE_AFTER_PARTICLE]
+            named = [t for t in current if t.word not in _PARTICLES]
+            # a noble name (Ursula von der Leyen): one name before, one after that never
+            # stands without the particle (Foul von Llull: Llull stands alone elsewhere)
+            if len(named) <= 1 and len(rest) == 1 and (
+                    rest[0].covered and word in _ROMANCE_PARTICLES or not rest[0].covered
+                    and body.count(rest[0].word)
+                    <= body.count(f"{word} {rest[0].word}") + body.count(f"der {rest[0].word}")):
+                current.append(token)
+            else:
+                parts.append([])
+        elif word in _OF:
+            if current and (is_org_word(current[-1].word) or is_title(current[-1].word)):
+                current.append(token)
+            else:
+                parts.append([])
+        elif current and current[-1].covered and not token.covered and _unknown(word, lang):
+            # a gazetteer word before an unknown one is a given name (Mauricio Pochettino)
+            current[-1] = Token(current[-1].word, current[-1].start, current[-1].initial, False)
+            current.append(token)
+        elif current and current[-1].covered and not token.covered \
+                and not is_org(_w(current + run[i:])) and not _ROMAN.match(word):
+            parts.append([token])  # Moskaus Angriffskrieg, Deutschland Probleme: two things
+        else:
+            current.append(token)
+    return [part for part in parts if part]
+
+
+def _is_place(word: str) -> bool:
+    hits = place_index().find(word)
+    return bool(hits) and hits[0].start == 0 and hits[0].end == len(word)
+
+
+def _unknown(word: str, lang: str) -> bool:
+    return not is_known(word, lang) and not is_known(word.lower(), lang) \
+        and not is_compound(word, lang) and not is_acronym(word)
+
+
+def _clean(run: list[Token], lang: str) -> Candidate | None:
+    """Strip titles, stop words and common nouns from the run's ends; None if nothing is left."""
+    tokens = list(run)
+    titled = False
+    while tokens and (tokens[-1].word in _PARTICLES | _OF | _ARTICLE_AFTER_PARTICLE
+                      or len(tokens) > 1 and is_title(tokens[-1].word) and not is_org(_w(tokens))
+                      or _lower_head(tokens[-1].word, lang)):
+        tokens.pop()
+    while tokens and _strip_first(tokens, lang, titled):
+        titled = titled or is_title(tokens[0].word)
+        tokens.pop(0)
+    if not tokens or all(t.covered for t in tokens):
+        return None  # a place alone: the gazetteer has it
+    words = _w(tokens)
+    if any(is_stopword(w, lang) and w not in _PARTICLES | _OF | _ARTICLE_AFTER_PARTICLE
+           for w in words):
+        return None
+    if len(words) > 1 and is_adjective_like(words[0], lang) and not is_org(words) \
+            and not tokens[0].covered:
+        return None  # Künstliche Intelligenz, Nationaler Veteranentag
+    return Candidate(tuple(tokens), titled)
+
+
+def _lower_head(word: str, lang: str) -> bool:
+    """USA-weit, London-based, Bafta-award: a modifier, not a name (but Son Heung-min is one)."""
+    head = word.rsplit("-", 1)[-1] if "-" in word else ""
+    return head[:1].islower() and len(head) >= 4 and is_known(head, lang)
+
+
+def _w(tokens: list[Token]) -> list[str]:
+    return [t.word for t in tokens]
+
+
+def _strip_first(tokens: list[Token], lang: str, titled: bool) -> bool:
+    """Is the run's first word not part of the name: a stop word, a title, a common noun?"""
+    first = tokens[0]
+    word = first.word
+    following = tokens[1] if len(tokens) > 1 else None
+    if is_stopword(word, lang) or word in _PARTICLES | _OF or _lower_head(word, lang):
+        return True
+    if is_title(word) and not (is_org(_w(tokens)) and lang == "en"):
+        return True
+    if following is None:
+        return is_capitalised_function_word(word, lang) and first.initial
+    if lang == "de" and "-" in word and is_common_noun(word, lang):
+        return True  # EU-Gesetz, US-Präsident: a compound noun, whatever its first part
+    if first.covered:  # Swedish Prime Minister X, Iranische Sicherheitskräfte; not Deutsche Bank
+        return not is_org(_w(tokens)) and (is_title(following.word) or (
+            lang == "de" and not following.covered and is_noun_form(following.word, lang)))
+    if is_capitalised_function_word(word, lang) and first.initial and (
+            lang == "de" or is_title(following.word) or following.covered):
+        return True  # Sowohl, Nach, Whether (American), Former (President) starting a sentence
+    if lang == "de":
+        if is_org_word(word) and following.covered:
+            return False  # Landgericht München, Universität Hamburg
+        return is_noun_form(word, lang)
+    # after a title, the ordinary words before a name (Secretary of State Marco Rubio)
+    return titled and len(tokens) > 2 and is_known(word.lower(), lang) and not is_known(word, lang)

@@ -1,0 +1,183 @@
+"""page.extract_page on small hand-written pages: main text, charsets, signals, PDF."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from linkcheck.page import PageKind, extract_page
+
+FIXTURES = Path(__file__).parent / "fixtures" / "page"
+HTML = {"content-type": "text/html; charset=utf-8"}
+URL = "https://news.example/lokales/neue-radwege-fuer-muenster-42.html"
+
+
+def read(name: str, headers: dict[str, str] = HTML, url: str = URL):
+    return extract_page((FIXTURES / name).read_bytes(), headers, url)
+
+
+def minimal_pdf(text: str) -> bytes:
+    """A one-page PDF that shows `text` in Helvetica, with a correct cross-reference table."""
+    stream = f"BT /F1 18 Tf 72 720 Td ({text}) Tj ET".encode("latin-1")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def test_nav_and_teaser_boxes_naming_entities_are_dropped():
+    page = read("article_with_boxes.html")
+    assert page.kind is PageKind.HTML
+    assert "4,2 Millionen Euro" in page.main_text
+    assert "Die Stadt Münster baut" in page.main_text
+    assert "Selenskyj" not in page.main_text
+    assert "Scholz" not in page.main_text
+    assert "Teilen" not in page.main_text
+
+
+def test_title_language_and_canonical():
+    page = read("article_with_boxes.html")
+    assert page.title == "Neue Radwege für Münster"
+    assert page.language == "de"
+    assert page.canonical_url == URL
+    assert page.not_found_cues == () and page.bot_wall_cues == () and not page.paywall
+    assert page.visible_text_length > len(page.main_text)
+
+
+def test_windows_1252_page_declared_in_meta_is_decoded():
+    html = ('<html><head><meta charset="windows-1252"><title>Grüße</title></head><body>'
+            '<p>Die Straße kostet 5 € mehr, sagt der Bürgermeister von Münster in seiner Rede '
+            'vor dem Rat der Stadt.</p></body></html>').encode("cp1252")
+    page = extract_page(html, {"content-type": "text/html"}, URL)
+    assert page.charset == "cp1252"
+    assert "Straße kostet 5 € mehr" in page.main_text and "Bürgermeister" in page.main_text
+
+
+def test_iso_8859_1_label_is_read_as_windows_1252():
+    html = "<html><body><p>Preis: 10 € für Müller &amp; Söhne.</p></body></html>".encode("cp1252")
+    page = extract_page(html, {"content-type": "text/html; charset=ISO-8859-1"}, URL)
+    assert page.charset == "cp1252"
+    assert "10 € für Müller" in page.main_text
+
+
+def test_undeclared_windows_1252_falls_back_without_mojibake():
+    html = "<html><body><p>Schöne Grüße aus Köln, wo die Straßenbahn fährt.</p></body></html>"
+    page = extract_page(html.encode("cp1252"), {"content-type": "text/html"}, URL)
+    assert "Schöne Grüße aus Köln" in page.main_text
+
+
+def test_utf8_bom_wins_over_a_wrong_header():
+    html = "\ufeff<html><body><p>Größere Übung für Äpfel.</p></body></html>".encode("utf-8")
+    page = extract_page(html, {"content-type": "text/html; charset=iso-8859-1"}, URL)
+    assert "Größere Übung für Äpfel." in page.main_text
+    assert not page.main_text.startswith("\ufeff")
+
+
+def test_utf16_bom_is_decoded():
+    html = "<html><body><p>Grüße aus Zürich.</p></body></html>".encode("utf-16")
+    page = extract_page(html, {"content-type": "text/html"}, URL)
+    assert "Grüße aus Zürich." in page.main_text
+
+
+@pytest.mark.parametrize("body", [
+    b"<html><body><p>caf\xc3 \xff\xfe broken \x80\x81 bytes</p></body></html>",
+    b"\x00\x01\x02<html>\xff",
+    b"",
+    b"<html><head><meta charset='no-such-charset'></head><body><p>Text</p></body></html>",
+    b"<html><body><div><p>unclosed <b>tags <i>everywhere",
+])
+def test_bad_bytes_do_not_crash(body):
+    page = extract_page(body, {"content-type": "text/html; charset=utf-8"}, URL)
+    assert isinstance(page.main_text, str)
+
+
+def test_meta_refresh_target_is_absolute():
+    page = read("meta_refresh.html", url="https://news.example/alt/artikel.html")
+    assert page.meta_refresh_url == "https://news.example/startseite/"
+    assert page.canonical_url == "https://news.example/startseite/"
+
+
+def test_german_not_found_page_is_flagged():
+    page = read("soft404_de.html")
+    assert page.not_found_cues
+    assert page.bot_wall_cues == ()
+
+
+def test_english_not_found_page_is_flagged():
+    page = read("soft404_en.html")
+    assert any("not found" in cue.lower() or "looking for" in cue for cue in page.not_found_cues)
+
+
+def test_article_mentioning_404_once_is_not_flagged():
+    page = read("article_mentions_404.html")
+    assert "Statuscode 404" in page.main_text
+    assert page.not_found_cues == ()
+
+
+def test_cloudflare_challenge_is_a_bot_wall():
+    page = read("cloudflare_challenge.html")
+    assert page.bot_wall_cues
+    assert page.not_found_cues == ()
+
+
+def test_consent_wall_hiding_the_text_is_a_bot_wall():
+    page = read("consent_wall.html")
+    assert any("consent" in cue for cue in page.bot_wall_cues)
+
+
+def test_article_is_no_bot_wall_even_with_cookie_banner():
+    assert read("article_with_boxes.html").bot_wall_cues == ()
+
+
+def test_paywall_flag_from_json_ld():
+    page = read("paywall.html")
+    assert page.paywall
+    assert "Hapag-Lloyd" in page.main_text
+
+
+def test_pdf_text_is_extracted():
+    page = extract_page(minimal_pdf("Haushalt 2024 der Stadt Leipzig"), {"content-type": "application/pdf"},
+                        "https://news.example/haushalt.pdf")
+    assert page.kind is PageKind.PDF
+    assert "Haushalt 2024 der Stadt Leipzig" in page.main_text
+
+
+def test_pdf_is_recognised_by_magic_bytes():
+    page = extract_page(minimal_pdf("Bericht"), {"content-type": "application/octet-stream"}, URL)
+    assert page.kind is PageKind.PDF and "Bericht" in page.main_text
+
+
+def test_broken_pdf_reads_as_empty():
+    page = extract_page(b"%PDF-1.4\nthis is not really a pdf", {"content-type": "application/pdf"}, URL)
+    assert page.kind is PageKind.PDF and page.main_text == ""
+
+
+def test_plain_text_is_text_kind():
+    page = extract_page("Pressemitteilung\n\nDer Senat hat beschlossen …".encode(),
+                        {"content-type": "text/plain; charset=utf-8"}, URL)
+    assert page.kind is PageKind.TEXT
+    assert page.title == "Pressemitteilung" and "Senat" in page.main_text
+
+
+def test_image_is_other_kind_with_no_text():
+    page = extract_page(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", {"content-type": "image/png"}, URL)
+    assert page.kind is PageKind.OTHER and page.main_text == ""
+
+
+def test_json_ld_article_body_stands_in_for_a_script_rendered_page():
+    page = read("app_shell_with_json_ld.html")
+    assert "Stadtwerke Bielefeld senken" in page.main_text
