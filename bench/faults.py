@@ -1,10 +1,9 @@
 """Print the fault table (fault, verdict, seconds, peak MB) without pytest.
 
-    .venv/bin/python bench/faults.py            # also writes bench/out/faults.md
-    .venv/bin/python bench/faults.py --no-solo  # skip the per-fault memory runs (faster)
+    .venv/bin/python bench/faults.py      # prints the table, writes bench/out/faults.md (~30 s)
 
 Starts the loopback fault server (tests/integration/faultserver.py), runs `linkcheck verify`
-once over an article citing every fault, then the memory-hungry faults alone, and prints the
+once over an article citing every light fault, then each heavy fault alone, and prints the
 same table the test suite writes (tests/integration/test_faults.py).
 """
 
@@ -23,12 +22,10 @@ from tests.integration.test_faults import _faults, format_table, run_fault_suite
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--no-solo", action="store_true", help="skip the per-fault peak-memory runs")
-    options = parser.parse_args()
+    argparse.ArgumentParser(description=__doc__.split("\n")[0]).parse_args()
     with FaultServer(hosts=len(_faults()) + 1, max_lifetime=600) as server, \
             tempfile.TemporaryDirectory(prefix="linkcheck-faults-") as scratch:
-        report = run_fault_suite(server, Path(scratch), solo=not options.no_solo)
+        report = run_fault_suite(server, Path(scratch))
     out = write_table(report)
     print(format_table(report))
     print(f"(written to {out.relative_to(REPO)})")

@@ -10,7 +10,7 @@ Profile linkcheck once more after the table (py-spy, all threads; prints where t
 Needs the shared corpus ($LINKCHECK_CORPUS or ../shared/corpus). The peers are installed on first
 use: LinkChecker from PyPI into its own venv bench/.peers (its import package is also named
 `linkcheck` and shadows ours in a shared venv), linkinator from npm into bench/.node. A checker that
-cannot be installed is skipped with the reason. psutil and py-spy are optional (--profile needs py-spy).
+cannot be installed is skipped with the reason. --profile needs py-spy (pip install py-spy).
 
 Every checker gets the same URL list from the same test web, one after the other: linkcheck reads
 the article files (and also extracts, matches and archives every page); LinkChecker reads the URL
@@ -45,7 +45,7 @@ REPO_ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(REPO_ROOT))
 
-from testweb import CorpusMissing, NOT_FOUND_PAGE, TestWeb, _html_file, build_plan, corpus_dir, tiny_html  # noqa: E402
+from testweb import CorpusMissing, NOT_FOUND_PAGE, TestWeb, html_file, build_plan, corpus_dir, tiny_html  # noqa: E402
 
 VENV_BIN = Path(sys.executable).parent
 NODE_PREFIX = BENCH / ".node"
@@ -69,6 +69,7 @@ class Measurement:
     checked: int | None = None        # URLs the tool reported on
     outcome: str = ""                 # short summary of the tool's results
     max_per_host: int | None = None   # most requests in flight to one host, seen by the server
+    server_cpu: float | None = None   # CPU seconds the test web spent serving this tool
     requests: int | None = None       # requests the server answered during the tool's run
 
 
@@ -267,7 +268,7 @@ def parse_throughput(web: TestWeb, max_seconds: float) -> tuple[float, float, in
         if plan.pages_mode == "tiny":
             raw = tiny_html(info)
         else:
-            path = _html_file(corpus, info.source, info.page_id)
+            path = html_file(corpus, info.source, info.page_id)
             raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
         ctype = "text/html" if info.source == "trafilatura-de" else "text/html; charset=utf-8"
         bodies.append((info.key, raw, ctype, web.articles_dir / name, urls[0]))
@@ -439,7 +440,7 @@ def main(argv: list[str] | None = None) -> int:
 def _bench(args, tools: list[str], web: TestWeb, workdir: Path, corpus: Path) -> int:
     plan = web.plan
     cores = os.cpu_count() or 1
-    not_found_bytes = _html_file(corpus, *NOT_FOUND_PAGE).stat().st_size
+    not_found_bytes = html_file(corpus, *NOT_FOUND_PAGE).stat().st_size
     html_bytes = plan.served_html_bytes(not_found_bytes)
     per_host_requests = plan.requests_per_host()
     total_requests = sum(per_host_requests.values())
@@ -453,7 +454,8 @@ def _bench(args, tools: list[str], web: TestWeb, workdir: Path, corpus: Path) ->
     print(f"limits for every tool: concurrency {args.concurrency}, per host {args.per_host}; "
           f"machine: {cores} cores")
 
-    throughput = parse_throughput(web, args.throughput_seconds)
+    throughput = (parse_throughput(web, args.throughput_seconds) if args.throughput_seconds > 0
+                  else "--throughput-seconds 0")
     if isinstance(throughput, str):
         print(f"parse+match throughput: skipped: {throughput}")
         cpu_bound = 0.0
@@ -497,13 +499,14 @@ def _bench(args, tools: list[str], web: TestWeb, workdir: Path, corpus: Path) ->
                          cwd=workdir)
         stats = web.stats()
         m.max_per_host, m.requests = stats["max_inflight_per_host"], stats["requests"]
+        m.server_cpu = stats["cpu_seconds"]
         m.checked, m.outcome = summarise(out, web)
         if m.returncode not in (0, 1) and not m.timed_out:
             tail = err.read_text(errors="replace").strip().splitlines()[-3:]
             m.outcome += f" | exit {m.returncode}: {' / '.join(tail)}"
         print(f"  {tool}: {m.wall:.1f} s, exit {m.returncode}{' (killed: tool timeout)' if m.timed_out else ''}, "
               f"{m.checked} URLs reported, {m.requests} requests served ({stats['robots']} robots.txt, "
-              f"methods {stats['methods']}), {m.outcome}", flush=True)
+              f"methods {stats['methods']}; test web CPU {m.server_cpu:.1f} s), {m.outcome}", flush=True)
         results.append(m)
 
     print()

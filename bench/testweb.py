@@ -80,7 +80,7 @@ class PageInfo:
     paragraphs: tuple[str, ...]   # truth body paragraphs, or the body snippets
 
 
-def _html_file(corpus: Path, source: str, page_id: str) -> Path:
+def html_file(corpus: Path, source: str, page_id: str) -> Path:
     for suffix in (".html", ".html.gz"):
         candidate = corpus / source / "html" / f"{page_id}{suffix}"
         if candidate.exists():
@@ -259,6 +259,9 @@ def finalize(plan: Plan, port: int) -> None:
     plan.urls = [u for _, _, urls in plan.articles for u in urls]
 
 
+_URL_IN_TEXT = re.compile(r"(?:https?|ftp)://\S+|\bwww\.\S+", re.IGNORECASE)
+
+
 def write_articles(plan: Plan, folder: Path, seed: int = 6) -> int:
     """One article file per plan article, in the seed format; returns how many were written."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -268,6 +271,11 @@ def write_articles(plan: Plan, folder: Path, seed: int = 6) -> int:
         month = rng.randrange(1, 13)
         body, length = [], 0
         for paragraph in info.paragraphs:
+            # Only the planned URLs are cited: a URL in the page's own text (a DOI, a shop link)
+            # would send the checker off the test web.
+            paragraph = _URL_IN_TEXT.sub("", paragraph).strip()
+            if not paragraph:
+                continue
             body.append(paragraph)
             length += len(paragraph)
             if length > 1200 or len(body) >= 4:
@@ -321,6 +329,7 @@ class _Stats:
         self.inflight_total = 0
         self.max_inflight_total = 0
         self.started = time.monotonic()
+        self.cpu_started = time.process_time()
 
     def as_json(self) -> dict:
         return {"requests": sum(self.requests), "robots": self.robots, "gzip": self.gzip,
@@ -329,7 +338,8 @@ class _Stats:
                 "max_inflight_per_host": max(self.max_inflight, default=0),
                 "max_inflight_total": self.max_inflight_total,
                 "max_inflight_by_host": self.max_inflight, "requests_by_host": self.requests,
-                "seconds": time.monotonic() - self.started}
+                "seconds": time.monotonic() - self.started,
+                "cpu_seconds": time.process_time() - self.cpu_started}
 
 
 class _Server:
@@ -358,7 +368,7 @@ class _Server:
                 raw = tiny_html(info)
                 bodies[key] = Body(raw, gzip.compress(raw, 6), "text/html; charset=utf-8")
                 continue
-            path = _html_file(corpus, source, page_id)
+            path = html_file(corpus, source, page_id)
             if path.suffix == ".gz":
                 gz = path.read_bytes()
                 raw = gzip.decompress(gz)
@@ -368,7 +378,7 @@ class _Server:
             # trafilatura-de has 8 non-UTF-8 pages: their <meta charset> says which; send no charset.
             ctype = "text/html" if source == "trafilatura-de" else "text/html; charset=utf-8"
             bodies[key] = Body(raw, gz, ctype)
-        raw = _html_file(corpus, *NOT_FOUND_PAGE).read_bytes()
+        raw = html_file(corpus, *NOT_FOUND_PAGE).read_bytes()
         bodies["__404__"] = Body(raw, gzip.compress(raw, 6), "text/html; charset=utf-8")
         return bodies
 

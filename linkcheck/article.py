@@ -53,6 +53,7 @@ _DATE_PATTERNS = (
 _BARE_URL = re.compile(r"(?:https?|ftp)://[^\s<>\"]+", re.IGNORECASE)
 _SEPARATORS = {"-", "–", "—", "•", "·", "|", ",", ";", "*"}
 _TRAILING_PUNCTUATION = ".,;:!?'\"»«“”„›‹)]}>"
+_HOST_PATH = re.compile(r"^[\w-]+(\.[\w-]+)*\.[a-z]{2,}/\S*$", re.IGNORECASE)
 _URL_CONTINUATION = re.compile(r"^[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+$")
 
 
@@ -131,11 +132,11 @@ def url_problem(url: str) -> str | None:
         return "contains white space"
     try:
         parsed = httpx.URL(url)
+        host = parsed.host  # decodes IDNA, which can fail on a bad xn-- label
     except (httpx.InvalidURL, ValueError) as exc:
         return f"malformed URL: {exc}"
     if parsed.scheme not in ("http", "https"):
         return f"scheme {parsed.scheme or '(none)'!r} is not http(s)"
-    host = parsed.host
     if not host:
         return "no host name"
     if "." not in host and host != "localhost" and ":" not in host and not host.isdigit():
@@ -207,25 +208,24 @@ def _parse_date(line: str) -> date | None:
 def _urls_in_sources(block: str) -> list[str]:
     """URLs of a sources section: separated by ' - ' or white space, possibly wrapped over lines."""
     joined: list[str] = []
+    after_blank = False
     for line in block.split("\n"):
         stripped = line.strip()
         if not stripped:
+            after_blank = True
             continue
         first, _, rest = stripped.partition(" ")
-        if joined and _continues_url(joined[-1], first):
+        if joined and not after_blank and _continues_url(joined[-1], first):
             joined[-1] += first
             if rest:
                 joined.append(rest)
-        elif joined and not _looks_like_source_line(stripped):
-            break  # the sources section is over ("Weitere Artikel", a footer ...)
         else:
             joined.append(stripped)
+        after_blank = False
     urls = []
     for token in " ".join(joined).split():
-        if token in _SEPARATORS:
-            continue
         token = _strip_trailing(token.lstrip("-–—•*<(["))
-        if token:
+        if _looks_like_url(token):  # words beside the URLs ("DPA,", "[PDF]", "abgerufen am") are not cited
             urls.append(token)
     return urls
 
@@ -233,12 +233,17 @@ def _urls_in_sources(block: str) -> list[str]:
 def _continues_url(previous: str, token: str) -> bool:
     """A line's first word is the rest of a wrapped URL when the previous line ends inside a URL."""
     last = previous.split()[-1] if previous.split() else ""
-    return ("://" in last and token not in _SEPARATORS and not token.lower().startswith(("http", "www."))
-            and _URL_CONTINUATION.match(token) is not None and any(c in token for c in "/-_.=?&%0123456789"))
+    if "://" not in last or token in _SEPARATORS or token.lower().startswith(("http", "www.")):
+        return False
+    if _URL_CONTINUATION.match(token) is None:
+        return False
+    # URL punctuation or digits, or a lower-case word completing a word cut at the line end.
+    return any(c in token for c in "/-_.=?&%0123456789") or (token.islower() and last[-1].isalpha())
 
 
-def _looks_like_source_line(line: str) -> bool:
-    return "://" in line or line.lower().startswith("www.") or line in _SEPARATORS
+def _looks_like_url(token: str) -> bool:
+    """A scheme, a www. start, or a host.tld/path shape: worth citing, even if malformed."""
+    return "://" in token or token.lower().startswith("www.") or _HOST_PATH.match(token) is not None
 
 
 def _strip_trailing(url: str) -> str:
@@ -261,13 +266,12 @@ def _decode(raw: bytes, path: Path) -> tuple[str, tuple[str, ...]]:
             except UnicodeDecodeError as exc:
                 raise ArticleError(f"{path}: starts with a {encoding} mark but is not {encoding}: {exc}") from exc
     try:
-        return raw.decode("utf-8"), ()
+        text, warnings = raw.decode("utf-8"), ()
     except UnicodeDecodeError:
-        pass
-    text = raw.decode("cp1252", errors="replace")
+        text, warnings = raw.decode("cp1252", errors="replace"), ("file is not UTF-8; read as windows-1252",)
     if _control_share(text) > 0.05:
-        raise ArticleError(f"{path}: not a text file (neither UTF-8 nor windows-1252 text)")
-    return text, ("file is not UTF-8; read as windows-1252",)
+        raise ArticleError(f"{path}: not a text file (control characters; neither UTF-8 nor windows-1252 text)")
+    return text, warnings
 
 
 def _control_share(text: str) -> float:

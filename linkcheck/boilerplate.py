@@ -46,13 +46,14 @@ CANDIDATES = ", ".join(
 SPACE = re.compile(r"\s+")
 # Labels of furniture that sits inside the article column: box headings, calls to action, credits.
 FURNITURE_LABEL = re.compile(
-    r"^(?:(?:mehr zum thema|weitere (?:informationen|artikel|nachrichten|themen)|"
+    r"^(?:(?:kommentare|kommentieren|teilen|anzeige|werbung|empfehlungen|meistgelesen|related|"
+    r"recommended|advertisement|share this|comments|read more)[\s:.!?…-]*$|"
+    r"mehr zum thema|weitere (?:informationen|artikel|nachrichten|themen)|mehr (?:aus|zu|von) |"
     r"das könnte sie (?:auch )?interessieren|auch interessant|lesen sie (?:auch|mehr)|"
-    r"empfehlungen|meistgelesen|kommentare|kommentieren|teilen|anzeige|werbung|related|"
-    r"read more|recommended|advertisement|share this|comments|you (?:may|might) also like)"
-    r"[\s:.!?…-]*$|(?:titel)?(?:bild|foto)(?:quelle)?:|mehr (?:aus|zu|von) |more (?:on|from|about) )",
+    r"more (?:on|from|about) |you (?:may|might) also like|(?:titel)?(?:bild|foto)(?:quelle)?:)",
     re.IGNORECASE)
 FURNITURE_LABEL_LENGTH = 80
+CREDIT_LENGTH = 300        # a short block with a copyright sign is a photo credit or a footer
 SENTENCE_END = re.compile(r"[.!?:\"“”»«)]\s*$")
 # A furniture element holding more than this share of the page's text is a wrapper, not furniture.
 WRAPPER_SHARE = 0.5
@@ -167,7 +168,8 @@ def _remove_furniture(body: LexborNode, page_length: int) -> None:
             node.remove()
             continue
         length = len(node.text(deep=True))
-        if length >= WRAPPER_SHARE * page_length:
+        # Lists are never the article's wrapper, however long (comment threads).
+        if length >= WRAPPER_SHARE * page_length and node.tag not in ("ul", "ol"):
             continue
         if kind == "weak" and length >= 2 * PROSE_PARAGRAPH and _has_prose(node):
             continue
@@ -272,8 +274,10 @@ def _mostly_figures(text: str) -> bool:
 def _prose(blocks: list[_Block]) -> list[str]:
     """Drop link-dense blocks, teasers and short fragments that do not introduce a paragraph."""
     texts = []
-    candidates = [b for b in blocks if not b.is_link and not b.teaser
-                  and not (len(b.text) < FURNITURE_LABEL_LENGTH and FURNITURE_LABEL.match(b.text))]
+    # The headline is the page's title, read separately; main text starts below it.
+    candidates = [b for b in blocks if not b.is_link and not b.teaser and b.node.tag != "h1"
+                  and not (len(b.text) < FURNITURE_LABEL_LENGTH and FURNITURE_LABEL.match(b.text))
+                  and not (len(b.text) < CREDIT_LENGTH and "©" in b.text)]
     for index, block in enumerate(candidates):
         text = block.text
         fragment = len(text) < MIN_PARAGRAPH * 2 and not SENTENCE_END.search(text)

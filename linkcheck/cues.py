@@ -1,4 +1,4 @@
-"""Signs in a page's words that it is a not-found page, a bot wall or a paywall, and its language."""
+"""Signs in a page's words that it is a not-found page or a bot wall, and a guess at its language."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ NOT_FOUND_PHRASES = re.compile(
     r"page not found|page (?:could|can) ?not be found|error 404|404 error|404 not found|"
     r"page you (?:are|were|'re) looking for|page you requested (?:could|does|was|is)|"
     r"this page (?:does not|doesn't|no longer) exist|"
+    r"(?:inhalt|artikel|beitrag|dokument|datei) (?:wurde )?nicht gefunden|"
+    r"(?:content|article|document|file) not found|"
     r"verweist auf keinen aktuellen inhalt", re.IGNORECASE)
-# Also said by real articles; trusted only in a title or a top heading.
+# Also said by real articles ("Impfstoff nicht verfügbar"); weak, and only in a title or top heading.
 TITLE_ONLY_PHRASES = re.compile(
     r"\b(?:404|nicht gefunden|not found|existiert nicht mehr|nicht mehr verfügbar|nicht verfügbar|"
     r"no longer available|not available|does not exist|doesn't exist|oops|hoppla)\b", re.IGNORECASE)
@@ -36,6 +38,7 @@ CONSENT_PHRASES = re.compile(
     r"cookies?|consent|einwilligung|zustimm|akzeptier|accept all|alle akzeptieren|"
     r"datenschutz|privacy|tracking|werbefrei|pur[- ]abo|partner", re.IGNORECASE)
 SHORT_PAGE = 600          # main text shorter than this cannot hide behind a wall of furniture
+NO_ARTICLE = 200          # main text shorter than this is no article at all
 CONSENT_MIN_HITS = 4
 
 STOPWORDS = {
@@ -48,12 +51,17 @@ WORD = re.compile(r"[a-zäöüß]+")
 
 
 def not_found_cues(headings: list[str], main_text: str) -> tuple[str, ...]:
-    """Not-found phrases from the title and top headings, and from the start of a short main text."""
+    """Not-found phrases from the title and top headings, and from the start of a short main text.
+
+    A cue starting with "heading" is a sure sign; "word …" (a weak word in a heading) and "text …"
+    (a phrase in the text) are words a real article may use too.
+    """
     cues = []
     for heading in headings:
-        hit = NOT_FOUND_PHRASES.search(heading) or TITLE_ONLY_PHRASES.search(heading)
-        if hit:
+        if NOT_FOUND_PHRASES.search(heading):
             cues.append(f"heading '{_clip(heading)}'")
+        elif hit := TITLE_ONLY_PHRASES.search(heading):
+            cues.append(f"word '{hit.group(0)}' in heading '{_clip(heading)}'")
     lead = main_text[:SHORT_PAGE] if len(main_text) < 4 * SHORT_PAGE else main_text[:200]
     hit = NOT_FOUND_PHRASES.search(lead)
     if hit:
@@ -66,13 +74,16 @@ def bot_wall_cues(html: str, title: str, visible_text: str, main_text: str) -> t
     cues = []
     if CHALLENGE_TITLES.search(title.strip()):
         cues.append(f"title '{_clip(title)}'")
-    if len(main_text) < SHORT_PAGE:
-        cues += [f"marker '{m}'" for m in CHALLENGE_MARKERS if m in html]
-        hit = CHALLENGE_PHRASES.search(visible_text[:4000])
+    if len(main_text) >= SHORT_PAGE:
+        return tuple(cues)
+    cues += [f"marker '{m}'" for m in CHALLENGE_MARKERS if m in html]
+    # Comment forms say "captcha" and cookie banners say "consent"; only a page that says
+    # little else is the wall itself.
+    if len(visible_text) < 4 * SHORT_PAGE and len(main_text) < NO_ARTICLE:
+        hit = CHALLENGE_PHRASES.search(visible_text)
         if hit:
             cues.append(f"text '{hit.group(0)}'")
-        consent_hits = CONSENT_PHRASES.findall(visible_text[:4000])
-        if len(consent_hits) >= CONSENT_MIN_HITS and len(visible_text) < 4 * SHORT_PAGE:
+        if len(CONSENT_PHRASES.findall(visible_text)) >= CONSENT_MIN_HITS:
             cues.append("consent dialog with little other text")
     return tuple(cues)
 

@@ -14,7 +14,7 @@ from .lexicon import is_acronym, is_known, is_noun_form, language
 from .names import (candidates, is_org, is_person, is_place_name, mid_sentence_capitals,
                     single_is_name)
 from .spelling import fold, transliterations
-from .surface import SurfaceForm, SurfaceIndex, surface_form
+from .surface import NAME_ENDINGS, SurfaceForm, SurfaceIndex, surface_form
 
 
 class EntityKind(StrEnum):
@@ -33,7 +33,7 @@ class Entity:
     kind: EntityKind
     weight: float              # salience; higher = more important to the article
     aliases: tuple[str, ...]   # other forms that count: "Wood", "North Korea", "nordkoreanisch", ...
-    country: bool = False      # a whole country: many stories share it, so it proves less
+    country: bool = False      # a country or larger area: many stories share it, so it proves less
 
 
 # Salience per kind: a person or a city names a story more precisely than a country does.
@@ -41,7 +41,7 @@ _BASE_WEIGHT = {EntityKind.PERSON: 1.0, EntityKind.ORG: 0.9, EntityKind.PLACE: 0
                 EntityKind.OTHER: 0.6, EntityKind.NUMBER: 0.4}
 _COUNTRY_WEIGHT = 0.7
 _LEAD_CHARS = 400
-_MAX_ENTITIES = 40
+_MAX_ENTITIES = 50
 _MAX_NUMBERS = 5
 
 _NUMBER = re.compile(r"(?<![\d.,])(\d{1,3}(?:[.,  ]\d{3})+|\d{3,})(?![\d]|[.,]\d)")
@@ -99,28 +99,33 @@ def _ordered_aliases(place: Place, lang: str) -> list[str]:
 
 
 def _place_name(place: Place, surfaces: Counter, lang: str) -> str:
-    """The name the article uses most (USA, not Vereinigte Staaten); adjectives never name it."""
-    if place.key.startswith("org:"):
-        return place.key[4:]
+    """The name the article uses most (USA, not Vereinigte Staaten); adjectives never name it.
+    Organisations keep their short name (UN) unless an English text only uses another one."""
     preferred = [place.names.get(lang), place.names.get("en"), place.names.get("*")]
     names = list(place.proper_names) + [n for n in preferred if n]
     folded_aliases = {fold(a): a for a in names}  # later entries win: the article's language
     usage: Counter = Counter()
     for surface, count in surfaces.items():
-        for length in range(len(surface), max(len(surface) - 4, 0), -1):
-            core = surface[:length]
+        for ending in sorted(NAME_ENDINGS, key=len):  # Russlands -> Russland, not Russ...
+            core = surface[:len(surface) - len(ending)] if ending else surface
+            if not fold(surface).endswith(ending):
+                continue
             alias = core if core in names else folded_aliases.get(fold(core))
             if alias:
                 usage[alias] += count
                 break
+    if place.key.startswith("org:"):
+        key_name = place.key[4:]
+        used = usage.most_common(1)[0][0] if usage else key_name
+        return used if lang == "en" and fold(key_name) not in map(fold, usage) else key_name
     return usage.most_common(1)[0][0] if usage else place.name_in(lang)
 
 
 # -- people, other organisations and other names from capitalised runs -----------------------------
 
 def _name_entities(body: str, lang: str) -> tuple[list[Entity], list[tuple[int, int]]]:
-    """Named entities from capitalised runs, and the spans of multi-word names that hold a
-    gazetteer name (so that the place is not counted on its own)."""
+    """Named entities from capitalised runs, and the spans of the multi-word ones: a gazetteer
+    name inside them (Deutsche Bank, Mauricio Pochettino) is not counted as a place."""
     covered = {i for hit in place_index().find(body) for i in range(hit.start, hit.end)}
     found = candidates(body, lang, covered)
     mid_sentence = mid_sentence_capitals(body) if lang == "en" else Counter()
@@ -131,9 +136,9 @@ def _name_entities(body: str, lang: str) -> tuple[list[Entity], list[tuple[int, 
     for cand in found:
         words = cand.words
         name = " ".join(words)
-        if len(words) > 1:
-            inside_names.append(cand.span)  # Mauricio (Mauritius in Spanish) Pochettino
         if name in entities:
+            if len(words) > 1:
+                inside_names.append(cand.span)
             continue
         if words in people:
             entities[name] = Entity(name, EntityKind.PERSON, 0.0, _person_aliases(words))
@@ -152,6 +157,8 @@ def _name_entities(body: str, lang: str) -> tuple[list[Entity], list[tuple[int, 
                 EntityKind.PERSON if cand.titled else EntityKind.OTHER
             aliases = () if kind is EntityKind.ORG else _spelling_aliases(name)
             entities[name] = Entity(name, kind, 0.0, aliases)
+        if len(words) > 1 and name in entities:
+            inside_names.append(cand.span)
     return list(entities.values()), inside_names
 
 
@@ -165,7 +172,7 @@ def _spelling_aliases(word: str) -> tuple[str, ...]:
     return tuple(sorted(v.capitalize() for v in transliterations(word) if v != fold(word)))
 
 
-# -- numbers ------------------------------------------------------------------------------------------
+# -- numbers --------------------------------------------------------------------------------------
 
 def _numbers(body: str) -> list[Entity]:
     """Significant numbers (12.000, 1500): a thousand or more, and not a year."""

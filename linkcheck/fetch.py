@@ -402,6 +402,9 @@ class Fetcher:
         except UnsafeAddress as exc:
             raise _Failure(FetchError.PRIVATE_ADDRESS, str(exc)) from None
         except (httpx.HTTPError, OSError) as exc:
+            hop = _seen_hop(request)
+            if hop is not None and 300 <= hop.status < 400:  # httpx refused the Location it parsed
+                raise _Failure(FetchError.BAD_REDIRECT, f"unusable redirect Location: {exc}", hop=hop) from None
             raise _failure_for(exc, host) from None
         try:
             remote_ip = _remote_ip(response)

@@ -1,4 +1,4 @@
-"""Places and organisations by name in many languages: CLDR (babel) plus linkcheck/data/names.json."""
+"""Places and organisations by name in many languages: CLDR (babel) and linkcheck/data/names.json."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ class Place:
     kind: str                    # "place" or "org"
     names: dict[str, str]        # language -> name ("de" -> "Nordkorea"); "*" for one-name entries
     aliases: tuple[str, ...]     # every other surface form, adjectives included
-    is_country: bool = False
+    is_country: bool = False     # a country or a larger area (Europa): many stories share it
     proper_names: tuple[str, ...] = ()   # the aliases that are names, not adjectives
 
     def name_in(self, lang: str) -> str:
@@ -47,9 +47,10 @@ def _names_data() -> dict:
 
 
 def _derived_adjectives(name: str, lang: str) -> set[str]:
-    """Regular demonym adjectives from a country name: Nordkorea -> nordkoreanisch, Russia -> Russian."""
-    if lang == "en":
-        return {name + "n"} if name[-1:] == "a" else {name[:-1] + "ian"} if name[-1:] == "e" else set()
+    """Regular demonyms of a country name: Nordkorea -> nordkoreanisch, Russia -> Russian."""
+    if lang == "en":  # Russia -> Russian, Ukraine -> Ukrainian; the rest are in names.json
+        return {name + "n"} if name[-1:] == "a" else \
+            {name[:-1] + "ian"} if name[-1:] == "e" else set()
     stem = name.lower()
     out: set[str] = set()
     if " " in stem or "-" in stem:
@@ -85,7 +86,8 @@ def places() -> tuple[Place, ...]:
         names = {lang: loc.territories[code] for lang, loc in locales if code in loc.territories}
         country_names[code] = names
         for lang in ("de", "en"):
-            for adjective in _derived_adjectives(names.get(lang, ""), lang) if lang in names else ():
+            derived = _derived_adjectives(names[lang], lang) if lang in names else set()
+            for adjective in derived:
                 adjective_owner.setdefault(adjective, set()).add(code)
     for code, names in country_names.items():
         # a derived adjective two countries could own (irisch: Irland or Iran?) is dropped
@@ -96,6 +98,7 @@ def places() -> tuple[Place, ...]:
         proper = {*names.values(), *data["country_aliases"].get(code, [])} & aliases
         entries.append(Place(f"country:{code}", "place", names, tuple(sorted(aliases)), True,
                              tuple(sorted(proper))))
+    broad = set(data["regions"].get("_broad", []))
     for key, group in (("org", "orgs"), ("city", "cities"), ("region", "regions")):
         for name, aliases in data[group].items():
             if name.startswith("_"):
@@ -103,7 +106,7 @@ def places() -> tuple[Place, ...]:
             kind = "org" if key == "org" else "place"
             extra = _babel_org_names(name, locales) if key == "org" else set()
             every = tuple(sorted({*aliases, *extra}))
-            entries.append(Place(f"{key}:{name}", kind, {"*": name}, every, False, every))
+            entries.append(Place(f"{key}:{name}", kind, {"*": name}, every, name in broad, every))
     entries.extend(_tz_cities(locales, {alias for e in entries for alias in e.aliases}))
     return tuple(entries)
 
@@ -126,7 +129,8 @@ def _tz_cities(locales: list, known_names: set[str]) -> list[Place]:
         if names["de"] in _UNSAFE_NAMES or len(default) < 4 or aliases & known_names:
             continue  # a country's name (Guyana) or a city the hand table already has
         # Europe/Kiev and Europe/Kyiv are one city: merge entries that share a name
-        key = next((k for k, p in cities.items() if aliases & set(p.aliases)), f"city:{names['de']}")
+        key = next((k for k, p in cities.items() if aliases & set(p.aliases)),
+                   f"city:{names['de']}")
         old = cities.get(key)
         merged = aliases | set(old.aliases if old else ())
         merged_names = tuple(sorted(merged))

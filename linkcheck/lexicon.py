@@ -1,11 +1,11 @@
-"""Which capitalised words are common words: German/English lexicon checks and title recovery."""
+"""Which capitalised words are common words: German and English lexicon checks."""
 
 from __future__ import annotations
 
 import re
 from functools import lru_cache
 
-from simplemma.strategies.dictionaries.dictionary_factory import DefaultDictionaryFactory
+from simplemma.strategies.dictionaries.dictionary_factory import DEFAULT_DICTIONARY_FACTORY
 
 from .gazetteer import title_words
 
@@ -18,27 +18,31 @@ STOPWORDS = {
     "en": frozenset("""the a an and or but in on at of for to from by with as is are was were be
         been has have had it he she they we you i this that these those his her their its our
         not no so if when while after before over under about into than then there here who
-        what which where why how all more most some any each every one two new i'm i've i'll
-        i'd it's that's""".split()),
+        what which where why how all more most some any each every one two i'm i've i'll
+        i'd it's that's now still yet meanwhile however today yesterday tomorrow although
+        though because since despite during until unless whether thousands hundreds many
+        much few several""".split()),
 }
 # Calendar words are capitalised in both languages and never entities on their own.
 CALENDAR = frozenset("""Januar Februar März April Mai Juni Juli August September Oktober November
     Dezember Montag Dienstag Mittwoch Donnerstag Freitag Samstag Sonnabend Sonntag January
     February March May June July October December Monday Tuesday Wednesday Thursday Friday
-    Saturday Sunday Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Okt Nov Dec Dez""".split())
-# Last words that make a multi-word name an organisation rather than a person.
+    Saturday Sunday Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Okt Nov Dec Dez Euro Euros Dollar
+    Dollars Cent Franken Pfund Prozent Uhr""".split())
+# Words that make a multi-word name an organisation (first or last word; short ones whole).
 ORG_HEADS = ("bank", "partei", "party", "kirche", "church", "union", "verband", "ministerium",
-             "gericht", "court", "institut", "institute", "universität", "university", "stiftung",
-             "foundation", "konzern", "group", "gruppe", "club", "verein", "amt", "kommission",
-             "commission", "committee", "council", "rat", "agency", "agentur", "department",
-             "office", "zeitung", "times", "post", "news", "reserve", "inc", "corp", "ag", "gmbh",
-             "ltd", "association", "organization", "organisation", "network", "league", "liga",
-             "fc", "bundestag", "parlament", "parliament", "senate", "house", "congress",
-             "authority", "airlines", "airline", "airways", "police", "polizei", "league",
-             "ministry", "service", "services", "hostel", "hotel", "theatre", "theater", "museum",
-             "school", "schule", "college", "institut", "hospital", "klinik", "klinikum", "airport",
-             "flughafen", "company", "united", "holding", "holdings", "technologies", "systems", "bureau",
-             "guard", "guards", "army", "armee", "navy", "force", "forces")
+             "ministry", "gericht", "court", "institut", "institute", "universität", "university",
+             "stiftung", "foundation", "konzern", "group", "gruppe", "club", "verein", "amt",
+             "kommission", "commission", "committee", "council", "rat", "agency", "agentur",
+             "department", "office", "bureau", "zeitung", "times", "post", "news", "reserve",
+             "inc", "corp", "ag", "gmbh", "ltd", "holding", "holdings", "company", "technologies",
+             "systems", "association", "organization", "organisation", "society", "gesellschaft",
+             "network", "league", "liga", "fc", "united", "city", "bundestag", "parlament",
+             "parliament", "senate", "house", "congress", "authority", "airlines", "airline",
+             "airways", "airport", "flughafen", "police", "polizei", "service", "services",
+             "hostel", "hotel", "theatre", "theater", "museum", "school", "schule", "college",
+             "hospital", "klinik", "klinikum", "guard", "guards", "army", "armee", "navy", "force",
+             "forces")
 _ROMAN = re.compile(r"^[IVXLC]+$")
 
 
@@ -52,8 +56,9 @@ def language(text: str) -> str:
 
 @lru_cache(maxsize=4)
 def _dictionary(lang: str):
-    """simplemma's form -> lemma dictionary; loading German takes about a second, so lazily."""
-    return DefaultDictionaryFactory().get_dictionary(lang)
+    """simplemma's form -> lemma dictionary, loaded lazily (German takes about a second) from
+    simplemma's shared factory, so the article parser's title recovery reuses the same copy."""
+    return DEFAULT_DICTIONARY_FACTORY.get_dictionary(lang)
 
 
 def is_known(word: str, lang: str) -> bool:
@@ -63,7 +68,7 @@ def is_known(word: str, lang: str) -> bool:
 
 def has_plural(word: str, lang: str, endings: tuple[str, ...] = ("e", "en", "er"),
                umlaut: bool = True) -> bool:
-    """German common nouns have plural forms (Präsident -> Präsidenten); given names mostly do not."""
+    """German common nouns have plural forms (Präsident -> Präsidenten); given names seldom do."""
     dictionary = _dictionary(lang)
     forms = [word + ending for ending in endings] + (_umlaut_plurals(word) if umlaut else [])
     return any(dictionary.get(form) == word for form in forms)
@@ -164,7 +169,8 @@ def is_common_noun(word: str, lang: str) -> bool:
 
 # Endings of German place names: Sandhausen, Gundremmingen, Elmshorn are names, not compounds.
 _TOPONYM_ENDINGS = ("hausen", "heim", "ingen", "dorf", "burg", "berg", "bach", "stedt", "furt",
-                    "felde", "hagen", "hofen", "rode", "leben", "brück", "born", "horn", "ow", "itz")
+                    "felde", "hagen", "hofen", "rode", "leben", "brück", "born", "horn", "ow",
+                    "itz")
 
 
 def _is_compound(word: str, lang: str) -> bool:
@@ -178,7 +184,7 @@ def _is_compound(word: str, lang: str) -> bool:
         if lemma is None:
             continue
         if lemma == head and not has_plural(head, lang, ("e", "en", "er", "n", "nen")) \
-                and not _is_noun_stem(first, lang):
+                and not _is_noun_stem(first, lang) and not is_known(head.lower(), lang):
             continue  # the head must be a common noun, not a name (Anna+Lena)
         for stem in (first, first[:-1] if first.endswith(("s", "n")) else first):
             if len(stem) >= 3 and (is_known(stem, lang) or is_known(stem.lower(), lang)

@@ -15,7 +15,7 @@ _TOKEN = re.compile(r"[^\W\d_](?:[\w'’.-]*\w)?\.?")
 _PARTICLES = frozenset({"von", "van", "de", "da", "di", "al", "bin", "del", "du", "la", "le"})
 _ARTICLE_AFTER_PARTICLE = frozenset({"der", "den", "la", "van"})
 _OF = frozenset({"of", "for"})
-_SENTENCE_BREAK = set('.!?:;"„“”»«()[]\n–—|•')
+_SENTENCE_BREAK = set('.!?:;"„“”»«()[]\n–—|•/‘\'')
 # Words after which a capitalised word names a place or a team (in Ingolstadt, gegen Sandhausen).
 _LOCATIVES = frozenset({"in", "aus", "nach", "bei", "von", "im", "am", "auf", "gegen", "über",
                         "from", "at", "near", "to", "against", "vs"})
@@ -60,8 +60,11 @@ class Candidate:
 def candidates(body: str, lang: str, covered: set[int]) -> list[Candidate]:
     """Every name candidate in the body, in order."""
     words = set(re.findall(r"\w+", body))
+    headlines = _headline_case_spans(body) if lang == "en" else []
     found = []
     for run in _runs(body, covered):
+        if any(start <= run[0].start < end for start, end in headlines):
+            continue
         for part in _split(run, lang, words, body):
             if (cand := _clean(part, lang)) is not None:
                 found.append(cand)
@@ -120,6 +123,20 @@ def _after_locative(body: str, start: int) -> bool:
     return bool(before) and before[-1].lower() in _LOCATIVES
 
 
+def _headline_case_spans(body: str) -> list[tuple[int, int]]:
+    """English sentences in Title Case (teasers, headlines pasted into the text): every word is
+    capitalised there, so capitals say nothing about names."""
+    spans = []
+    for sentence in re.finditer(r"[^.!?\n]+", body):
+        words = re.findall(r"[A-Za-z']+", sentence.group())
+        capitalised_common = sum(
+            1 for w in words[1:] if w[:1].isupper() and w != "I"
+            and (is_stopword(w, "en") or is_capitalised_function_word(w, "en")))
+        if capitalised_common >= 5 and capitalised_common >= 0.3 * len(words):
+            spans.append(sentence.span())
+    return spans
+
+
 def mid_sentence_capitals(runs_text: str) -> Counter:
     """How often each capitalised word stands mid-sentence (English: a sign of a proper noun)."""
     counts: Counter = Counter()
@@ -137,12 +154,18 @@ def _runs(body: str, covered: set[int]):
     for match in _TOKEN.finditer(body):
         raw, start = match.group(), match.start()
         word = raw[:-1] if raw.endswith(".") and not re.fullmatch(r"(?:\w\.)+", raw) else raw
+        if raw.endswith(".") and (is_title(raw) or len(word) <= 5 and word[:1].isupper()
+                                  and body[start + len(raw):start + len(raw) + 1] in (",", ")")):
+            if run:
+                yield run
+            run, last_end = [], start + len(raw)
+            continue  # Sen., Rep., (Conn.), (D., Ariz.): abbreviations, not names
         possessive = word.endswith(("'s", "’s"))
         if possessive or word.endswith(("'", "’")):
             word = word[:-2] if possessive else word[:-1]
         end = start + len(raw)
         truncated = body[end:end + 2] in ("- ", "-,")  # Empörungs- und Symboldebatten
-        contiguous = last_end >= 0 and body[last_end:start] in (" ", "\u00a0")
+        contiguous = last_end >= 0 and body[last_end:start] in (" ", "\u00a0", " & ")
         upper = word[:1].isupper() and not truncated and not _CONTRACTION.search(word)
         joins = word in _PARTICLES or word in _OF or (
             word in _ARTICLE_AFTER_PARTICLE and run and run[-1].word in _PARTICLES)
@@ -177,13 +200,15 @@ def _split(run: list[Token], lang: str, words: set[str], body: str) -> list[list
             token = Token(word[:-1], token.start, token.initial, True)
             word = token.word
             current.append(token)
-        elif lang == "de" and word.endswith("s") and word[:-1] in words \
-                and not is_known(word, lang) and not is_acronym(word[:-1]):
+        elif lang == "de" and word.endswith("s") and not is_known(word, lang) \
+                and not is_acronym(word[:-1]) and (word[:-1] in words or i + 1 < len(run)
+                                                   and is_noun_form(run[i + 1].word, lang, True)):
+            # the bare name is in the text, or a noun follows (Netanjahus Politik)
             parts += [[Token(word[:-1], token.start, token.initial, token.covered)], []]
         elif word in _PARTICLES or word in _ARTICLE_AFTER_PARTICLE and current \
                 and current[-1].word in _PARTICLES:
             rest = [t for t in run[i + 1:] if t.word not in _PARTICLES | _ARTICLE_AFTER_PARTICLE]
-            named = [t for t in current if t.word not in _PARTICLES]
+            named = [t for t in current if t.word not in _PARTICLES and not is_title(t.word)]
             # a noble name (Ursula von der Leyen): one name before, one after that never
             # stands without the particle (Foul von Llull: Llull stands alone elsewhere)
             if len(named) <= 1 and len(rest) == 1 and (
@@ -194,7 +219,10 @@ def _split(run: list[Token], lang: str, words: set[str], body: str) -> list[list
             else:
                 parts.append([])
         elif word in _OF:
-            if current and (is_org_word(current[-1].word) or is_title(current[-1].word)):
+            left = current[-1].word if current else ""
+            # Bank of England, Age of Possibility, Secretary of State; not McNally of Third Bridge
+            if left and (is_org_word(left) or is_title(left) or is_known(left.lower(), lang)
+                         and not (current[-1].initial and is_stopword(left, lang))):
                 current.append(token)
             else:
                 parts.append([])
@@ -228,6 +256,9 @@ def _clean(run: list[Token], lang: str) -> Candidate | None:
                       or len(tokens) > 1 and is_title(tokens[-1].word) and not is_org(_w(tokens))
                       or _lower_head(tokens[-1].word, lang)):
         tokens.pop()
+    last_title = max((i for i, t in enumerate(tokens[:-1]) if is_title(t.word)), default=-1)
+    if last_title > 0 and not is_org_word(tokens[-1].word):
+        tokens, titled = tokens[last_title + 1:], True  # House Minority Leader Hakeem Jeffries
     while tokens and _strip_first(tokens, lang, titled):
         titled = titled or is_title(tokens[0].word)
         tokens.pop(0)
@@ -260,8 +291,10 @@ def _strip_first(tokens: list[Token], lang: str, titled: bool) -> bool:
     following = tokens[1] if len(tokens) > 1 else None
     if is_stopword(word, lang) or word in _PARTICLES | _OF or _lower_head(word, lang):
         return True
-    if is_title(word) and not (is_org(_w(tokens)) and lang == "en"):
-        return True
+    if is_title(word) and not is_org_word(tokens[-1].word):
+        return True  # but General Civil Aviation Authority, Premier League keep their first word
+    if word in _PLACE_STARTS and len(tokens) > 1:
+        return False
     if following is None:
         return is_capitalised_function_word(word, lang) and first.initial
     if lang == "de" and "-" in word and is_common_noun(word, lang):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import io
 import json
+import logging
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -16,6 +17,10 @@ from selectolax.lexbor import LexborHTMLParser
 from .boilerplate import main_text as html_main_text
 from .boilerplate import strip_non_content
 from .cues import bot_wall_cues, guess_language, not_found_cues
+
+
+# pypdf warns about every quirk of a damaged file on stderr; a cron run must stay quiet.
+logging.getLogger("pypdf").addHandler(logging.NullHandler())
 
 
 class PageKind(StrEnum):
@@ -64,13 +69,13 @@ def extract_page(body: bytes, headers: Mapping[str, str], url: str) -> PageText:
         return _pdf_page(body)
     if kind is PageKind.OTHER:
         return _empty_page(PageKind.OTHER, None)
-    text, charset = decode(body, content_type, sniff_meta=kind is PageKind.HTML)
+    text, charset = _decode(body, content_type, sniff_meta=kind is PageKind.HTML)
     if kind is PageKind.TEXT:
         return _text_page(text, charset)
     return _html_page(text, charset, url)
 
 
-def decode(body: bytes, content_type: str = "", sniff_meta: bool = True) -> tuple[str, str]:
+def _decode(body: bytes, content_type: str = "", sniff_meta: bool = True) -> tuple[str, str]:
     """Text and charset: BOM, then HTTP header, then <meta>, then UTF-8, then a detector."""
     for bom, encoding in BOMS:
         if body.startswith(bom):
@@ -101,8 +106,11 @@ def _codec(label: str) -> str | None:
 
 
 def _detected(body: bytes) -> str:
-    from charset_normalizer import from_bytes
-
+    """The detector's guess, else windows-1252: what undeclared German and English pages use."""
+    try:
+        from charset_normalizer import from_bytes
+    except ImportError:  # an optional helper (it comes with requests); windows-1252 is a fine guess
+        return "cp1252"
     best = from_bytes(body[:65536]).best()
     return (_codec(best.encoding) if best else None) or "cp1252"
 
@@ -115,10 +123,13 @@ def _header(headers: Mapping[str, str], name: str) -> str:
 
 
 def _kind(body: bytes, content_type: str) -> PageKind:
-    if body[:1024].lstrip().startswith(b"%PDF-") or "application/pdf" in content_type:
+    if body[:1024].lstrip().startswith(b"%PDF-"):
         return PageKind.PDF
+    # Servers label error pages with the type of what was asked for; the bytes tell the truth.
     if "html" in content_type or HTML_SNIFF.match(body[:1024]):
         return PageKind.HTML
+    if "application/pdf" in content_type:
+        return PageKind.PDF
     if content_type.startswith("text/") or any(t in content_type for t in ("json", "xml")):
         return PageKind.TEXT
     if not content_type and body and b"\x00" not in body[:1024]:
@@ -144,6 +155,8 @@ def _text_page(text: str, charset: str) -> PageText:
 def _pdf_page(body: bytes) -> PageText:
     from pypdf import PdfReader
 
+    if not body[:1024].lstrip().startswith(b"%PDF-"):
+        return _empty_page(PageKind.PDF, None)
     try:
         reader = PdfReader(io.BytesIO(body))
         pages = [page.extract_text() or "" for page in reader.pages]

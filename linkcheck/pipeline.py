@@ -55,7 +55,8 @@ class RunOutcome:
         return all(verdict == Verdict.OK for verdict, n in self.counts.items() if n)
 
 
-def load_articles(paths: Sequence[Path], on_error: Callable[[str], None]) -> list[tuple[Article, tuple[Entity, ...]]]:
+def load_articles(paths: Sequence[Path], on_error: Callable[[str], None],
+                  on_warning: Callable[[str], None]) -> list[tuple[Article, tuple[Entity, ...]]]:
     """Every readable article under `paths` with its key entities; unreadable ones are reported."""
     loaded = []
     try:
@@ -66,12 +67,16 @@ def load_articles(paths: Sequence[Path], on_error: Callable[[str], None]) -> lis
     for file in files:
         try:
             article = read_article(file)
+            entities = key_entities(article)
         except ArticleError as exc:
             on_error(str(exc))
             continue
+        except Exception as exc:  # a bug on one article must not cost the others their check
+            on_error(f"{file}: cannot be read ({type(exc).__name__}: {exc})")
+            continue
         for warning in article.warnings:
-            on_error(f"{file}: warning: {warning}")
-        loaded.append((article, key_entities(article)))
+            on_warning(f"{file}: warning: {warning}")
+        loaded.append((article, entities))
     return loaded
 
 
@@ -90,7 +95,7 @@ async def verify(
         outcome.input_errors.append(message)
         on_error(message)
 
-    articles = load_articles(paths, input_error)
+    articles = load_articles(paths, input_error, on_error)
     outcome.articles = len(articles)
     # A run killed part-way over the same inputs is picked up where it stopped.
     run_id = archive.start_run(config, [str(p) for p in paths], resume=True)

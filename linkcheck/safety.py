@@ -134,7 +134,7 @@ async def read_capped(response: httpx.Response, max_bytes: int) -> CappedBody:
     except httpx.TimeoutException:
         raise
     except (httpx.TransportError, OSError) as exc:
-        return CappedBody(b"".join(parts), error=f"transfer broke off after {size} bytes: {exc or type(exc).__name__}")
+        return CappedBody(b"".join(parts), error=f"transfer broke off after {size} bytes: {str(exc) or type(exc).__name__}")
     except DecodeError as exc:
         return CappedBody(b"".join(parts), error=f"cannot decode {encoding} body after {size} bytes: {exc}")
     return CappedBody(b"".join(parts))

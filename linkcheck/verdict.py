@@ -133,13 +133,18 @@ def _answered(fetch: FetchResult, page: PageText | None, match: Match | None,
               probe: NotFoundProbe | None) -> Decision:
     """A 2xx answer: is it the article, an error page in disguise, a wall, or something else?"""
     at = f"HTTP {fetch.status} at {fetch.final_url}"
+    if page is None and not fetch.body:
+        return Decision(Verdict.DRIFTED, "empty_page", f"{at} has an empty body: nothing there "
+                        "supports the article")
     if page is None:
         return Decision(Verdict.OK, "status_only", f"{at}; the page was not read")
     if page.bot_wall_cues:
-        return Decision(Verdict.BLOCKED, "bot_wall", f"{at} is a challenge page ({page.bot_wall_cues[0]})")
+        return Decision(Verdict.BLOCKED, "bot_wall",
+                        f"{at} is a challenge page ({page.bot_wall_cues[0]})")
     supports = match is not None and match.supports
-    if page.not_found_cues and not (supports and _text_cues_only(page)):
-        return Decision(Verdict.SOFT_404, "not_found_cue", f"{at} says not found ({page.not_found_cues[0]})")
+    if page.not_found_cues and not (supports and _weak_cues_only(page)):
+        return Decision(Verdict.SOFT_404, "not_found_cue",
+                        f"{at} says not found ({page.not_found_cues[0]})")
     like_probe = _like_probe(fetch, page, probe)
     if like_probe:
         return Decision(Verdict.SOFT_404, like_probe, f"{at} looks like the host's not-found answer "
@@ -147,12 +152,17 @@ def _answered(fetch: FetchResult, page: PageText | None, match: Match | None,
     how, target = _redirect_target(fetch, page)
     if target and not supports:
         kind = _move_kind(fetch.url, target)
-        return Decision(Verdict.MOVED, f"{how}_to_{kind}", f"{fetch.url} now leads ({how.replace('_', ' ')}) "
-                        f"to the {kind} page {target}{_missing(match)}")
+        return Decision(Verdict.MOVED, f"{how}_to_{kind}",
+                        f"{fetch.url} now leads ({how.replace('_', ' ')}) to the {kind} page "
+                        f"{target}{_missing(match)}")
     moved = f" (moved to {target})" if target else ""
+    # Images and scanned PDFs cannot be read; calling them drifted would be a false alarm.
     if page.kind is PageKind.OTHER and not page.main_text:
         return Decision(Verdict.OK, "not_a_text_document", f"{at}{moved}: not a text document, "
                         "checked by status only")
+    if page.kind is PageKind.PDF and not page.main_text.strip():
+        return Decision(Verdict.OK, "no_extractable_text", f"{at}{moved}: a PDF without extractable "
+                        "text (scanned?), checked by status only")
     if match is None:
         return Decision(Verdict.OK, "status_only", f"{at}{moved}; the text was not matched")
     if supports:
@@ -168,15 +178,17 @@ def _answered(fetch: FetchResult, page: PageText | None, match: Match | None,
                     f"{_names(match.missing)}{_found(match)}")
 
 
-def _text_cues_only(page: PageText) -> bool:
-    """Not-found words only in the body text: an article may quote them, a heading may not."""
-    return all(cue.startswith("text") for cue in page.not_found_cues)
+def _weak_cues_only(page: PageText) -> bool:
+    """Only words a real article may use too ("nicht verfügbar" in a headline, a quoted phrase)."""
+    return not any(cue.startswith("heading") for cue in page.not_found_cues)
 
 
 def _like_probe(fetch: FetchResult, page: PageText, probe: NotFoundProbe | None) -> str | None:
     """The rule name when the page is what the host answers for a path that cannot exist."""
     if probe is None or probe.fetch.status is None or not 200 <= probe.fetch.status < 300:
         return None
+    if not _segments(fetch.url):
+        return None  # a cited home page is what hosts show for unknown paths, and still fine
     redirected = _comparable(fetch.final_url) != _comparable(fetch.url)
     if redirected and _comparable(fetch.final_url) == _comparable(probe.fetch.final_url):
         return "same_as_not_found_probe"

@@ -128,10 +128,6 @@ def test_windows_1252_article_is_read_with_a_warning(tmp_path: Path, server: Fau
     assert "not UTF-8" in result.stderr and str(article) in result.stderr
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: pipeline.load_articles passes article *warnings* (not UTF-8, duplicate URL, no sources "
-    "section) to the input-error callback, so the CLI exits 2 although the article was read and "
-    "every link is ok; DESIGN.md: 0 every link ok, 2 only for usage or input errors"))
 @pytest.mark.parametrize("case", ["windows-1252", "duplicate URL"])
 def test_a_warning_alone_does_not_change_the_exit_status(tmp_path: Path, server: FaultServer, case: str):
     url = server.url("/good")
@@ -210,10 +206,6 @@ def test_unicode_and_idn_urls_each_get_a_clear_result(tmp_path: Path, server: Fa
     assert all(row["reason"] for row in rows)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: a cited host 'xn--…' with a malformed A-label makes article.url_problem raise "
-    "idna.IDNAError (httpx.URL.host decodes Punycode outside its try); read_article raises a "
-    "non-ArticleError and the whole run dies with a traceback, checking nothing"))
 def test_malformed_punycode_host_is_invalid_and_the_rest_is_checked(tmp_path: Path, server: FaultServer):
     good = server.url("/good")
     article = tmp_path / "a.txt"

@@ -119,7 +119,8 @@ def test_english_article_people_places_orgs():
         title="Biden and Scholz meet in Washington"))}
     assert entities["Joe Biden"].kind is EntityKind.PERSON
     assert entities["Olaf Scholz"].kind is EntityKind.PERSON
-    assert {"Washington", "Berlin", "EU"} <= set(entities)
+    assert {"Washington", "Berlin", "European Union"} <= set(entities)  # named as written
+    assert "EU" in entities["European Union"].aliases
     assert "President" not in " ".join(entities) and "Chancellor" not in " ".join(entities)
 
 

@@ -120,7 +120,8 @@ def test_unrelated_name_is_not_a_transliteration(seed_matcher):
 # -- people ----------------------------------------------------------------------------------------
 
 def test_surname_alone_mentions_full_name(seed_matcher):
-    assert found(seed_matcher, "Rutte sagte, Austin reise weiter.") >= {"Mark Rutte", "Lloyd Austin"}
+    assert found(seed_matcher, "Rutte sagte, Austin reise weiter.") >= {
+        "Mark Rutte", "Lloyd Austin"}
 
 
 def test_lowercase_surname_is_not_a_mention(seed_matcher):
@@ -134,7 +135,8 @@ def test_given_name_alone_is_not_a_mention(seed_matcher):
 # -- numbers ---------------------------------------------------------------------------------------
 
 def test_number_in_other_notation_counts(seed_matcher):
-    assert found(seed_matcher, "up to 12,000 soldiers and 1,500 special forces") >= {"12.000", "1500"}
+    assert found(seed_matcher, "up to 12,000 soldiers and 1,500 special forces") >= {
+        "12.000", "1500"}
 
 
 def test_number_inside_a_larger_number_is_not_a_mention(seed_matcher):

@@ -181,3 +181,27 @@ def test_image_is_other_kind_with_no_text():
 def test_json_ld_article_body_stands_in_for_a_script_rendered_page():
     page = read("app_shell_with_json_ld.html")
     assert "Stadtwerke Bielefeld senken" in page.main_text
+
+
+def test_html_error_page_labelled_pdf_is_read_as_html():
+    page = extract_page((FIXTURES / "soft404_de.html").read_bytes(), {"content-type": "application/pdf"},
+                        "https://news.example/bericht.pdf")
+    assert page.kind is PageKind.HTML and page.not_found_cues
+
+
+def test_short_article_with_captcha_form_and_cookie_banner_is_no_bot_wall():
+    page = read("short_article_with_forms.html")
+    assert "Fuldabrücke" in page.main_text
+    assert page.bot_wall_cues == ()
+
+
+@pytest.mark.parametrize("html", [
+    "<html><head><title>Access Denied</title></head><body><h1>Access Denied</h1>You don't have "
+    "permission to access this server.<p>Reference #18.8f3e1402.1700000000.1a2b3c4d</p></body></html>",
+    "<html><head><title>news.example</title></head><body><p>Please enable JS and disable any ad "
+    "blocker</p><script>var dd={'host':'geo.captcha-delivery.com'}</script></body></html>",
+    "<html><head><title>Sicherheitsprüfung</title></head><body><p>Bitte bestätigen Sie, dass Sie "
+    "ein Mensch sind.</p><div class='g-recaptcha'></div></body></html>",
+], ids=["akamai", "datadome", "captcha"])
+def test_block_pages_are_bot_walls(html):
+    assert extract_page(html.encode(), HTML, URL).bot_wall_cues

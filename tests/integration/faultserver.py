@@ -524,6 +524,32 @@ async def _unavailable_once(server: FaultServer, request: Request, reader, write
     return await _good(server, request, reader, writer)
 
 
+async def _endless_headers(server: FaultServer, request: Request, reader, writer) -> bool:
+    """A status line, then header lines without end (until the client hangs up)."""
+    await _send(writer, b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n")
+    line = b"X-Filler: " + b"a" * 100 + b"\r\n"
+    for _ in range(1_000_000):  # 100 MB at most, never reached: the client stops reading first
+        await _send(writer, line * 100)
+    return False
+
+
+async def _tiny_chunks(server: FaultServer, request: Request, reader, writer) -> bool:
+    """The article page, then an endless chunked body of 1-byte chunks (parser CPU, not bandwidth)."""
+    await _send(writer, _head("200 OK", [("Content-Type", "text/html; charset=utf-8"),
+                                         ("Transfer-Encoding", "chunked")]))
+    page = article_html().split(b"</article>")[0]
+    await _send(writer, b"%x\r\n%s\r\n" % (len(page), page))
+    block = b"1\r\n.\r\n" * 10_000
+    for _ in range(10_000):  # 100 M chunks at most, never reached
+        await _send(writer, block)
+    return False
+
+
+async def _redirect_to_file(server: FaultServer, request: Request, reader, writer) -> bool:
+    await _send(writer, _head("302 Found", [("Location", "file:///etc/passwd"), ("Content-Length", "0")]))
+    return False
+
+
 async def _empty_200(server: FaultServer, request: Request, reader, writer) -> bool:
     await _send(writer, _html_response(b""))
     return False
@@ -570,6 +596,9 @@ ROUTES: dict[str, Handler] = {
     "/429-once/": _too_many_requests_once,
     "/503-once/": _unavailable_once,
     "/empty-200": _empty_200,
+    "/endless-headers": _endless_headers,
+    "/tiny-chunks": _tiny_chunks,
+    "/redirect-to-file": _redirect_to_file,
     "/hostile-markup": _hostile_markup,
 }
 _BY_LENGTH = sorted(ROUTES, key=len, reverse=True)
