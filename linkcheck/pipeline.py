@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
+import os
 import secrets
 import string
+import threading
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -117,7 +123,7 @@ async def verify(
         citations_by_url = {u: c for u, c in citations_by_url.items() if u not in skip}
     outcome.links = len(citations_by_url)
 
-    checker = _LinkChecker(config, transport)
+    checker = _LinkChecker(config, _PageReader(config.workers))
     try:
         async with Fetcher(config, transport) as fetcher:
             checker.fetcher = fetcher
@@ -131,6 +137,7 @@ async def verify(
             outcome.network_up = await checker.network_up()
         else:
             outcome.network_up = checker.network_known_up is not False
+        checker.reader.close()
         archive.finish_run(run_id, None, outcome.network_up)  # counted from the archive: resumed runs too
     return outcome
 
@@ -165,12 +172,49 @@ def round_robin_by_host(urls: Iterable[str]) -> list[str]:
     return ordered
 
 
+class _PageReader:
+    """Reads fetched bodies in worker processes: big pages neither stall the event loop nor hold its GIL."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers or os.cpu_count() or 1
+        self._pool: ProcessPoolExecutor | None = None
+
+    async def read(self, fetch: FetchResult) -> PageText | None:
+        if fetch.status is None or not fetch.body:
+            return None
+        if self._pool is None:
+            # spawn: workers start clean (not a fork of our threads and sockets) as our own children.
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                             initializer=_exit_with_parent, initargs=(os.getpid(),))
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._pool, extract_page, fetch.body, dict(fetch.headers),
+                                              fetch.final_url)
+        except BrokenProcessPool:  # a worker died (out of memory?): start afresh for the next pages
+            self._pool = None
+            raise
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+
+
+def _exit_with_parent(parent_pid: int) -> None:
+    """In a page worker: leave when the run that started us is gone (killed runs leave no orphans)."""
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 class _LinkChecker:
     """Fetches, reads and judges links with bounded concurrency; learns each host's not-found page."""
 
-    def __init__(self, config: Config, transport: httpx.AsyncBaseTransport | None) -> None:
+    def __init__(self, config: Config, reader: _PageReader) -> None:
         self.config = config
-        self.transport = transport
+        self.reader = reader
         self.fetcher: Fetcher | None = None
         self.probes: dict[str, asyncio.Task[NotFoundProbe | None]] = {}
         self.network_known_up: bool | None = None
@@ -218,9 +262,7 @@ class _LinkChecker:
             return LinkResult(url, fetch, None, tuple(
                 CitationResult(c.article, c.cited, decision, None) for c in citations))
 
-        page = None
-        if fetch.status is not None and fetch.body:
-            page = await asyncio.to_thread(extract_page, fetch.body, dict(fetch.headers), fetch.final_url)
+        page = await self.reader.read(fetch)
         probe = await self.not_found_probe(fetch) if _wants_probe(fetch, page) and self.config.probe_soft_404 else None
         results = []
         for citation in citations:
@@ -254,9 +296,7 @@ class _LinkChecker:
         letters = "".join(secrets.choice(string.ascii_lowercase) for _ in range(20))
         probe_url = str(parsed.copy_with(path=f"/{letters}", query=None, fragment=None))
         fetch = await self.fetcher.fetch(probe_url)
-        page = None
-        if fetch.status is not None and fetch.body:
-            page = await asyncio.to_thread(extract_page, fetch.body, dict(fetch.headers), fetch.final_url)
+        page = await self.reader.read(fetch)
         return NotFoundProbe(probe_url, fetch, page)
 
 
