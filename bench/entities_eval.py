@@ -186,14 +186,14 @@ MIN_PRECISION = 0.98  # policy: a false "ok" hides a broken source; a false "dri
 
 
 def calibrate(pairs: list[Pair]) -> tuple[float, int, tuple[float, float, float]]:
-    """The thresholds with the best recall among those with precision >= MIN_PRECISION (best F1
-    if none reaches it); ties go to the higher precision, then to the looser thresholds."""
+    """The thresholds with the best F1 among those with precision >= MIN_PRECISION (best F1
+    overall if none reaches it); F1 ties (3 decimals) go to the higher precision, then to the
+    looser thresholds."""
     best = None
     for min_specific in SPECIFIC_GRID:
         for min_score in SCORE_GRID:
             quality = rule_quality(pairs, min_score, min_specific)
-            precise = quality[0] >= MIN_PRECISION
-            key = (precise, round(quality[1] if precise else quality[2], 4), round(quality[0], 4),
+            key = (quality[0] >= MIN_PRECISION, round(quality[2], 3), round(quality[0], 4),
                    -min_score, -min_specific)
             if best is None or key > best[0]:
                 best = (key, min_score, min_specific, quality)
@@ -281,7 +281,7 @@ def main(argv: list[str]) -> int:
                 p, r, f = rule_quality(pairs, min_score, min_specific)
                 print(f"  {min_specific:12} {min_score:9.2f}  {p:9.3f} {r:6.3f} {f:.3f}")
     best_score, best_specific, (p, r, f) = calibrate(pairs)
-    print(f"  calibrated (best recall at precision >= {MIN_PRECISION}): score >= {best_score} "
+    print(f"  calibrated (best F1 at precision >= {MIN_PRECISION}): score >= {best_score} "
           f"and >= {best_specific} "
           f"specific entities: precision {p:.3f} recall {r:.3f} F1 {f:.3f}")
     p, r, f = cross_validated(pairs)

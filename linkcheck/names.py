@@ -129,10 +129,10 @@ def _headline_case_spans(body: str) -> list[tuple[int, int]]:
     spans = []
     for sentence in re.finditer(r"[^.!?\n]+", body):
         words = re.findall(r"[A-Za-z']+", sentence.group())
-        capitalised_common = sum(
-            1 for w in words[1:] if w[:1].isupper() and w != "I"
-            and (is_stopword(w, "en") or is_capitalised_function_word(w, "en")))
-        if capitalised_common >= 5 and capitalised_common >= 0.3 * len(words):
+        capitalised = [w for w in words[1:] if w[:1].isupper() and w != "I"]
+        capitalised_common = sum(1 for w in capitalised if is_stopword(w, "en")
+                                 or is_capitalised_function_word(w, "en"))
+        if capitalised_common >= 5 and len(capitalised) >= 0.6 * len(words):
             spans.append(sentence.span())
     return spans
 

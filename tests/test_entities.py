@@ -161,3 +161,18 @@ def test_empty_body_has_no_entities():
 def test_transliteration_variants_only_for_transliterated_names():
     assert transliterations("Wood") == frozenset({"wood"})
     assert {"zelensky", "zelenskyy"} <= transliterations("Selenskyj")
+
+
+def test_english_names_made_of_common_words_are_kept():
+    names = {e.name for e in key_entities(article(
+        "Two people were arrested after Just Stop Oil protesters disrupted a West End "
+        "performance of The Tempest starring Sigourney Weaver on Monday night."))}
+    assert {"Just Stop Oil", "Sigourney Weaver"} <= names
+
+
+def test_title_case_teaser_text_is_not_mined_for_names():
+    names = {e.name for e in key_entities(article(
+        "Donna Kelce praised the new album in Las Vegas. Trending Billie Eilish Would Like to "
+        "Reintroduce Herself Team Trump Is Ready to Lose the Supreme Court Immunity Case"))}
+    assert "Donna Kelce" in names
+    assert not any(word in name for name in names for word in ("Lose", "Would", "Immunity"))
