@@ -73,7 +73,7 @@ def verify(
         if config.output_format == "json":
             for row in new_rows:
                 report.write_json_line(row, sys.stdout)
-        else:
+        elif not config.quiet:  # a table is printed at the end; under cron nothing is kept
             rows.extend(new_rows)
         if progress is not None:
             progress.advance(progress.task_ids[0])
@@ -98,7 +98,7 @@ def verify(
     rows.sort(key=report.citation_order)
     if config.output_format == "table" and not config.quiet and rows:
         report.print_table(rows, out)
-    elif config.output_format == "markdown" and rows:
+    elif config.output_format == "markdown" and not config.quiet and rows:
         out.print(report.markdown(rows), markup=False, highlight=False)
     if not outcome.network_up:
         err.print("linkcheck: the network is unavailable (no host name resolves, not even well-known ones); "

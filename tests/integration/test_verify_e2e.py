@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
+from documents import minimal_pdf
+
 from .testweb import Page, redirect, serve
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -148,3 +150,60 @@ def test_verdicts_on_real_corpus_pages(tmp_path, corpus):
     archive = sqlite_utils.Database(db)
     assert archive["checks"].count == 4
     assert archive.execute("select count(*) from mentions").fetchone()[0] > 0
+
+
+TEASER_BOX = (b'<aside class="related-articles"><h2>Mehr zum Thema</h2><ul>'
+              b'<li><a href="/p1">Olaf Scholz trifft Emmanuel Macron in Paris</a></li>'
+              b'<li><a href="/p2">Ukraine: Frankreich und die EU planen neue Hilfen</a></li></ul></aside>')
+VW_ARTICLE = """03.11.2021
+KrachbeiVWDiessundAufsichtsratimStreit
+
+VW-Chef Herbert Diess gerät vor der Betriebsversammlung in Wolfsburg unter Druck. Mehrere Aufsichtsräte
+und das Land Niedersachsen sollen ihm misstrauen, berichtet das Handelsblatt. Volkswagen äußerte sich nicht.
+
+Quellen: - {url}
+"""
+
+
+def test_teaser_redirect_bot_wall_charset_and_pdf_on_real_corpus_pages(tmp_path, corpus):
+    """A real page about something else whose teaser box names the article's people is drifted, too."""
+    other_story = _corpus_page(corpus, "fundus", "de-FAZ_2023_04_28")
+    with_teaser = other_story.replace(b"</body>", TEASER_BOX + b"</body>", 1)
+    pdf = minimal_pdf("Olaf Scholz und Emmanuel Macron sagen der Ukraine in Paris neue Hilfe zu.")
+    cloudflare = _corpus_page(corpus, "errorpages", "spiegeldaily.de_index_403_2025-11-01")
+    legacy_charset = _corpus_page(corpus, "trafilatura-de", "automobilwoche.de-VW-Betriebsversammlung")
+    routes = {
+        "/politik/mit-teaser.html": Page(with_teaser),
+        "/politik/verschoben.html": redirect("/"),
+        "/": Page(_corpus_page(corpus, "fundus", "de-BR_2024_04_22")),
+        "/politik/geschuetzt.html": Page(cloudflare, 403),
+        "/politik/bericht.pdf": Page(pdf, headers={"Content-Type": "application/pdf"}),
+        "/wirtschaft/vw.html": Page(legacy_charset, headers={"Content-Type": "text/html"}),
+    }
+    with serve(routes, "127.0.0.5") as web:
+        urls = {
+            "drifted": f"{web}/politik/mit-teaser.html",
+            "moved": f"{web}/politik/verschoben.html",
+            "blocked": f"{web}/politik/geschuetzt.html",
+            "ok": f"{web}/politik/bericht.pdf",
+        }
+        articles = tmp_path / "articles"
+        articles.mkdir()
+        text = (FIXTURES / "article_fixture_site.txt").read_text().replace("{URLS}", " - ".join(urls.values()))
+        (articles / "scholz.txt").write_text(text)
+        vw_url = f"{web}/wirtschaft/vw.html"
+        (articles / "vw.txt").write_text(VW_ARTICLE.format(url=vw_url))
+        db = tmp_path / "archive.db"
+        completed = run_verify(articles, db)
+
+    rows = verdicts_by_url(completed)
+    assert {expected: rows[url]["verdict"] for expected, url in urls.items()} == {e: e for e in urls}, \
+        {u: (r["verdict"], r["reason"]) for u, r in rows.items()}
+    assert "Olaf Scholz" in rows[urls["drifted"]]["missing"]
+    assert rows[vw_url]["verdict"] == "ok", rows[vw_url]["reason"]
+    assert "Herbert Diess" in rows[vw_url]["found"]
+    archive = sqlite_utils.Database(db)
+    vw_text = archive.execute(
+        "select pt.main_text from checks c join links l on l.id = c.link_id "
+        "join page_texts pt on pt.id = c.page_text_id where l.url = ?", [vw_url]).fetchone()[0]
+    assert "Haussegen hängt schief" in vw_text  # windows-1252 bytes decoded, not mojibake
