@@ -132,13 +132,14 @@ async def verify(
             valid = {u: c for u, c in citations_by_url.items() if c[0].cited.is_valid}
             async for result in checker.check_all(valid):
                 _record(archive, run_id, result, outcome, on_result)
+            if checker.only_transport_failures and checker.fetched:
+                outcome.network_up = await checker.network_up()
+            else:
+                outcome.network_up = checker.network_known_up is not False
     finally:
-        if checker.only_transport_failures and checker.fetched:
-            outcome.network_up = await checker.network_up()
-        else:
-            outcome.network_up = checker.network_known_up is not False
         checker.reader.close()
-        archive.finish_run(run_id, None, outcome.network_up)  # counted from the archive: resumed runs too
+    # Not reached when the run is interrupted: it stays 'running', and the next run resumes it.
+    archive.finish_run(run_id, None, outcome.network_up)  # counted from the archive: resumed runs too
     return outcome
 
 

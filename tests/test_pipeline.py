@@ -1,0 +1,102 @@
+"""pipeline.verify in-process, with httpx.MockTransport standing in for the web."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections import Counter
+from pathlib import Path
+
+import httpx
+import pytest
+
+from linkcheck.archive import Archive
+from linkcheck.config import Config
+from linkcheck.pipeline import round_robin_by_host, verify
+from linkcheck.verdict import Verdict
+
+STORY = (Path(__file__).parent / "fixtures" / "site" / "story.html").read_bytes()
+ARTICLE = (Path(__file__).parent / "fixtures" / "article_fixture_site.txt").read_text()
+
+
+def write_article(folder: Path, name: str, urls: list[str]) -> None:
+    folder.mkdir(exist_ok=True)
+    (folder / name).write_text(ARTICLE.replace("{URLS}", " - ".join(urls)))
+
+
+def name_not_found(request: httpx.Request) -> httpx.Response:
+    try:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+    except socket.gaierror as exc:
+        raise httpx.ConnectError(str(exc), request=request) from exc
+
+
+def run(tmp_path: Path, handler, config: Config):
+    archive = Archive(tmp_path / "archive.db")
+    results = []
+    try:
+        with archive.lock():
+            outcome = asyncio.run(verify([tmp_path / "articles"], config, archive, results.append,
+                                         transport=httpx.MockTransport(handler)))
+    finally:
+        archive.close()
+    return outcome, results
+
+
+def test_network_down_is_not_a_dead_link(tmp_path):
+    write_article(tmp_path / "articles", "a.txt", ["https://news.example/a", "https://other.example/b"])
+    config = Config(network_canaries=("linkcheck-canary.invalid",), workers=1)
+
+    outcome, results = run(tmp_path, name_not_found, config)
+
+    assert not outcome.network_up
+    assert {c.decision.verdict for r in results for c in r.citations} == {Verdict.UNREACHABLE}
+    assert all(c.decision.rule == "network_down" for r in results for c in r.citations)
+
+
+def test_unknown_host_is_dead_when_the_network_is_up(tmp_path):
+    write_article(tmp_path / "articles", "a.txt", ["https://gone.example/a"])
+    config = Config(network_canaries=("localhost",), workers=1)
+
+    outcome, results = run(tmp_path, name_not_found, config)
+
+    assert outcome.network_up
+    assert results[0].decision.verdict is Verdict.DEAD
+
+
+def test_url_cited_by_two_articles_is_fetched_once_and_judged_for_each(tmp_path):
+    url = "https://news.example/politik/scholz-macron-paris-123.html"
+    write_article(tmp_path / "articles", "a.txt", [url])
+    write_article(tmp_path / "articles", "b.txt", [url])
+    requests = Counter()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        requests[str(request.url)] += 1
+        if request.url.path == "/politik/scholz-macron-paris-123.html":
+            return httpx.Response(200, content=STORY, headers={"content-type": "text/html; charset=utf-8"})
+        return httpx.Response(404)
+
+    outcome, results = run(tmp_path, handler, Config(allow_private=True, workers=1))
+
+    assert requests[url] == 1
+    assert len(results) == 1 and len(results[0].citations) == 2
+    assert outcome.counts[Verdict.OK] == 2 and outcome.all_ok
+
+
+def test_invalid_url_is_judged_without_a_request(tmp_path):
+    write_article(tmp_path / "articles", "a.txt", ["htp://news.example/a"])
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        pytest.fail(f"no request expected, got {request.url}")
+
+    outcome, results = run(tmp_path, handler, Config(workers=1))
+
+    assert results[0].decision.verdict is Verdict.INVALID
+    assert outcome.counts[Verdict.INVALID] == 1
+
+
+def test_round_robin_puts_different_hosts_next_to_each_other():
+    urls = [f"https://a.example/{i}" for i in range(3)] + ["https://b.example/0", "https://c.example/0"]
+    ordered = round_robin_by_host(urls)
+    assert ordered[:3] == ["https://a.example/0", "https://b.example/0", "https://c.example/0"]
+    assert sorted(ordered) == sorted(urls)
