@@ -13,8 +13,9 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from pathlib import Path
 
 import httpx
@@ -35,9 +36,9 @@ _TRANSPORT_FAILURES = {FetchError.DNS, FetchError.CONNECT, FetchError.TIMEOUT, F
 class Citation:
     """An article citing a URL, with what is needed to judge the page for that article."""
 
-    article: Article
+    article: Article              # without its body (see load_articles)
     cited: CitedUrl
-    matcher: EntityMatcher
+    entities: tuple[Entity, ...]
 
 
 @dataclass
@@ -63,27 +64,41 @@ class RunOutcome:
 
 def load_articles(paths: Sequence[Path], on_error: Callable[[str], None],
                   on_warning: Callable[[str], None]) -> list[tuple[Article, tuple[Entity, ...]]]:
-    """Every readable article under `paths` with its key entities; unreadable ones are reported."""
-    loaded = []
+    """Every readable article under `paths` with its key entities; unreadable ones are reported.
+
+    Articles are read in a short-lived process: the language data that entity extraction needs
+    is large, and a long run should not carry it (the returned articles have no body).
+    """
     try:
         files = list(find_articles(paths))
     except ArticleError as exc:
         on_error(str(exc))
         files = [p for path in paths if path.exists() for p in find_articles([path])]
-    for file in files:
-        try:
-            article = read_article(file)
-            entities = key_entities(article)
-        except ArticleError as exc:
-            on_error(str(exc))
-            continue
-        except Exception as exc:  # a bug on one article must not cost the others their check
-            on_error(f"{file}: cannot be read ({type(exc).__name__}: {exc})")
-            continue
-        for warning in article.warnings:
-            on_warning(f"{file}: warning: {warning}")
-        loaded.append((article, entities))
+    if not files:
+        return []
+    loaded = []
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=_exit_with_parent, initargs=(os.getpid(),)) as loader:
+        for file, outcome in zip(files, loader.map(_load_article, files, chunksize=16)):
+            if isinstance(outcome, str):
+                on_error(outcome)
+                continue
+            article, entities = outcome
+            for warning in article.warnings:
+                on_warning(f"{file}: warning: {warning}")
+            loaded.append((article, entities))
     return loaded
+
+
+def _load_article(file: Path) -> tuple[Article, tuple[Entity, ...]] | str:
+    """In the loader process: the article without its body, and its key entities; or what went wrong."""
+    try:
+        article = read_article(file)
+        return replace(article, body=""), key_entities(article)
+    except ArticleError as exc:
+        return str(exc)
+    except Exception as exc:  # a bug on one article must not cost the others their check
+        return f"{file}: cannot be read ({type(exc).__name__}: {exc})"
 
 
 async def verify(
@@ -111,9 +126,9 @@ async def verify(
     citations_by_url: dict[str, list[Citation]] = defaultdict(list)
     for article, entities in articles:
         archive.add_article(article, entities)
-        matcher = EntityMatcher(entities)
         for cited in article.cited_urls:
-            citations_by_url[cited.url].append(Citation(article, cited, matcher))
+            citations_by_url[cited.url].append(Citation(article, cited, entities))
+    del articles
 
     skip = set(already_checked)
     if config.max_age is not None:
@@ -180,17 +195,19 @@ class _PageReader:
         self.workers = workers or os.cpu_count() or 1
         self._pool: ProcessPoolExecutor | None = None
 
-    async def read(self, fetch: FetchResult) -> PageText | None:
+    async def read(self, fetch: FetchResult, entity_sets: tuple[tuple[Entity, ...], ...] = ()
+                   ) -> tuple[PageText | None, tuple[Match, ...]]:
+        """The page's text, and how it matches each of the given articles' key entities."""
         if fetch.status is None or not fetch.body:
-            return None
+            return None, ()
         if self._pool is None:
             # spawn: workers start clean (not a fork of our threads and sockets) as our own children.
             self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
                                              initializer=_exit_with_parent, initargs=(os.getpid(),))
         loop = asyncio.get_running_loop()
         try:
-            return await loop.run_in_executor(self._pool, extract_page, fetch.body, dict(fetch.headers),
-                                              fetch.final_url)
+            return await loop.run_in_executor(self._pool, read_page, fetch.body, dict(fetch.headers),
+                                              fetch.final_url, entity_sets)
         except BrokenProcessPool:  # a worker died (out of memory?): start afresh for the next pages
             self._pool = None
             raise
@@ -198,6 +215,18 @@ class _PageReader:
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
+
+
+def read_page(body: bytes, headers: dict[str, str], url: str, entity_sets: tuple[tuple[Entity, ...], ...]
+              ) -> tuple[PageText, tuple[Match, ...]]:
+    """In a page worker: the page's text and its match against each article's entities."""
+    page = extract_page(body, headers, url)
+    return page, tuple(_matcher(entities).match(page.title, page.main_text) for entities in entity_sets)
+
+
+@lru_cache(maxsize=256)
+def _matcher(entities: tuple[Entity, ...]) -> EntityMatcher:
+    return EntityMatcher(entities)
 
 
 def _exit_with_parent(parent_pid: int) -> None:
@@ -263,13 +292,10 @@ class _LinkChecker:
             return LinkResult(url, fetch, None, tuple(
                 CitationResult(c.article, c.cited, decision, None) for c in citations))
 
-        page = await self.reader.read(fetch)
+        page, matches = await self.reader.read(fetch, tuple(c.entities for c in citations))
         probe = await self.not_found_probe(fetch) if _wants_probe(fetch, page) and self.config.probe_soft_404 else None
         results = []
-        for citation in citations:
-            match: Match | None = None
-            if page is not None:
-                match = citation.matcher.match(page.title, page.main_text)
+        for citation, match in zip(citations, matches or (None,) * len(citations)):
             decision = decide(fetch, page, match, probe)
             results.append(CitationResult(citation.article, citation.cited, decision, match))
         return LinkResult(url, fetch, page, tuple(results))
@@ -297,7 +323,7 @@ class _LinkChecker:
         letters = "".join(secrets.choice(string.ascii_lowercase) for _ in range(20))
         probe_url = str(parsed.copy_with(path=f"/{letters}", query=None, fragment=None))
         fetch = await self.fetcher.fetch(probe_url)
-        page = await self.reader.read(fetch)
+        page, _ = await self.reader.read(fetch)
         return NotFoundProbe(probe_url, fetch, page)
 
 
