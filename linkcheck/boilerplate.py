@@ -62,6 +62,9 @@ LINK_PENALTY = 1.5         # link text weighs this much against the container
 MAX_LINK_DENSITY = 0.45    # blocks with more link text than this are teasers or menus
 PROSE_PARAGRAPH = 120      # characters of a paragraph of running text
 TEASER_UNIT = 600          # an element this small holding a headline link is a teaser
+# Main text shorter than this may mean a hint took the article itself ("isPaywall" on a paywalled
+# article's wrapper): read the page again keeping the hinted elements, and keep the longer text.
+SHORT_MAIN_TEXT = PROSE_PARAGRAPH
 
 
 @dataclass
@@ -86,15 +89,17 @@ def strip_non_content(tree: LexborHTMLParser) -> None:
     tree.strip_tags(list(NON_CONTENT_TAGS))
 
 
-def main_text(tree: LexborHTMLParser, page_length: int) -> str:
+def main_text(tree: LexborHTMLParser, page_length: int, keep_hinted: bool = False) -> str:
     """The article's text as paragraphs separated by blank lines, from a tree without non-content.
 
-    `page_length` is the length of the page's visible text; the tree is modified.
+    `page_length` is the length of the page's visible text; the tree is modified. `keep_hinted`
+    keeps the elements only hinted at as furniture ('teaser', 'paywall'...): the second try when
+    the first found too little (see SHORT_MAIN_TEXT).
     """
     body = tree.body
     if body is None:
         return ""
-    _remove_furniture(body, page_length)
+    _remove_furniture(body, page_length, keep_hinted)
     blocks = _blocks(body)
     if not blocks:
         return ""
@@ -158,7 +163,7 @@ def _has_prose(node: LexborNode) -> bool:
     return text_length - link_length >= 3 * PROSE_PARAGRAPH and link_length < 0.25 * text_length
 
 
-def _remove_furniture(body: LexborNode, page_length: int) -> None:
+def _remove_furniture(body: LexborNode, page_length: int, keep_hinted: bool = False) -> None:
     names_seen: dict[tuple, str | None] = {}
     for node in body.css(CANDIDATES):
         kind = _furniture_kind(node, names_seen)
@@ -171,7 +176,7 @@ def _remove_furniture(body: LexborNode, page_length: int) -> None:
         # Lists are never the article's wrapper, however long (comment threads).
         if length >= WRAPPER_SHARE * page_length and node.tag not in ("ul", "ol"):
             continue
-        if kind == "weak" and length >= 2 * PROSE_PARAGRAPH and _has_prose(node):
+        if kind == "weak" and (keep_hinted or length >= 2 * PROSE_PARAGRAPH and _has_prose(node)):
             continue
         node.remove()
 

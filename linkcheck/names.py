@@ -24,6 +24,8 @@ _PLACE_STARTS = frozenset({"North", "South", "East", "West", "New", "Upper", "Lo
                            "Saint", "St.", "San", "Santa", "Los", "Las", "Fort", "Port", "Mount",
                            "Lake", "Cape", "Bad", "Sankt"})
 _ROMANCE_PARTICLES = frozenset({"de", "da", "di", "del", "du", "la", "le"})
+_SHORT_WORD = 3
+_LATIN = re.compile(r"[A-Za-z\u00c0-\u024f'’.-]+")
 _ROMAN = re.compile(r"^[IVX]+$")
 _CONTRACTION = re.compile(r"['’](?:ll|re|ve|m|d|t)$", re.IGNORECASE)
 
@@ -104,7 +106,12 @@ def single_is_name(cand: Candidate, lang: str, body: str, mid_sentence: Counter)
         return False
     if is_acronym(word):
         return not is_known(word, lang) or body.count(word) > 1
+    if len(word) == _SHORT_WORD and len(re.findall(rf"\b{re.escape(word)}\b", body)) < 2:
+        return False  # a lone three-letter word said once is an abbreviation or a cut-off word (Str, Ver)
     lowered = re.search(rf"\b{re.escape(word.lower())}\b", body) is not None
+    if not word.isascii() and not _LATIN.fullmatch(word):
+        # Outside the Latin script the lexicon cannot vouch: only the text's own use can.
+        return not lowered and mid_sentence[word] > 0
     if lang == "en":
         return not lowered and (mid_sentence[word] > 0 or not is_known(word.lower(), lang))
     if "-" in word:
@@ -116,6 +123,10 @@ def single_is_name(cand: Candidate, lang: str, body: str, mid_sentence: Counter)
         return False
     # known to the lexicon, but as a name (Samsung, Heise, Ingolstadt): repeated or a place cue
     return body.count(word) > 1 or cand.titled or _after_locative(body, token.start)
+
+
+def _has_caseless_letters(word: str) -> bool:
+    return any(c.isalpha() and not c.isupper() and not c.islower() for c in word)
 
 
 def _after_locative(body: str, start: int) -> bool:
@@ -166,7 +177,11 @@ def _runs(body: str, covered: set[int]):
         end = start + len(raw)
         truncated = body[end:end + 2] in ("- ", "-,")  # Empörungs- und Symboldebatten
         contiguous = last_end >= 0 and body[last_end:start] in (" ", "\u00a0", " & ")
-        upper = word[:1].isupper() and not truncated and not _CONTRACTION.search(word)
+        # 2B, 3D: a capital glued to a digit is part of a code; kana and hanzi have no case, so a
+        # word holding them (Apple社は) is a run of unsegmented text, not a capitalised name.
+        glued = start > 0 and body[start - 1].isalnum()
+        upper = word[:1].isupper() and not truncated and not _CONTRACTION.search(word) \
+            and not glued and not _has_caseless_letters(word)
         joins = word in _PARTICLES or word in _OF or (
             word in _ARTICLE_AFTER_PARTICLE and run and run[-1].word in _PARTICLES)
         if run and contiguous and (upper or joins):

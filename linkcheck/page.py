@@ -15,7 +15,7 @@ from urllib.parse import urljoin
 from selectolax.lexbor import LexborHTMLParser
 
 from .boilerplate import main_text as html_main_text
-from .boilerplate import strip_non_content
+from .boilerplate import SHORT_MAIN_TEXT, strip_non_content
 from .cues import bot_wall_cues, guess_language, not_found_cues
 
 
@@ -183,10 +183,14 @@ def _html_page(html: str, charset: str, url: str) -> PageText:
     paywall = _is_paywalled(tree, linked_data)
     strip_non_content(tree)
     visible = " ".join((tree.body.text(deep=True, separator=" ") if tree.body else "").split())
-    main = html_main_text(tree, len(visible))
+    main = cue_text = html_main_text(tree, len(visible))
+    if len(main) < SHORT_MAIN_TEXT and tree.body is not None:
+        retry = LexborHTMLParser(html)
+        strip_non_content(retry)
+        main = max(main, html_main_text(retry, len(visible), keep_hinted=True), key=len)
     article_body = max((str(item.get("articleBody") or "") for item in linked_data), key=len, default="")
     if len(article_body) > 2 * len(main) and len(article_body) > JSON_LD_MIN_BODY:
-        main = article_body.strip()
+        main = cue_text = article_body.strip()
     language = _html_language(tree, main or visible)
     headings = [h for h in (html_title, og_title, *h1s) if h]
     return PageText(
@@ -194,8 +198,10 @@ def _html_page(html: str, charset: str, url: str) -> PageText:
         language=language,
         canonical_url=urljoin(base, canonical.strip()) if canonical else None,
         meta_refresh_url=refresh,
-        not_found_cues=not_found_cues(headings, main or visible[:1000]),
-        bot_wall_cues=bot_wall_cues(html[:200_000], html_title or title, visible, main),
+        # Walls and error pages are judged on the first reading: a modal kept on the second try
+        # must not make a consent wall look like an article.
+        not_found_cues=not_found_cues(headings, cue_text or visible[:1000]),
+        bot_wall_cues=bot_wall_cues(html[:200_000], html_title or title, visible, cue_text),
         paywall=paywall, visible_text_length=len(visible),
     )
 

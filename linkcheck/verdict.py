@@ -150,8 +150,12 @@ def _answered(fetch: FetchResult, page: PageText | None, match: Match | None,
         return Decision(Verdict.SOFT_404, like_probe, f"{at} looks like the host's not-found answer "
                         f"to {probe.url}")
     how, target = _redirect_target(fetch, page)
-    if target and not supports:
-        kind = _move_kind(fetch.url, target)
+    kind = _move_kind(fetch.url, target) if target else ""
+    # Without key entities to miss, only a real redirect to a front page proves a move: nothing
+    # tells an unrelated target from a copy at a new address, and a canonical link alone can be
+    # a template's mistake (href="index.html").
+    sure_move = how != "canonical" and kind != "other"
+    if target and not supports and (sure_move or _has_entities(match)):
         return Decision(Verdict.MOVED, f"{how}_to_{kind}",
                         f"{fetch.url} now leads ({how.replace('_', ' ')}) to the {kind} page "
                         f"{target}{_missing(match)}")
@@ -165,6 +169,10 @@ def _answered(fetch: FetchResult, page: PageText | None, match: Match | None,
                         "text (scanned?), checked by status only")
     if match is None:
         return Decision(Verdict.OK, "status_only", f"{at}{moved}; the text was not matched")
+    if not _has_entities(match):
+        # Nothing to look for (a how-to or a recipe without names): no evidence either way.
+        return Decision(Verdict.OK, "no_key_entities", f"{at}{moved}: the article names no key "
+                        "entities to look for, checked by status only")
     if supports:
         paywall = "; behind a paywall, the visible teaser" if page.paywall else ";"
         return Decision(Verdict.OK, "entities_found", f"{at}{moved}{paywall} mentions "
@@ -176,6 +184,10 @@ def _answered(fetch: FetchResult, page: PageText | None, match: Match | None,
         return Decision(Verdict.DRIFTED, "no_main_text", f"{at}{moved} has no readable main text")
     return Decision(Verdict.DRIFTED, "entities_missing", f"{at}{moved} no longer mentions "
                     f"{_names(match.missing)}{_found(match)}")
+
+
+def _has_entities(match: Match | None) -> bool:
+    return match is None or bool(match.found or match.missing)
 
 
 def _weak_cues_only(page: PageText) -> bool:
@@ -211,9 +223,16 @@ def _redirect_target(fetch: FetchResult, page: PageText) -> tuple[str, str | Non
     if _comparable(fetch.final_url) != cited:
         return "redirect", fetch.final_url
     canonical = page.canonical_url
-    if canonical and _comparable(canonical) != cited and _move_kind(fetch.url, canonical) != "other":
+    if (canonical and _comparable(canonical) != cited and _same_host(canonical, fetch.final_url)
+            and _move_kind(fetch.url, canonical) != "other"):
         return "canonical", canonical
     return "", None
+
+
+def _same_host(url: str, other: str) -> bool:
+    """Both URLs on one host (www. aside). A canonical link to another host names the original of a
+    syndicated or mirrored copy (or the desktop site of a mobile page): the copy has not moved."""
+    return _comparable(url)[0] == _comparable(other)[0]
 
 
 def _move_kind(cited: str, target: str) -> str:

@@ -154,6 +154,33 @@ def test_unknown_capitalised_word_is_a_name_but_compounds_are_not():
     assert "Sondertruppen" not in names and "Eskalationsstufe" not in names
 
 
+def test_lone_three_letter_word_said_once_is_no_name():
+    names = {e.name for e in key_entities(article(
+        "Die Stadt verklagt die Baufirma. Laut Baerbock ist das Ver\n"
+        "Der Kim reiste weiter, und Kim sprach mit Baerbock. Die NRW-Regierung schweigt. Str"))}
+    assert "Ver" not in names and "Str" not in names
+    assert {"Kim", "Baerbock"} <= names
+
+
+def test_capital_glued_to_a_digit_is_no_name_start():
+    names = {e.name for e in key_entities(article(
+        "As co-creator of the weight-loss program 2B Mindset, I want to help you enjoy game day. "
+        "Sarah Miller agreed."))}
+    assert "B Mindset" not in names and "Sarah Miller" in names
+
+
+def test_unsegmented_caseless_script_is_no_name():
+    names = {e.name for e in key_entities(article(
+        "Apple社は、App Storeにない非公式アプリを利用することもできるようになるとのことです。"))}
+    assert not any("社" in name or "アプリ" in name for name in names)
+
+
+def test_non_latin_word_capitalised_only_at_a_line_start_is_no_name():
+    names = {e.name for e in key_entities(article(
+        "Характеристики бега можно увеличить за счет кодов\nстандартная скорость"))}
+    assert "Характеристики" not in names
+
+
 def test_empty_body_has_no_entities():
     assert key_entities(article("")) == ()
 

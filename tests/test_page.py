@@ -184,3 +184,26 @@ def test_short_article_with_captcha_form_and_cookie_banner_is_no_bot_wall():
 ], ids=["akamai", "datadome", "captcha"])
 def test_block_pages_are_bot_walls(html):
     assert extract_page(html.encode(), HTML, URL).bot_wall_cues
+
+
+def test_article_wrapped_in_a_hint_class_is_kept_when_nothing_else_is_left():
+    # "isPaywall" hints at furniture, but the short teaser it wraps is all the article there is.
+    html = ("<html><body><nav><a href='/'>Start</a></nav><div class='row'>"
+            "<div id='article' class='isPaywall'><h1>Lohnrunde im Zentrum Ergolz</h1>"
+            "<p>Das Zentrum Ergolz lud zur Gesprächsrunde über den Fachkräftemangel ein.</p>"
+            "<p>Mit dabei war der Personalchef des beliebtesten Arbeitgebers der Region.</p>"
+            "</div></div><div class='more'><ul>"
+            + "".join(f"<li><a href='/{i}'>Weitere Meldung aus der Region Nummer {i}</a></li>"
+                      for i in range(20))
+            + "</ul></div><footer>Impressum</footer></body></html>").encode()
+    page = extract_page(html, HTML, URL)
+    assert "Das Zentrum Ergolz lud" in page.main_text
+    assert "Impressum" not in page.main_text
+
+
+def test_hinted_box_is_still_dropped_next_to_an_article():
+    paragraph = "Die Stadt Münster baut in diesem Jahr zwölf Kilometer neue Radwege aus. " * 3
+    html = (f"<html><body><article><h1>Radwege</h1><p>{paragraph}</p><p>{paragraph}</p></article>"
+            "<div class='sidebar'><p>Selenskyj besucht Berlin</p></div></body></html>").encode()
+    page = extract_page(html, HTML, URL)
+    assert "zwölf Kilometer" in page.main_text and "Selenskyj" not in page.main_text

@@ -38,6 +38,7 @@ SUPPORTS = Match(found=("Selenskyj", "Berlin", "Olaf Scholz"), missing=(), menti
 UNSUPPORTED = Match(found=("Berlin",), missing=("Selenskyj", "Olaf Scholz"), mentions=(), score=0.2,
                     supports=False)
 NO_TEXT = Match(found=(), missing=("Selenskyj",), mentions=(), score=0.0, supports=False)
+NO_ENTITIES = Match(found=(), missing=(), mentions=(), score=0.0, supports=False)
 
 
 def probe(status: int = 200, final_url: str = "https://news.example/",
@@ -129,6 +130,29 @@ CASES = [
      Verdict.MOVED, "meta_refresh_to_home"),
     ("canonical_to_root_is_moved", fetched(), page(canonical_url="https://news.example/"),
      UNSUPPORTED, None, Verdict.MOVED, "canonical_to_home"),
+    ("canonical_to_root_of_another_host_is_no_move", fetched(),
+     page(canonical_url="https://original-publisher.example/"), UNSUPPORTED, None,
+     Verdict.DRIFTED, "entities_missing"),
+    ("syndicated_copy_with_canonical_to_original_is_ok", fetched(),
+     page(canonical_url="https://original-publisher.example/selenskyj-in-berlin"), SUPPORTS, None,
+     Verdict.OK, "entities_found"),
+    ("canonical_to_section_on_same_host_with_www_is_moved", fetched(),
+     page(canonical_url="https://www.news.example/politik/"), UNSUPPORTED, None,
+     Verdict.MOVED, "canonical_to_section"),
+    ("article_without_key_entities_is_ok_by_status", fetched(), page(), NO_ENTITIES, None,
+     Verdict.OK, "no_key_entities"),
+    ("article_without_key_entities_redirected_to_other_page_is_ok",
+     fetched(final_url="https://news.example/politik/2024/selenskyj-in-berlin-123-neu.html"), page(),
+     NO_ENTITIES, None, Verdict.OK, "no_key_entities"),
+    ("article_without_key_entities_redirected_to_root_is_moved",
+     fetched(final_url="https://news.example/"), page(), NO_ENTITIES, None,
+     Verdict.MOVED, "redirect_to_home"),
+    ("article_without_key_entities_with_canonical_to_section_is_ok", fetched(),
+     page(canonical_url="https://news.example/politik/index.html"), NO_ENTITIES, None,
+     Verdict.OK, "no_key_entities"),
+    ("article_without_key_entities_on_not_found_page_is_soft_404", fetched(),
+     page(title="Seite nicht gefunden", not_found_cues=("heading 'Seite nicht gefunden'",)),
+     NO_ENTITIES, None, Verdict.SOFT_404, "not_found_cue"),
     ("redirect_to_renamed_article_that_supports_is_ok",
      fetched(final_url="https://news.example/politik/2024/selenskyj-in-berlin-123.html"), page(),
      SUPPORTS, None, Verdict.OK, "entities_found"),
@@ -169,3 +193,8 @@ def test_ok_reason_names_the_entities_found():
 def test_drifted_reason_names_what_is_missing():
     decision = decide(fetched(), page(), UNSUPPORTED)
     assert "Selenskyj" in decision.reason and "Olaf Scholz" in decision.reason
+
+
+def test_no_reason_names_an_empty_entity():
+    decision = decide(fetched(), page(), NO_ENTITIES)
+    assert "mentions  " not in decision.reason and not decision.reason.endswith("mentions ")
