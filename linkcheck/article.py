@@ -152,37 +152,55 @@ def recover_title_words(title: str, body: str = "") -> str:
     """
     if " " in title.strip() or len(title) < 16:
         return title.strip()
-    vocabulary = {w.lower() for w in re.findall(r"\w+", body)}
-    # A lower-case letter followed by a capital is a sure word boundary; the rest is segmented.
-    chunks = re.split(r"(?<=[a-zäöüß])(?=[A-ZÄÖÜ])", title.strip())
+    vocabulary = frozenset(w.lower() for w in re.findall(r"\w+", body))
     words: list[str] = []
-    for chunk in chunks:
-        words.extend(_segment(chunk, frozenset(vocabulary)))
+    for chunk in _SURE_BOUNDARY.split(title.strip()):
+        words.extend(_segment(chunk, vocabulary) if chunk else [])
     return " ".join(words)
 
 
+# Sure word boundaries: lower-case then capital ("rettetKatze"), an acronym then lower case
+# ("NATObesorgt"), letters next to digits ("für2025").
+_SURE_BOUNDARY = re.compile(r"(?<=[a-zäöüß])(?=[A-ZÄÖÜ])|(?<=[A-ZÄÖÜ]{2})(?=[a-zäöüß])"
+                            r"|(?<=[^\W\d])(?=\d)|(?<=\d)(?=[^\W\d])")
+_SHORT_WORDS = frozenset("in an am im um zu ob so es er da wo of to at on by is us as or".split())
+_ENDINGS = ("e", "en", "er", "es", "em", "n", "s")
+_UNKNOWN_WORD_DISCOUNT = 0.4
+
+
 def _segment(chunk: str, vocabulary: frozenset[str]) -> list[str]:
-    """Best split of `chunk` into known words (most squared length wins); unknown stays whole."""
+    """Best split of `chunk` into words: the sum of squared word lengths, unknown words discounted.
+
+    Squares favour long words; the discount lets a stretch the dictionaries do not know stay
+    whole (at least 4 letters) instead of falling apart into short known words.
+    """
     n = len(chunk)
-    best: list[tuple[int, list[str]] | None] = [None] * (n + 1)
-    best[0] = (0, [])
+    best: list[tuple[float, list[str]]] = [(0.0, [])] + [(-1.0, [])] * n
     for end in range(1, n + 1):
         for start in range(max(0, end - 30), end):
-            if best[start] is None:
+            if best[start][0] < 0:
                 continue
             word = chunk[start:end]
-            if not _is_word(word, vocabulary):
+            if _is_word(word, vocabulary):
+                gain = float(len(word) ** 2)
+            elif len(word) >= 4:
+                gain = len(word) ** 2 * _UNKNOWN_WORD_DISCOUNT
+            else:
                 continue
-            score = best[start][0] + len(word) ** 2
-            if best[end] is None or score > best[end][0]:
-                best[end] = (score, best[start][1] + [word])
-    return best[n][1] if best[n] is not None else [chunk]
+            if best[start][0] + gain > best[end][0]:
+                best[end] = (best[start][0] + gain, best[start][1] + [word])
+    return best[n][1] if best[n][0] >= 0 else [chunk]
 
 
 def _is_word(word: str, vocabulary: frozenset[str]) -> bool:
-    if len(word) < 2 and word.lower() not in {"a", "i"}:
+    lower = word.lower()
+    if lower in vocabulary or lower in _SHORT_WORDS or word.isdigit():
+        return True
+    if len(word) < 3:
         return False
-    return word.lower() in vocabulary or _known_in_dictionary(word)
+    # Inflected forms the dictionaries lack: "Nordkoreanische" is "nordkoreanisch" + e.
+    return _known_in_dictionary(word) or any(
+        lower.endswith(e) and len(word) - len(e) >= 4 and _known_in_dictionary(word[:-len(e)]) for e in _ENDINGS)
 
 
 @lru_cache(maxsize=65536)

@@ -126,3 +126,14 @@ def test_thousands_of_urls_are_all_kept():
     urls = " - ".join(f"https://example.org/{i}" for i in range(3000))
     article = parse_article(f"T\n\nB\n\nQuellen: - {urls}\n")
     assert len(article.cited_urls) == 3000
+
+
+def test_unknown_name_in_a_squashed_title_is_not_cut_into_short_words():
+    assert recover_title_words("FeuerwehrrettetKatzeinSimmelsdorf").split()[:4] == [
+        "Feuerwehr", "rettet", "Katze", "in"]
+    assert "mm" not in recover_title_words("FeuerwehrrettetKatzeinSimmelsdorf").split()
+
+
+def test_digits_and_names_in_a_squashed_title():
+    assert recover_title_words("WillSmithgewinntOscarinLosAngeles") == "Will Smith gewinnt Oscar in Los Angeles"
+    assert recover_title_words("BundestagbeschließtHaushaltfür2025") == "Bundestag beschließt Haushalt für 2025"
