@@ -517,6 +517,15 @@ def _bench(args, tools: list[str], web: TestWeb, workdir: Path, corpus: Path) ->
                 verdict = "under" if m.peak_rss < 300e6 else "OVER"
                 print(f"memory: linkcheck peak RSS {m.peak_rss / 1e6:.0f} MB for {len(plan.urls)} URLs "
                       f"({verdict} the 300 MB target)")
+    archive_path = workdir / "linkcheck.db"
+    if "linkcheck" in tools and archive_path.exists():
+        from linkcheck.archive import Archive
+
+        with Archive(archive_path) as archive:
+            stats = archive.storage_stats()
+        print(f"archive: {stats.file_bytes / 1e6:.1f} MB for {stats.checks} checks, "
+              f"{stats.bytes_per_1000_checks / 1e6:.1f} MB per 1,000 checks; {stats.snapshots} snapshot bodies "
+              f"({stats.body_bytes / 1e6:.0f} MB decoded, {stats.compressed_body_bytes / 1e6:.0f} MB stored)")
     if args.profile and "linkcheck" in tools:
         print()
         print(loop_lag(args, web, workdir))
