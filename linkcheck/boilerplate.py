@@ -20,6 +20,8 @@ CELL_TAGS = frozenset(("td", "th"))
 STOP_AT = frozenset(("body", "html"))
 # Short text in these is still article text when the container holds it: subheads, list items.
 STRUCTURED_TEXT_TAGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6", "li", "dd", "dt", "tr"))
+LISTED_TEXT = "li, h1, h2, h3, h4, h5, h6"
+PARAGRAPH_TAGS = STRUCTURED_TEXT_TAGS | {"p", "blockquote", "pre"}
 # Sure furniture: elements always, class names unless they wrap most of the page.
 FURNITURE_TAGS = ("nav", "footer", "dialog", "menu")
 FURNITURE_WORDS = ("cookie", "consent", "gdpr", "newsletter", "breadcrumb", "share", "sharing",
@@ -29,14 +31,20 @@ FURNITURE_TOKENS = frozenset(("nav", "menu", "skip", "pager", "masthead"))
 # Hints also found on content wrappers ("Section--ads", "main-sticky-sidebar", "modal-enabled",
 # old sites wrapping everything in <form>): they count only when the element holds no prose.
 HINT_TAGS = ("aside", "form", "figure")
-HINT_WORDS = ("related", "teaser", "recommend", "promo", "sponsor", "advert", "banner", "widget",
-              "anzeige", "werbung", "sidebar", "modal", "popup", "login", "subscribe", "signup",
+HINT_WORDS = ("teaser", "promo", "sponsor", "advert", "banner", "widget",
+              "anzeige", "werbung", "modal", "popup", "login", "subscribe", "signup",
               "toolbar", "pagination", "byline", "empfehlung", "newsticker", "paywall", "upsell",
-              "caption", "credit", "copyright", "author", "autor", "image", "photo", "foto")
+              "caption", "credit", "copyright", "image", "photo", "foto")
+# Hints at boxes beside the article (author blurbs, sidebars, related stories): kept for their
+# prose only when they wrap the main block, since then they are the article's own wrapper.
+BESIDE_WORDS = ("author", "autor", "sidebar", "related", "recommend")
 HINT_TOKENS = frozenset(("ad", "ads", "adv", "more", "hidden", "meta", "tags", "aside"))
 BOILERPLATE_ROLES = ("navigation", "banner", "contentinfo", "complementary", "dialog",
                      "alertdialog", "search", "menu", "menubar", "toolbar")
 TOKEN_SPLIT = re.compile(r"[^a-z0-9]+")
+# One pattern per word list: class names are read for every element, a loop over words is slow.
+_FURNITURE_WORD, _BESIDE_WORD, _HINT_WORD = (re.compile("|".join(map(re.escape, words)))
+                                             for words in (FURNITURE_WORDS, BESIDE_WORDS, HINT_WORDS))
 TAG_KINDS = {**dict.fromkeys(FURNITURE_TAGS, "element"), **dict.fromkeys(HINT_TAGS, "weak")}
 # Block elements only: inline furniture (a share link, a byline span) weighs little in the scores.
 CANDIDATES = ", ".join(
@@ -53,6 +61,16 @@ FURNITURE_LABEL = re.compile(
     r"more (?:on|from|about) |you (?:may|might) also like|(?:titel)?(?:bild|foto)(?:quelle)?:)",
     re.IGNORECASE)
 FURNITURE_LABEL_LENGTH = 80
+# Said by short boxes in the article column that are not the article: appeals for money or
+# sign-ups, opinion disclaimers, citation hints. Matched on lowercase text (faster than IGNORECASE).
+FURNITURE_SENTENCE = re.compile(
+    r"(?:would you|please) consider supporting|support (?:our|independent) (?:work|journalism)|"
+    r"unterstützen sie (?:uns|unsere|unabhängigen)|zeigen sie ihre wertschätzung|jetzt spenden|"
+    r"gibt (?:nur )?die meinung (?:des|der) (?:autors|autorin|verfasser)|"
+    r"(?:do|does) not (?:necessarily )?reflect the (?:views|opinions?)|"
+    r"^(?:suggested citation|zitiervorschlag|zitierhinweis|how to cite|cite this)")
+# Elements a box label sits in; a short <p> or <li> beside an ad slot is still article text.
+LABEL_TAGS = frozenset(("h2", "h3", "h4", "h5", "h6", "div", "header", "strong", "b"))
 CREDIT_LENGTH = 300        # a short block with a copyright sign is a photo credit or a footer
 SENTENCE_END = re.compile(r"[.!?:\"“”»«)]\s*$")
 # A furniture element holding more than this share of the page's text is a wrapper, not furniture.
@@ -65,6 +83,8 @@ TEASER_UNIT = 600          # an element this small holding a headline link is a 
 # Main text shorter than this may mean a hint took the article itself ("isPaywall" on a paywalled
 # article's wrapper): read the page again keeping the hinted elements, and keep the longer text.
 SHORT_MAIN_TEXT = PROSE_PARAGRAPH
+HEADLINE_RUN = 4           # this many headline-like lines in a row are a list of other stories
+BESIDE_SHARE = 0.5         # a box beside the article holding more of the prose is the article
 
 
 @dataclass
@@ -84,6 +104,14 @@ class _Block:
         return self.link_chars > MAX_LINK_DENSITY * len(self.text)
 
 
+@dataclass(frozen=True)
+class _Removed:
+    """What furniture removal leaves behind for the later steps (element mem_ids)."""
+
+    beside: set[int]     # boxes hinted as beside the article, kept for their size or prose
+    emptied: set[int]    # parents of removed furniture
+
+
 def strip_non_content(tree: LexborHTMLParser) -> None:
     """Remove scripts, styles, media and controls: nothing in them is visible prose."""
     tree.strip_tags(list(NON_CONTENT_TAGS))
@@ -99,40 +127,58 @@ def main_text(tree: LexborHTMLParser, page_length: int, keep_hinted: bool = Fals
     body = tree.body
     if body is None:
         return ""
-    _remove_furniture(body, page_length, keep_hinted)
+    removed = _remove_furniture(body, page_length, keep_hinted)
     blocks = _blocks(body)
     if not blocks:
         return ""
-    _mark_teasers(blocks)
-    container = _best_container(blocks)
-    return "\n\n".join(_prose([b for b in blocks if container is None or container in b.ancestors]))
+    _mark_teasers(blocks, removed.emptied)
+    scores = _scores(blocks)
+    container = max(scores, key=scores.__getitem__) if scores else None
+    if container is None:
+        return "\n\n".join(_prose(blocks))
+    # A box beside the article holding little of the container's prose: an author blurb or sidebar.
+    limit = BESIDE_SHARE * scores[container]
+    beside = {key for key in removed.beside if scores.get(key, 0.0) < limit}
+    return "\n\n".join(_prose([b for b in blocks if _in_main_block(b.ancestors, container, beside)]))
+
+
+def _in_main_block(ancestors: tuple[int, ...], container: int, beside: set[int]) -> bool:
+    """Inside the container and not inside a box beside the article below it."""
+    if container not in ancestors:
+        return False
+    return beside.isdisjoint(ancestors[:ancestors.index(container)])
 
 
 def _furniture_kind(node: LexborNode, names_seen: dict[tuple, str | None]) -> str | None:
     """How sure a node is furniture, or None.
 
     'element' (nav, footer, ARIA roles) always is; 'strong' (a furniture class name) is unless it
-    wraps most of the page; 'weak' (a hint like 'teaser' or 'sidebar') is unless it holds prose.
+    wraps most of the page; 'weak' (a hint like 'teaser') is unless it holds prose; 'beside' (an
+    author box, a sidebar) is unless it holds prose and wraps the main block.
     """
     tag = node.tag
     kind = TAG_KINDS.get(tag)
-    if kind is not None:
+    if kind == "element":
         return kind
-    if tag == "header":
-        return None if node.css_first("h1") is not None else "element"
-    if tag in ("main", "article"):
-        return None
     attributes = node.attributes
     get = attributes.get
-    if get("role") in BOILERPLATE_ROLES or get("aria-hidden") == "true":
-        return "element"
-    if get("itemprop") == "articleBody":
-        return None
+    if kind is None:
+        if tag == "header":
+            return None if node.css_first("h1") is not None else "element"
+        if tag in ("main", "article"):
+            return None
+        if get("role") in BOILERPLATE_ROLES or get("aria-hidden") == "true":
+            return "element"
+        if get("itemprop") == "articleBody":
+            return None
     names = (get("class"), get("id"))
-    kind = names_seen.get(names, "")
-    if kind == "":
-        kind = names_seen[names] = _names_kind(f"{names[0] or ''} {names[1] or ''}")
-    return kind or ("weak" if "hidden" in attributes else None)
+    said = names_seen.get(names, "")
+    if said == "":
+        said = names_seen[names] = _names_kind(f"{names[0] or ''} {names[1] or ''}")
+    if kind == "weak":
+        # <aside>, <form>, <figure>: the names only tell whether the box sits beside the article.
+        return "beside" if said == "beside" else kind
+    return said or ("weak" if "hidden" in attributes else None)
 
 
 def _names_kind(names: str) -> str | None:
@@ -140,9 +186,11 @@ def _names_kind(names: str) -> str | None:
     # Opinion pieces are "commentary"; that is the article, not its comments.
     names = names.lower().replace("commentary", "")
     tokens = set(TOKEN_SPLIT.split(names))
-    if any(word in names for word in FURNITURE_WORDS) or not FURNITURE_TOKENS.isdisjoint(tokens):
+    if _FURNITURE_WORD.search(names) or not FURNITURE_TOKENS.isdisjoint(tokens):
         return "strong"
-    if any(word in names for word in HINT_WORDS) or not HINT_TOKENS.isdisjoint(tokens):
+    if _BESIDE_WORD.search(names):
+        return "beside"
+    if _HINT_WORD.search(names) or not HINT_TOKENS.isdisjoint(tokens):
         return "weak"
     return None
 
@@ -157,14 +205,18 @@ def _has_prose(node: LexborNode) -> bool:
             prose += len(text) if links < 0.3 * len(text) else 0
             if prose >= 2 * PROSE_PARAGRAPH:
                 return True
-    # Text without <p> (<br>-separated posts): enough words outside links.
+    # Text without <p> (<br>-separated posts): enough words outside links, headings and lists
+    # (offers in a paywall box, a list of other stories' titles).
     text_length = len(SPACE.sub(" ", node.text(deep=True)))
     link_length = sum(len(SPACE.sub(" ", a.text(deep=True))) for a in node.css("a"))
-    return text_length - link_length >= 3 * PROSE_PARAGRAPH and link_length < 0.25 * text_length
+    listed = sum(len(SPACE.sub(" ", n.text(deep=True))) for n in node.css(LISTED_TEXT))
+    return (text_length - max(link_length, listed) >= 3 * PROSE_PARAGRAPH
+            and link_length < 0.25 * text_length)
 
 
-def _remove_furniture(body: LexborNode, page_length: int, keep_hinted: bool = False) -> None:
+def _remove_furniture(body: LexborNode, page_length: int, keep_hinted: bool = False) -> _Removed:
     names_seen: dict[tuple, str | None] = {}
+    removed = _Removed(set(), set())
     for node in body.css(CANDIDATES):
         kind = _furniture_kind(node, names_seen)
         if kind is None:
@@ -173,12 +225,19 @@ def _remove_furniture(body: LexborNode, page_length: int, keep_hinted: bool = Fa
             node.remove()
             continue
         length = len(node.text(deep=True))
+        if kind != "strong" and keep_hinted:
+            continue
         # Lists are never the article's wrapper, however long (comment threads).
-        if length >= WRAPPER_SHARE * page_length and node.tag not in ("ul", "ol"):
+        if (length >= WRAPPER_SHARE * page_length and node.tag not in ("ul", "ol")
+                or kind != "strong" and length >= 2 * PROSE_PARAGRAPH and _has_prose(node)):
+            if kind == "beside":
+                removed.beside.add(node.mem_id)
             continue
-        if kind == "weak" and (keep_hinted or length >= 2 * PROSE_PARAGRAPH and _has_prose(node)):
-            continue
+        parent = node.parent
+        if parent is not None:
+            removed.emptied.add(parent.mem_id)
         node.remove()
+    return removed
 
 
 def _blocks(body: LexborNode) -> list[_Block]:
@@ -229,10 +288,12 @@ def _ancestors(node: LexborNode) -> tuple[tuple[int, ...], bool]:
     return tuple(chain), in_link
 
 
-def _mark_teasers(blocks: list[_Block]) -> None:
+def _mark_teasers(blocks: list[_Block], emptied: set[int]) -> None:
     """A text block sharing a small element with a link block (its headline) is a teaser blurb.
 
-    The article's own header (h1, lead, byline link) looks alike; the h1 tells it apart.
+    The article's own header (h1, lead, byline link) looks alike; the h1 tells it apart. A short
+    heading left alone in an element whose furniture was removed is that box's label (a
+    "Download" or donation box heading): it goes with the box.
     """
     chars: dict[int, int] = {}
     link_blocks: dict[int, int] = {}
@@ -245,6 +306,14 @@ def _mark_teasers(blocks: list[_Block]) -> None:
         if block.node.tag == "h1":
             has_h1.update(block.ancestors)
     for block in blocks:
+        length = len(block.text)
+        if length < FURNITURE_LABEL_LENGTH and block.node.tag in LABEL_TAGS:
+            for key in block.ancestors[1:]:
+                if chars[key] > length:
+                    break
+                if key in emptied:
+                    block.teaser = True
+                    break
         for key in block.ancestors[1:]:
             if chars[key] > TEASER_UNIT or key in has_h1:
                 break
@@ -253,10 +322,11 @@ def _mark_teasers(blocks: list[_Block]) -> None:
                 break
 
 
-def _best_container(blocks: list[_Block]) -> int | None:
-    """The element whose subtree holds the most prose net of link text, teasers and fragments.
+def _scores(blocks: list[_Block]) -> dict[int, float]:
+    """Per element, the prose its subtree holds net of link text, teasers and fragments.
 
-    None when all text sits right in <body>.
+    The best-scoring element is the container of the main text; empty when all text sits right
+    in <body>.
     """
     scores: dict[int, float] = {}
     for block in blocks:
@@ -267,7 +337,7 @@ def _best_container(blocks: list[_Block]) -> int | None:
             value = (length - block.link_chars - MIN_PARAGRAPH) - LINK_PENALTY * block.link_chars
         for key in block.ancestors:
             scores[key] = scores.get(key, 0.0) + value
-    return max(scores, key=scores.__getitem__) if scores else None
+    return scores
 
 
 def _mostly_figures(text: str) -> bool:
@@ -281,10 +351,12 @@ def _prose(blocks: list[_Block]) -> list[str]:
     texts = []
     # The headline is the page's title, read separately; main text starts below it.
     candidates = [b for b in blocks if not b.is_link and not b.teaser and b.node.tag != "h1"
-                  and not (len(b.text) < FURNITURE_LABEL_LENGTH and FURNITURE_LABEL.match(b.text))
-                  and not (len(b.text) < CREDIT_LENGTH and "©" in b.text)]
+                  and not (len(b.text) < CREDIT_LENGTH and _is_box_text(b.text))]
+    titles = _headline_runs(candidates)
     for index, block in enumerate(candidates):
         text = block.text
+        if index in titles:
+            continue
         fragment = len(text) < MIN_PARAGRAPH * 2 and not SENTENCE_END.search(text)
         if fragment and _mostly_figures(text):
             continue
@@ -294,3 +366,31 @@ def _prose(blocks: list[_Block]) -> list[str]:
                 continue
         texts.append(text)
     return texts
+
+
+def _is_box_text(text: str) -> bool:
+    """A short text said by furniture in the article column: a box label, credit or appeal."""
+    if len(text) < FURNITURE_LABEL_LENGTH and FURNITURE_LABEL.match(text):
+        return True
+    return "©" in text or FURNITURE_SENTENCE.search(text.lower()) is not None
+
+
+def _headline_runs(candidates: list[_Block]) -> set[int]:
+    """Indexes of runs of headline-like blocks: a list of other stories ("Beliebt", "Top 10").
+
+    Short lines without a full stop in plain elements (a <div> per title); the article's own short
+    lines are headings, list items, table rows or paragraphs, or come one at a time.
+    """
+    runs: set[int] = set()
+    start = 0
+    for index in range(len(candidates) + 1):
+        if index < len(candidates):
+            block = candidates[index]
+            text = block.text
+            if (len(text) < FURNITURE_LABEL_LENGTH and block.node.tag not in PARAGRAPH_TAGS
+                    and not SENTENCE_END.search(text)):
+                continue
+        if index - start >= HEADLINE_RUN:
+            runs.update(range(start, index))
+        start = index + 1
+    return runs

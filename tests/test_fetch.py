@@ -14,6 +14,7 @@ import httpx
 import pytest
 import respx
 
+from linkcheck import fetch as fetch_module
 from linkcheck.config import Config
 from linkcheck.fetch import Fetcher, FetchError, FetchResult, _retry_after_seconds, host_key, network_is_up
 from linkcheck.safety import UnsafeAddress, check_host
@@ -128,6 +129,15 @@ def test_cookie_bounce_back_to_the_same_url_is_no_loop(router: respx.Router) -> 
         302, headers={"Location": "/a", "Set-Cookie": "consent=yes; Path=/"})
     result = fetch("https://news.example/a", router)
     assert (result.status, result.error, result.body) == (200, None, b"article")
+
+
+def test_cookie_set_by_one_host_is_sent_to_another_of_the_same_site(router: respx.Router) -> None:
+    router.get("https://www.site.example/a").respond(
+        302, headers={"Location": "https://consent.site.example/check", "Set-Cookie": "ok=1; Domain=site.example"})
+    check = router.get("https://consent.site.example/check").respond(200, text="consented")
+    result = fetch("https://www.site.example/a", router)
+    assert (result.status, result.body) == (200, b"consented")
+    assert check.calls.last.request.headers.get("cookie") == "ok=1"
 
 
 def test_too_many_redirects(router: respx.Router) -> None:
@@ -404,6 +414,28 @@ def test_per_host_limit_is_never_exceeded() -> None:
     assert all(r.status == 200 for r in results)
     assert max(most.values()) <= 2
     assert set(most) == {"a.example", "b.example", "c.example"}
+
+
+def test_every_host_uses_the_given_transport_which_is_closed_once_at_the_end(
+        router: respx.Router, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fetch_module, "_MAX_CLIENTS", 1)  # every new host closes the last one's client
+    closes: list[int] = []
+
+    class Transport(httpx.MockTransport):
+        async def aclose(self) -> None:
+            closes.append(1)
+
+    router.get(url__regex=r"https://h\d\.example/").respond(200)
+    hosts = [f"https://h{i}.example/" for i in range(4)]
+
+    async def go() -> list[FetchResult]:
+        async with Fetcher(CONFIG, transport=Transport(router.async_handler)) as f:
+            results = [await f.fetch(url) for url in hosts + hosts]
+            assert closes == []
+        return results
+
+    assert [r.status for r in asyncio.run(go())] == [200] * 8
+    assert closes == [1]
 
 
 # Helpers

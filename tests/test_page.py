@@ -207,3 +207,79 @@ def test_hinted_box_is_still_dropped_next_to_an_article():
             "<div class='sidebar'><p>Selenskyj besucht Berlin</p></div></body></html>").encode()
     page = extract_page(html, HTML, URL)
     assert "zwölf Kilometer" in page.main_text and "Selenskyj" not in page.main_text
+
+
+def test_author_box_with_prose_beside_the_article_is_dropped():
+    paragraph = "Die Stadt Münster baut in diesem Jahr zwölf Kilometer neue Radwege aus. " * 4
+    bio = "Anna Beispiel studierte Geografie in Münster und schreibt seit 2015 über Verkehr. " * 4
+    html = (f"<html><body><div id='primary'><main><h1>Radwege</h1><p>{paragraph}</p>"
+            f"<p>{paragraph}</p><p>{paragraph}</p></main>"
+            f"<section class='author-box'><h3>Über die Autorin</h3><p>{bio}</p></section>"
+            "</div></body></html>").encode()
+    page = extract_page(html, HTML, URL)
+    assert "zwölf Kilometer" in page.main_text
+    assert "studierte Geografie" not in page.main_text
+
+
+def test_article_wrapped_in_an_author_class_is_kept():
+    # WordPress puts "author-<name>" on the post itself: the box wraps the article, so it stays.
+    paragraph = "Die Stadt Münster baut in diesem Jahr zwölf Kilometer neue Radwege aus. " * 4
+    html = (f"<html><body><div class='post author-anna'><h1>Radwege</h1><p>{paragraph}</p>"
+            f"<p>{paragraph}</p></div><div class='links'><a href='/a'>Impressum</a></div>"
+            "</body></html>").encode()
+    assert "zwölf Kilometer" in extract_page(html, HTML, URL).main_text
+
+
+def test_heading_of_a_removed_box_goes_with_it():
+    paragraph = "Die Stadt Münster baut in diesem Jahr zwölf Kilometer neue Radwege aus. " * 4
+    html = (f"<html><body><article><h1>Radwege</h1><p>{paragraph}</p>"
+            "<div class='box'><h3>Sie lesen uns gern? Zeigen Sie es uns!</h3>"
+            "<form><input name='betrag'><button>Jetzt spenden</button></form></div>"
+            f"<div class='box'><div class='boxhead'>Dieses Skript herunterladen</div>"
+            "<div class='teaser'><a href='/skript.pdf'>Skript als PDF (123 KB)</a></div></div>"
+            f"<h2>Wer zahlt?</h2><p>{paragraph}</p></article></body></html>").encode()
+    page = extract_page(html, HTML, URL)
+    assert "Wer zahlt?" in page.main_text and "zwölf Kilometer" in page.main_text
+    assert "Sie lesen uns gern" not in page.main_text
+    assert "Skript herunterladen" not in page.main_text
+
+
+def test_run_of_headline_lines_is_dropped():
+    paragraph = "Die Stadt Münster baut in diesem Jahr zwölf Kilometer neue Radwege aus. " * 4
+    # Unlinked titles of other stories, long enough to pass for short paragraphs one by one.
+    titles = ["Oculus Link: Alle Infos zum Beta-Release, Preis & Leistung",
+              "Katzenschreck: So reagieren Katzen auf Katzengesichtsfilter",
+              "Nvidia Ampere RTX 3000: Gerüchte zu Leistung und Preis",
+              "VR-Spiele Highlights 2019: Ballern, Tanzen, Erforschen"]
+    html = (f"<html><body><div class='page'><h1>Radwege</h1><p>{paragraph}</p>"
+            f"<h2>Wer zahlt?</h2><p>{paragraph}</p><h2>Wann?</h2><p>{paragraph}</p>"
+            "<div class='top'>" + "".join(f"<div class='title'>{t}</div>" for t in titles)
+            + "</div></div></body></html>").encode()
+    page = extract_page(html, HTML, URL)
+    assert "Wer zahlt?" in page.main_text and "Wann?" in page.main_text
+    assert "Katzenschreck" not in page.main_text
+
+
+def test_hinted_box_of_headings_and_list_items_is_no_prose():
+    paragraph = "Die Stadt Münster baut in diesem Jahr zwölf Kilometer neue Radwege aus. " * 4
+    offers = "".join(f"<li>Alle Artikel frei lesen, als App und E-Paper, Angebot Nummer {i}</li>"
+                     for i in range(8))
+    html = (f"<html><body><article><h1>Radwege</h1><p>{paragraph}</p><p>{paragraph}</p>"
+            f"<aside class='gate'><h3>Wählen Sie Ihren Zugang und lesen Sie weiter:</h3>"
+            f"<ul>{offers}</ul></aside></article></body></html>").encode()
+    page = extract_page(html, HTML, URL)
+    assert "zwölf Kilometer" in page.main_text
+    assert "Wählen Sie Ihren Zugang" not in page.main_text and "Angebot Nummer" not in page.main_text
+
+
+@pytest.mark.parametrize("box", [
+    "If you enjoyed reading this post – would you consider supporting our work? Thanks!",
+    "Dieser Beitrag gibt die Meinung des Autors wieder, nicht die der Redaktion.",
+    "Zitiervorschlag: Muster, Anna: Neue Radwege für Münster, 2024.",
+], ids=["appeal", "disclaimer", "citation"])
+def test_short_appeal_disclaimer_or_citation_box_is_dropped(box):
+    paragraph = "Die Stadt Münster baut in diesem Jahr zwölf Kilometer neue Radwege aus. " * 4
+    html = (f"<html><body><article><h1>Radwege</h1><p>{paragraph}</p><p>{paragraph}</p>"
+            f"<div class='box'><p>{box}</p></div></article></body></html>").encode()
+    page = extract_page(html, HTML, URL)
+    assert "zwölf Kilometer" in page.main_text and box not in page.main_text

@@ -652,6 +652,8 @@ def wait_measured(process: subprocess.Popen, timeout: float) -> tuple[int | None
 
     Returns (exit status or None if killed for the timeout, peak RSS in MB, timed out).
     """
+    if process.returncode is not None:  # already reaped by Popen.poll(): its rusage is gone
+        return process.returncode, 0.0, False
     deadline = time.monotonic() + timeout
     timed_out = False
     while True:

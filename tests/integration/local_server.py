@@ -6,6 +6,7 @@
         url = web.url("/a", host="127.0.0.2")
         ...
         web.max_in_flight["127.0.0.2"]            # most requests a host served at once
+        web.connections["127.0.0.2"]              # TCP connections a host accepted (reuse shows here)
 
 A route is a function of the request handler that writes the whole answer itself, so it can also
 stall, trickle, truncate, reset or send invalid bytes. Linux routes all of 127/8 to loopback.
@@ -39,6 +40,8 @@ class LocalWeb:
     in_flight: Counter[str] = field(default_factory=Counter)    # host -> requests being served
     max_in_flight: Counter[str] = field(default_factory=Counter)
     max_in_flight_total: int = 0
+    connections: Counter[str] = field(default_factory=Counter)       # host -> connections accepted
+    open_connections: Counter[str] = field(default_factory=Counter)  # host -> connections not yet closed
     stopping: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -56,10 +59,33 @@ class LocalWeb:
         with self.lock:
             self.in_flight[host] -= 1
 
+    def connected(self, host: str, change: int) -> None:
+        with self.lock:
+            self.connections[host] += max(0, change)
+            self.open_connections[host] += change
+
+    def wait_until_open(self, expected: dict[str, int], seconds: float = 5.0) -> dict[str, int]:
+        """Open connections per host once they match `expected` (the server sees a close a moment late)."""
+        deadline = time.monotonic() + seconds
+        while True:
+            with self.lock:
+                now_open = {host: n for host, n in self.open_connections.items() if n}
+            if now_open == expected or time.monotonic() > deadline:
+                return now_open
+            time.sleep(0.01)
+
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     web: LocalWeb  # set on the subclass made per server
+
+    def setup(self) -> None:
+        super().setup()
+        self.web.connected(self.server.server_address[0], +1)
+
+    def finish(self) -> None:
+        self.web.connected(self.server.server_address[0], -1)
+        super().finish()
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
         host = self.server.server_address[0]

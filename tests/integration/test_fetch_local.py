@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from linkcheck import fetch as fetch_module
 from linkcheck.config import Config
 from linkcheck.fetch import Fetcher, FetchError, FetchResult
 
@@ -88,6 +89,55 @@ def test_per_host_limit_is_never_exceeded_while_hosts_run_in_parallel(web: Local
     assert all(r.status == 200 for r in results)
     assert max(web.max_in_flight["127.0.0.2"], web.max_in_flight["127.0.0.3"]) <= 2
     assert web.max_in_flight_total >= 3  # more than one host's share: hosts did not wait for each other
+
+
+# Own servers (not the shared `web`): these count connections, which other tests would disturb.
+SPARE_HOSTS = ("127.0.0.4", "127.0.0.5", "127.0.0.6", "127.0.0.7")
+
+
+def test_connections_to_a_host_are_reused() -> None:
+    with local_web(SPARE_HOSTS[:2]) as web:
+        web.routes["/a"] = page(b"again")
+        web.routes["/hop"] = redirect(web.url("/a", host="127.0.0.5"))
+        urls = [web.url(f"/a?{i}", host="127.0.0.4") for i in range(12)]
+        urls += [web.url(f"/hop?{i}", host="127.0.0.4") for i in range(6)]
+        results = fetch_all(urls, Config(allow_private=True, concurrency=4, per_host=2))
+    assert all(r.status == 200 for r in results)
+    assert 1 <= web.connections["127.0.0.4"] <= 2   # 18 requests over at most per_host connections
+    assert 1 <= web.connections["127.0.0.5"] <= 2   # redirect targets reuse their own host's connections
+
+
+def test_idle_clients_beyond_the_bound_are_closed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fetch_module, "_MAX_CLIENTS", 2)
+    with local_web(SPARE_HOSTS) as web:
+        web.routes["/a"] = page(b"a")
+
+        async def run() -> tuple[dict[str, int], dict[str, int]]:
+            async with Fetcher(LOCAL, sleep=_no_wait) as fetcher:
+                for host in SPARE_HOSTS:
+                    assert (await fetcher.fetch(web.url("/a", host=host))).status == 200
+                held = await asyncio.to_thread(web.wait_until_open, dict.fromkeys(SPARE_HOSTS[2:], 1))
+            return held, await asyncio.to_thread(web.wait_until_open, {})
+
+        held, after_exit = asyncio.run(run())
+    assert held == {"127.0.0.6": 1, "127.0.0.7": 1}   # only the two most recently used hosts
+    assert after_exit == {}
+    assert all(web.connections[host] == 1 for host in SPARE_HOSTS)
+
+
+def test_client_of_a_host_idle_past_the_keep_alive_is_closed() -> None:
+    now = [1000.0]
+    with local_web(SPARE_HOSTS[:2]) as web:
+        web.routes["/a"] = page(b"a")
+
+        async def run() -> dict[str, int]:
+            async with Fetcher(LOCAL, sleep=_no_wait, clock=lambda: now[0]) as fetcher:
+                await fetcher.fetch(web.url("/a", host="127.0.0.4"))
+                now[0] += 60.0
+                await fetcher.fetch(web.url("/a", host="127.0.0.5"))
+                return await asyncio.to_thread(web.wait_until_open, {"127.0.0.5": 1})
+
+        assert asyncio.run(run()) == {"127.0.0.5": 1}
 
 
 def test_slowloris_ends_in_timeout(web: LocalWeb) -> None:
