@@ -36,6 +36,7 @@ class LocalWeb:
     hosts: tuple[str, ...]
     port: int = 0
     routes: dict[str, Route] = field(default_factory=dict)
+    fallbacks: dict[str, Route] = field(default_factory=dict)    # host -> answer for unknown paths
     hits: Counter[str] = field(default_factory=Counter)         # path -> requests
     in_flight: Counter[str] = field(default_factory=Counter)    # host -> requests being served
     max_in_flight: Counter[str] = field(default_factory=Counter)
@@ -92,7 +93,7 @@ class Handler(BaseHTTPRequestHandler):
         path = self.path.split("?", 1)[0]
         self.web.enter(host, path)
         try:
-            self.web.routes.get(path, not_found)(self)
+            (self.web.routes.get(path) or self.web.fallbacks.get(host, not_found))(self)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True  # the client hung up: expected when it caps a body
         finally:

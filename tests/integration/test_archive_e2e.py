@@ -15,7 +15,7 @@ from warcio.checker import Checker
 
 from linkcheck.serve import load_metadata
 
-from .testweb import Page, serve
+from .local_server import local_web, page
 from .test_verify_e2e import FIXTURES, SITE
 
 STORY = (SITE / "story.html").read_bytes()
@@ -44,19 +44,19 @@ def two_runs(tmp_path_factory):
     work = tmp_path_factory.mktemp("archive_e2e")
     # Let two failed runs make a link broken, so the broken view fills within one test.
     (work / "linkcheck.toml").write_text("failures_to_break = 2\nbroken_after_days = 0\n")
-    routes = {"/politik/scholz-macron-paris-123.html": Page(STORY),
-              "/politik/elbe-hochwasser.html": Page((SITE / "other-story.html").read_bytes())}
-    with serve(routes, "127.0.0.7") as web:
-        urls = {"story": f"{web}/politik/scholz-macron-paris-123.html",
-                "drifted": f"{web}/politik/elbe-hochwasser.html",
-                "gone": f"{web}/politik/geloescht.html"}
+    with local_web(("127.0.0.7",)) as web:
+        web.routes.update({"/politik/scholz-macron-paris-123.html": page(STORY),
+                           "/politik/elbe-hochwasser.html": page((SITE / "other-story.html").read_bytes())})
+        urls = {"story": web.url("/politik/scholz-macron-paris-123.html"),
+                "drifted": web.url("/politik/elbe-hochwasser.html"),
+                "gone": web.url("/politik/geloescht.html")}
         (work / "articles").mkdir()
         (work / "articles" / "scholz.txt").write_text(
             (FIXTURES / "article_fixture_site.txt").read_text().replace("{URLS}", " - ".join(urls.values())))
         db = work / "archive" / "linkcheck.db"
         args = ("verify", "articles", "--allow-private", "--quiet", "--timeout", "5", "--retries", "0")
         first = linkcheck(work, *args)
-        routes["/politik/scholz-macron-paris-123.html"] = Page(CHANGED_STORY)
+        web.routes["/politik/scholz-macron-paris-123.html"] = page(CHANGED_STORY)
         second = linkcheck(work, *args)
     assert (first.returncode, second.returncode) == (1, 1), first.stderr + second.stderr
     return SimpleNamespace(work=work, db=db, urls=urls)

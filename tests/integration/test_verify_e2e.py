@@ -13,7 +13,7 @@ import sqlite_utils
 
 from documents import minimal_pdf
 
-from .testweb import Page, redirect, serve
+from .local_server import local_web, page, redirect
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 SITE = FIXTURES / "site"
@@ -38,16 +38,15 @@ def html(name: str) -> bytes:
 @pytest.fixture
 def fixture_web():
     """Host A answers unknown paths with a real 404; host B answers them with a 200 'not found' page."""
-    host_a_routes = {
-        "/politik/scholz-macron-paris-123.html": Page(html("story.html")),
-        "/politik/elbe-hochwasser.html": Page(html("other-story.html")),
-        "/politik/alter-artikel.html": redirect("/"),
-        "/": Page(html("home.html")),
-    }
-    host_b_routes = {"/": Page(html("home.html"))}
-    with serve(host_a_routes, "127.0.0.2") as host_a, \
-            serve(host_b_routes, "127.0.0.3", fallback=Page(html("not-found.html"))) as host_b:
-        yield host_a, host_b
+    with local_web(("127.0.0.2", "127.0.0.3")) as web:
+        web.routes.update({
+            "/politik/scholz-macron-paris-123.html": page(html("story.html")),
+            "/politik/elbe-hochwasser.html": page(html("other-story.html")),
+            "/politik/alter-artikel.html": redirect("/", 301),
+            "/": page(html("home.html")),
+        })
+        web.fallbacks["127.0.0.3"] = page(html("not-found.html"))
+        yield web.url("", "127.0.0.2"), web.url("", "127.0.0.3")
 
 
 def test_verdicts_on_hand_made_pages(tmp_path, fixture_web):
@@ -126,17 +125,17 @@ def test_verdicts_on_real_corpus_pages(tmp_path, corpus):
     story = json.loads((corpus / "fundus" / "truth" / "de-Tagesschau_2023_04_28.json").read_text())
     paragraphs = [p for p in story["body"].split("\n\n") if p.strip()]
     article_text = "\n\n".join(["28.04.2023", story["title"], *paragraphs[:4]])
-    routes = {
-        "/inland/ahrtal-ausschuss-100.html": Page(_corpus_page(corpus, "fundus", "de-Tagesschau_2023_04_28")),
-        "/inland/anderes-thema-100.html": Page(_corpus_page(corpus, "fundus", "de-FAZ_2023_04_28")),
-        "/inland/entfernt-100.html": Page(_corpus_page(corpus, "errorpages", "web.de_corona_404_2023-09-01")),
-    }
-    with serve(routes, "127.0.0.4") as web:
+    with local_web(("127.0.0.4",)) as web:
+        web.routes.update({
+            "/inland/ahrtal-ausschuss-100.html": page(_corpus_page(corpus, "fundus", "de-Tagesschau_2023_04_28")),
+            "/inland/anderes-thema-100.html": page(_corpus_page(corpus, "fundus", "de-FAZ_2023_04_28")),
+            "/inland/entfernt-100.html": page(_corpus_page(corpus, "errorpages", "web.de_corona_404_2023-09-01")),
+        })
         urls = {
-            "ok": f"{web}/inland/ahrtal-ausschuss-100.html",
-            "drifted": f"{web}/inland/anderes-thema-100.html",
-            "soft_404": f"{web}/inland/entfernt-100.html",
-            "dead": f"{web}/inland/geloescht-100.html",
+            "ok": web.url("/inland/ahrtal-ausschuss-100.html"),
+            "drifted": web.url("/inland/anderes-thema-100.html"),
+            "soft_404": web.url("/inland/entfernt-100.html"),
+            "dead": web.url("/inland/geloescht-100.html"),
         }
         articles = tmp_path / "articles"
         articles.mkdir()
@@ -172,26 +171,26 @@ def test_teaser_redirect_bot_wall_charset_and_pdf_on_real_corpus_pages(tmp_path,
     pdf = minimal_pdf("Olaf Scholz und Emmanuel Macron sagen der Ukraine in Paris neue Hilfe zu.")
     cloudflare = _corpus_page(corpus, "errorpages", "spiegeldaily.de_index_403_2025-11-01")
     legacy_charset = _corpus_page(corpus, "trafilatura-de", "automobilwoche.de-VW-Betriebsversammlung")
-    routes = {
-        "/politik/mit-teaser.html": Page(with_teaser),
-        "/politik/verschoben.html": redirect("/"),
-        "/": Page(_corpus_page(corpus, "fundus", "de-BR_2024_04_22")),
-        "/politik/geschuetzt.html": Page(cloudflare, 403),
-        "/politik/bericht.pdf": Page(pdf, headers={"Content-Type": "application/pdf"}),
-        "/wirtschaft/vw.html": Page(legacy_charset, headers={"Content-Type": "text/html"}),
-    }
-    with serve(routes, "127.0.0.5") as web:
+    with local_web(("127.0.0.5",)) as web:
+        web.routes.update({
+            "/politik/mit-teaser.html": page(with_teaser),
+            "/politik/verschoben.html": redirect("/", 301),
+            "/": page(_corpus_page(corpus, "fundus", "de-BR_2024_04_22")),
+            "/politik/geschuetzt.html": page(cloudflare, 403),
+            "/politik/bericht.pdf": page(pdf, headers=[("Content-Type", "application/pdf")]),
+            "/wirtschaft/vw.html": page(legacy_charset, headers=[("Content-Type", "text/html")]),
+        })
         urls = {
-            "drifted": f"{web}/politik/mit-teaser.html",
-            "moved": f"{web}/politik/verschoben.html",
-            "blocked": f"{web}/politik/geschuetzt.html",
-            "ok": f"{web}/politik/bericht.pdf",
+            "drifted": web.url("/politik/mit-teaser.html"),
+            "moved": web.url("/politik/verschoben.html"),
+            "blocked": web.url("/politik/geschuetzt.html"),
+            "ok": web.url("/politik/bericht.pdf"),
         }
         articles = tmp_path / "articles"
         articles.mkdir()
         text = (FIXTURES / "article_fixture_site.txt").read_text().replace("{URLS}", " - ".join(urls.values()))
         (articles / "scholz.txt").write_text(text)
-        vw_url = f"{web}/wirtschaft/vw.html"
+        vw_url = web.url("/wirtschaft/vw.html")
         (articles / "vw.txt").write_text(VW_ARTICLE.format(url=vw_url))
         db = tmp_path / "archive.db"
         completed = run_verify(articles, db)
