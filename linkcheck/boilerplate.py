@@ -20,7 +20,10 @@ CELL_TAGS = frozenset(("td", "th"))
 STOP_AT = frozenset(("body", "html"))
 # Short text in these is still article text when the container holds it: subheads, list items.
 STRUCTURED_TEXT_TAGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6", "li", "dd", "dt", "tr"))
+# Text in these is not running prose when a hinted box is weighed: offers, other stories' titles.
 LISTED_TEXT = "li, h1, h2, h3, h4, h5, h6"
+# Elements the article's own short lines sit in; a run of short lines in other elements (a <div>
+# per title) is a list of other stories.
 PARAGRAPH_TAGS = STRUCTURED_TEXT_TAGS | {"p", "blockquote", "pre"}
 # Sure furniture: elements always, class names unless they wrap most of the page.
 FURNITURE_TAGS = ("nav", "footer", "dialog", "menu")
@@ -62,13 +65,14 @@ FURNITURE_LABEL = re.compile(
     re.IGNORECASE)
 FURNITURE_LABEL_LENGTH = 80
 # Said by short boxes in the article column that are not the article: appeals for money or
-# sign-ups, opinion disclaimers, citation hints. Matched on lowercase text (faster than IGNORECASE).
+# sign-ups, opinion disclaimers; and the start of a citation hint. Both match lowercase text: each
+# alternative starts with a literal and no IGNORECASE, which keeps them fast on every block.
 FURNITURE_SENTENCE = re.compile(
-    r"(?:would you|please) consider supporting|support (?:our|independent) (?:work|journalism)|"
+    r"consider supporting|support (?:our|independent) (?:work|journalism)|"
     r"unterstützen sie (?:uns|unsere|unabhängigen)|zeigen sie ihre wertschätzung|jetzt spenden|"
     r"gibt (?:nur )?die meinung (?:des|der) (?:autors|autorin|verfasser)|"
-    r"(?:do|does) not (?:necessarily )?reflect the (?:views|opinions?)|"
-    r"^(?:suggested citation|zitiervorschlag|zitierhinweis|how to cite|cite this)")
+    r"not (?:necessarily )?reflect the (?:views|opinions?)")
+CITATION_LABEL = re.compile(r"suggested citation|zitiervorschlag|zitierhinweis|how to cite|cite this")
 # Elements a box label sits in; a short <p> or <li> beside an ad slot is still article text.
 LABEL_TAGS = frozenset(("h2", "h3", "h4", "h5", "h6", "div", "header", "strong", "b"))
 CREDIT_LENGTH = 300        # a short block with a copyright sign is a photo credit or a footer
@@ -209,9 +213,10 @@ def _has_prose(node: LexborNode) -> bool:
     # (offers in a paywall box, a list of other stories' titles).
     text_length = len(SPACE.sub(" ", node.text(deep=True)))
     link_length = sum(len(SPACE.sub(" ", a.text(deep=True))) for a in node.css("a"))
+    if text_length - link_length < 3 * PROSE_PARAGRAPH or link_length >= 0.25 * text_length:
+        return False
     listed = sum(len(SPACE.sub(" ", n.text(deep=True))) for n in node.css(LISTED_TEXT))
-    return (text_length - max(link_length, listed) >= 3 * PROSE_PARAGRAPH
-            and link_length < 0.25 * text_length)
+    return text_length - listed >= 3 * PROSE_PARAGRAPH
 
 
 def _remove_furniture(body: LexborNode, page_length: int, keep_hinted: bool = False) -> _Removed:
@@ -222,22 +227,26 @@ def _remove_furniture(body: LexborNode, page_length: int, keep_hinted: bool = Fa
         if kind is None:
             continue
         if kind == "element":
-            node.remove()
+            _remove(node, removed.emptied)
             continue
-        length = len(node.text(deep=True))
         if kind != "strong" and keep_hinted:
             continue
+        length = len(node.text(deep=True))
         # Lists are never the article's wrapper, however long (comment threads).
         if (length >= WRAPPER_SHARE * page_length and node.tag not in ("ul", "ol")
                 or kind != "strong" and length >= 2 * PROSE_PARAGRAPH and _has_prose(node)):
             if kind == "beside":
                 removed.beside.add(node.mem_id)
             continue
-        parent = node.parent
-        if parent is not None:
-            removed.emptied.add(parent.mem_id)
-        node.remove()
+        _remove(node, removed.emptied)
     return removed
+
+
+def _remove(node: LexborNode, emptied: set[int]) -> None:
+    parent = node.parent
+    if parent is not None:
+        emptied.add(parent.mem_id)
+    node.remove()
 
 
 def _blocks(body: LexborNode) -> list[_Block]:
@@ -372,7 +381,10 @@ def _is_box_text(text: str) -> bool:
     """A short text said by furniture in the article column: a box label, credit or appeal."""
     if len(text) < FURNITURE_LABEL_LENGTH and FURNITURE_LABEL.match(text):
         return True
-    return "©" in text or FURNITURE_SENTENCE.search(text.lower()) is not None
+    if "©" in text:
+        return True
+    lower = text.lower()
+    return FURNITURE_SENTENCE.search(lower) is not None or CITATION_LABEL.match(lower) is not None
 
 
 def _headline_runs(candidates: list[_Block]) -> set[int]:
@@ -382,15 +394,18 @@ def _headline_runs(candidates: list[_Block]) -> set[int]:
     lines are headings, list items, table rows or paragraphs, or come one at a time.
     """
     runs: set[int] = set()
-    start = 0
-    for index in range(len(candidates) + 1):
-        if index < len(candidates):
-            block = candidates[index]
-            text = block.text
-            if (len(text) < FURNITURE_LABEL_LENGTH and block.node.tag not in PARAGRAPH_TAGS
-                    and not SENTENCE_END.search(text)):
-                continue
-        if index - start >= HEADLINE_RUN:
-            runs.update(range(start, index))
-        start = index + 1
+    run: list[int] = []
+    for index, block in enumerate([*candidates, None]):
+        if block is not None and _headline_like(block):
+            run.append(index)
+            continue
+        if len(run) >= HEADLINE_RUN:
+            runs.update(run)
+        run = []
     return runs
+
+
+def _headline_like(block: _Block) -> bool:
+    text = block.text
+    return (len(text) < FURNITURE_LABEL_LENGTH and block.node.tag not in PARAGRAPH_TAGS
+            and not SENTENCE_END.search(text))

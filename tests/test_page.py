@@ -230,6 +230,16 @@ def test_article_wrapped_in_an_author_class_is_kept():
     assert "zwölf Kilometer" in extract_page(html, HTML, URL).main_text
 
 
+def test_box_named_beside_but_holding_most_of_the_prose_is_the_article():
+    lead = "Die Stadt Münster baut in diesem Jahr neue Radwege aus, sagt der Stadtbaurat. " * 2
+    paragraph = "Die Stadt Münster baut in diesem Jahr zwölf Kilometer neue Radwege aus. " * 4
+    html = (f"<html><body><div class='content'><h1>Radwege</h1><p>{lead}</p>"
+            f"<div class='author-content'><p>{paragraph}</p><p>{paragraph}</p></div></div>"
+            "</body></html>").encode()
+    page = extract_page(html, HTML, URL)
+    assert "Stadtbaurat" in page.main_text and "zwölf Kilometer" in page.main_text
+
+
 def test_heading_of_a_removed_box_goes_with_it():
     paragraph = "Die Stadt Münster baut in diesem Jahr zwölf Kilometer neue Radwege aus. " * 4
     html = (f"<html><body><article><h1>Radwege</h1><p>{paragraph}</p>"
