@@ -49,6 +49,20 @@ def fixture_web():
         yield web.url("", "127.0.0.2"), web.url("", "127.0.0.3")
 
 
+def test_page_like_the_hosts_answer_to_a_random_path_is_soft_404(tmp_path):
+    """No 'not found' words at all: the host shows its home page for every unknown path."""
+    with local_web(("127.0.0.6",)) as web:
+        web.fallbacks["127.0.0.6"] = page(html("home.html"))
+        url = web.url("/politik/scholz-macron-paris-123.html")
+        articles = tmp_path / "articles"
+        articles.mkdir()
+        (articles / "scholz.txt").write_text(
+            (FIXTURES / "article_fixture_site.txt").read_text().replace("{URLS}", url))
+        completed = run_verify(articles, tmp_path / "archive.db")
+    row = verdicts_by_url(completed)[url]
+    assert (row["verdict"], row["rule"]) == ("soft_404", "like_not_found_probe"), row["reason"]
+
+
 def test_verdicts_on_hand_made_pages(tmp_path, fixture_web):
     host_a, host_b = fixture_web
     urls = {
