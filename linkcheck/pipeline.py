@@ -77,6 +77,8 @@ def load_articles(paths: Sequence[Path], on_error: Callable[[str], None],
     if not files:
         return []
     loaded = []
+    # Unpickled results share nothing; one copy of each alias list ("North Korea", …) serves all articles.
+    alias_lists: dict[tuple[str, ...], tuple[str, ...]] = {}
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
                              initializer=_exit_with_parent, initargs=(os.getpid(),)) as loader:
         for file, outcome in zip(files, loader.map(_load_article, files, chunksize=16)):
@@ -84,6 +86,7 @@ def load_articles(paths: Sequence[Path], on_error: Callable[[str], None],
                 on_error(outcome)
                 continue
             article, entities = outcome
+            entities = tuple(replace(e, aliases=alias_lists.setdefault(e.aliases, e.aliases)) for e in entities)
             for warning in article.warnings:
                 on_warning(f"{file}: warning: {warning}")
             loaded.append((article, entities))
