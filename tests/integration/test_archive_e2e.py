@@ -16,7 +16,7 @@ from warcio.checker import Checker
 from linkcheck.serve import load_metadata
 
 from .local_server import local_web, page
-from .test_verify_e2e import FIXTURES, SITE
+from .test_verify_e2e import SITE, scholz_article
 
 STORY = (SITE / "story.html").read_bytes()
 CHANGED_STORY = STORY.replace(b"weitere 1500 Flugabwehrraketen", b"weitere 2500 Flugabwehrraketen und Panzer")
@@ -50,9 +50,7 @@ def two_runs(tmp_path_factory):
         urls = {"story": web.url("/politik/scholz-macron-paris-123.html"),
                 "drifted": web.url("/politik/elbe-hochwasser.html"),
                 "gone": web.url("/politik/geloescht.html")}
-        (work / "articles").mkdir()
-        (work / "articles" / "scholz.txt").write_text(
-            (FIXTURES / "article_fixture_site.txt").read_text().replace("{URLS}", " - ".join(urls.values())))
+        scholz_article(work / "articles", urls.values())
         db = work / "archive" / "linkcheck.db"
         args = ("verify", "articles", "--allow-private", "--quiet", "--timeout", "5", "--retries", "0")
         first = linkcheck(work, *args)

@@ -31,6 +31,14 @@ def verdicts_by_url(completed: subprocess.CompletedProcess[str]) -> dict[str, di
     return {row["url"]: row for row in rows}
 
 
+def scholz_article(folder: Path, urls, name: str = "scholz.txt") -> Path:
+    """The hand-written Scholz/Macron article citing `urls`, in `folder` (created); returns the folder."""
+    folder.mkdir(exist_ok=True)
+    text = (FIXTURES / "article_fixture_site.txt").read_text().replace("{URLS}", " - ".join(urls))
+    (folder / name).write_text(text)
+    return folder
+
+
 def html(name: str) -> bytes:
     return (SITE / name).read_bytes()
 
@@ -54,10 +62,7 @@ def test_page_like_the_hosts_answer_to_a_random_path_is_soft_404(tmp_path):
     with local_web(("127.0.0.6",)) as web:
         web.fallbacks["127.0.0.6"] = page(html("home.html"))
         url = web.url("/politik/scholz-macron-paris-123.html")
-        articles = tmp_path / "articles"
-        articles.mkdir()
-        (articles / "scholz.txt").write_text(
-            (FIXTURES / "article_fixture_site.txt").read_text().replace("{URLS}", url))
+        articles = scholz_article(tmp_path / "articles", [url])
         completed = run_verify(articles, tmp_path / "archive.db")
     row = verdicts_by_url(completed)[url]
     assert (row["verdict"], row["rule"]) == ("soft_404", "like_not_found_probe"), row["reason"]
@@ -73,10 +78,7 @@ def test_verdicts_on_hand_made_pages(tmp_path, fixture_web):
         "soft_404": f"{host_b}/politik/entfernt-456.html",
         "invalid": "htp://beispiel.de/kaputt",
     }
-    articles = tmp_path / "articles"
-    articles.mkdir()
-    text = (FIXTURES / "article_fixture_site.txt").read_text().replace("{URLS}", " - ".join(urls.values()))
-    (articles / "scholz.txt").write_text(text)
+    articles = scholz_article(tmp_path / "articles", urls.values())
     db = tmp_path / "archive.db"
 
     completed = run_verify(articles, db)
@@ -100,11 +102,7 @@ def test_verdicts_on_hand_made_pages(tmp_path, fixture_web):
 
 def test_all_ok_exits_zero_and_second_run_adds_history(tmp_path, fixture_web):
     host_a, _ = fixture_web
-    articles = tmp_path / "articles"
-    articles.mkdir()
-    text = (FIXTURES / "article_fixture_site.txt").read_text().replace(
-        "{URLS}", f"{host_a}/politik/scholz-macron-paris-123.html")
-    (articles / "scholz.txt").write_text(text)
+    articles = scholz_article(tmp_path / "articles", [f"{host_a}/politik/scholz-macron-paris-123.html"])
     db = tmp_path / "archive.db"
 
     first, second = run_verify(articles, db), run_verify(articles, db)
@@ -200,10 +198,7 @@ def test_teaser_redirect_bot_wall_charset_and_pdf_on_real_corpus_pages(tmp_path,
             "blocked": web.url("/politik/geschuetzt.html"),
             "ok": web.url("/politik/bericht.pdf"),
         }
-        articles = tmp_path / "articles"
-        articles.mkdir()
-        text = (FIXTURES / "article_fixture_site.txt").read_text().replace("{URLS}", " - ".join(urls.values()))
-        (articles / "scholz.txt").write_text(text)
+        articles = scholz_article(tmp_path / "articles", urls.values())
         vw_url = web.url("/wirtschaft/vw.html")
         (articles / "vw.txt").write_text(VW_ARTICLE.format(url=vw_url))
         db = tmp_path / "archive.db"
