@@ -260,7 +260,7 @@ class _LinkChecker:
         queue: asyncio.Queue[str | None] = asyncio.Queue()
         for url in round_robin_by_host(citations_by_url):
             queue.put_nowait(url)
-        results: asyncio.Queue[LinkResult | BaseException] = asyncio.Queue()
+        results: asyncio.Queue[LinkResult] = asyncio.Queue()
         workers = max(1, min(self.config.concurrency, len(citations_by_url)))
         for _ in range(workers):
             queue.put_nowait(None)
@@ -327,7 +327,8 @@ class _LinkChecker:
         probe_url = str(parsed.copy_with(path=f"/{letters}", query=None, fragment=None))
         fetch = await self.fetcher.fetch(probe_url)
         page, _ = await self.reader.read(fetch)
-        return NotFoundProbe(probe_url, fetch, page)
+        # Kept for the whole run, one per host: its text is what counts, not its body.
+        return NotFoundProbe(probe_url, replace(fetch, body=b""), page)
 
 
 def _wants_probe(fetch: FetchResult, page: PageText | None) -> bool:
