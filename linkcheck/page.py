@@ -61,6 +61,9 @@ WINDOWS_1252_LABELS = frozenset(("iso-8859-1", "iso8859-1", "latin1", "latin-1",
                                  "ascii", "cp1252", "windows-1252", "x-cp1252"))
 
 
+MAX_MARKUP_BYTES = 4 * 1024 * 1024
+
+
 def extract_page(body: bytes, headers: Mapping[str, str], url: str) -> PageText:
     """Decode and read a fetched body; never raises on bad bytes."""
     content_type = _header(headers, "content-type").lower()
@@ -69,6 +72,9 @@ def extract_page(body: bytes, headers: Mapping[str, str], url: str) -> PageText:
         return _pdf_page(body)
     if kind is PageKind.OTHER:
         return _empty_page(PageKind.OTHER, None)
+    if len(body) > MAX_MARKUP_BYTES:
+        # Parsing costs ~40x the markup in memory; an article's text is in its first megabytes.
+        body = body[:body.rfind(b">", 0, MAX_MARKUP_BYTES) + 1 or MAX_MARKUP_BYTES]
     text, charset = _decode(body, content_type, sniff_meta=kind is PageKind.HTML)
     if kind is PageKind.TEXT:
         return _text_page(text, charset)

@@ -293,3 +293,14 @@ def test_short_appeal_disclaimer_or_citation_box_is_dropped(box):
             f"<div class='box'><p>{box}</p></div></article></body></html>").encode()
     page = extract_page(html, HTML, URL)
     assert "zwölf Kilometer" in page.main_text and box not in page.main_text
+
+
+def test_markup_past_the_cap_is_not_read():
+    from linkcheck.page import MAX_MARKUP_BYTES
+
+    article = b"<html><body><article><p>" + "Die Stadt Münster baut neue Radwege. ".encode() * 20 + b"</p>"
+    empty_markup = b'<div class="spacer"></div>' * (MAX_MARKUP_BYTES // 26 + 10)
+    late = b"<p>" + b"Dieser Absatz steht hinter der Grenze und wird nicht gelesen. " * 20 + b"</p>"
+    page = extract_page(article + empty_markup + late + b"</article></body></html>", HTML, URL)
+    assert "Die Stadt Münster baut neue Radwege." in page.main_text
+    assert "hinter der Grenze" not in page.main_text
