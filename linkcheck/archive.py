@@ -312,7 +312,8 @@ class Archive:
     def _record_link(self, run_id: int, result: LinkResult, fetch: FetchResult | None,
                      page: PageText | None, at: str) -> int:
         link_id = self._link_id(result.url)
-        link = self.db["links"].get(link_id)
+        cursor = self.db.conn.execute("SELECT * FROM links WHERE id = ?", [link_id])
+        link = dict(zip((c[0] for c in cursor.description), cursor.fetchone()))
         replaced = self._delete_check(run_id, link_id)
         page_text_id, text_hash = self._page_text(page)
         previous = self.db.execute(
@@ -321,7 +322,7 @@ class Archive:
             [link_id, at]).fetchone()
         previous_hash = previous[0] if previous else None
         worst = _worst(result.citations)
-        check_id = self.db["checks"].insert({
+        check_id = self._insert("checks", {
             "run_id": run_id, "link_id": link_id, "checked_at": at,
             **_fetch_columns(fetch), "snapshot_id": self._snapshot(fetch),
             "verdict": worst.decision.verdict.value if worst else None,
@@ -332,7 +333,7 @@ class Archive:
             "previous_main_text_hash": previous_hash,
             "text_changed": (None if text_hash is None or previous_hash is None
                              else int(text_hash != previous_hash)),
-        }).last_pk
+        })
         for citation in result.citations:
             self._record_citation(check_id, citation)
         if worst is None:  # nobody cites it any more: an observation, but no verdict
@@ -342,6 +343,13 @@ class Archive:
         else:
             self._step_state(link, check_id, worst.decision.verdict, at, run_id)
         return check_id
+
+    def _insert(self, table: str, row: dict) -> int:
+        """Insert one row; plain SQL, because sqlite-utils' insert reads the table's schema each time."""
+        columns = ", ".join(f'"{name}"' for name in row)
+        cursor = self.db.conn.execute(f'INSERT INTO "{table}" ({columns}) VALUES ({", ".join("?" * len(row))})',
+                                      list(row.values()))
+        return cursor.lastrowid
 
     def _delete_check(self, run_id: int, link_id: int) -> bool:
         row = self.db.execute("SELECT id FROM checks WHERE run_id = ? AND link_id = ?",
@@ -359,19 +367,19 @@ class Archive:
         citation_id = self._citation_id(article_id, self._link_id(citation.cited.url),
                                         problem=citation.cited.problem)
         match, decision = citation.match, citation.decision
-        citation_check_id = self.db["citation_checks"].insert({
+        citation_check_id = self._insert("citation_checks", {
             "check_id": check_id, "citation_id": citation_id,
             "verdict": decision.verdict.value, "rule": decision.rule, "reason": decision.reason,
             "score": match.score if match else None,
             "supports": int(match.supports) if match else None,
             "found": json.dumps(list(match.found), ensure_ascii=False) if match else None,
             "missing": json.dumps(list(match.missing), ensure_ascii=False) if match else None,
-        }).last_pk
-        if match:
-            self.db["mentions"].insert_all({
-                "citation_check_id": citation_check_id, "entity": m.entity, "surface": m.surface,
-                "found_in": m.where, "offset": m.offset, "snippet": m.snippet,
-            } for m in match.mentions)
+        })
+        if match and match.mentions:
+            self.db.conn.executemany(
+                'INSERT INTO mentions (citation_check_id, entity, surface, found_in, "offset", snippet) '
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [(citation_check_id, m.entity, m.surface, m.where, m.offset, m.snippet) for m in match.mentions])
 
     def _snapshot(self, fetch: FetchResult | None) -> int | None:
         if fetch is None or fetch.status is None:
@@ -381,10 +389,10 @@ class Archive:
         if row:
             return row[0]
         compressed = self._compressor.compress(fetch.body)
-        return self.db["snapshots"].insert({
+        return self._insert("snapshots", {
             "sha256": digest, "content_type": fetch.header("content-type"),
             "size": len(fetch.body), "compressed_size": len(compressed), "compression": "zstd",
-            "first_seen": _now(), "body": compressed}).last_pk
+            "first_seen": _now(), "body": compressed})
 
     def _page_text(self, page: PageText | None) -> tuple[int | None, str | None]:
         if page is None:
@@ -394,10 +402,10 @@ class Archive:
                               [digest]).fetchone()
         if row:
             return row[0], digest
-        return self.db["page_texts"].insert({
+        return self._insert("page_texts", {
             "main_text_hash": digest, "kind": str(page.kind), "title": page.title,
             "language": page.language, "length": len(page.main_text), "first_seen": _now(),
-            "main_text": page.main_text}).last_pk, digest
+            "main_text": page.main_text}), digest
 
     # -- history -------------------------------------------------------------------------------
 
@@ -426,12 +434,12 @@ class Archive:
 
     def _save_state(self, link_id: int, state: history.LinkHistory, at: str, verdict: str,
                     check_id: int | None) -> None:
-        self.db["links"].update(link_id, {
-            "state": state.state.value,
-            "state_since": utc_iso(state.state_since) if state.state_since else None,
-            "consecutive_failures": state.consecutive_failures,
-            "failing_since": utc_iso(state.failing_since) if state.failing_since else None,
-            "last_checked": at, "last_verdict": verdict})
+        self.db.execute(
+            "UPDATE links SET state = ?, state_since = ?, consecutive_failures = ?, failing_since = ?, "
+            "last_checked = ?, last_verdict = ? WHERE id = ?",
+            [state.state.value, utc_iso(state.state_since) if state.state_since else None,
+             state.consecutive_failures, utc_iso(state.failing_since) if state.failing_since else None,
+             at, verdict, link_id])
         if check_id is not None:
             self.db.execute("UPDATE checks SET link_state = ? WHERE id = ?",
                             [state.state.value, check_id])
