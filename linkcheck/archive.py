@@ -187,11 +187,6 @@ class Archive:
             "SELECT l.url FROM checks c JOIN links l ON l.id = c.link_id WHERE c.run_id = ?",
             [run_id])}
 
-    def unfinished_run_urls(self) -> set[str]:
-        """URLs checked by the latest run if it was interrupted; empty otherwise."""
-        run_id = self.interrupted_run_id()
-        return self.checked_urls(run_id) if run_id is not None else set()
-
     def urls_checked_since(self, since: datetime) -> set[str]:
         """URLs with a check newer than `since` (for --max-age); network-down runs don't count."""
         return {row[0] for row in self.db.execute(

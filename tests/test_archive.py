@@ -355,17 +355,6 @@ def test_next_run_marks_a_killed_run_interrupted(tmp_path):
         assert archive.checked_urls(killed) == {URL}
 
 
-def test_unfinished_run_urls_lists_what_the_killed_run_did(tmp_path):
-    db = tmp_path / "linkcheck.db"
-    with Archive(db) as archive:
-        archive.record_link(archive.start_run(Config(), []), result(URL))
-        archive.release_lock()
-    with Archive(db) as archive:
-        archive.acquire_lock()
-        archive.db.execute("UPDATE runs SET status = 'interrupted'")
-        assert archive.unfinished_run_urls() == {URL}
-
-
 def test_old_archive_is_migrated_on_open(tmp_path):
     path = tmp_path / "linkcheck.db"
     old = sqlite_utils.Database(path)
