@@ -69,12 +69,11 @@ def verify(
     progress = _progress(err) if err.is_terminal and not config.quiet and sys.stdin.isatty() else None
 
     def on_result(result: LinkResult) -> None:
-        new_rows = report.citation_rows(result)
         if config.output_format == "json":
-            for row in new_rows:
+            for row in report.citation_rows(result):
                 report.write_json_line(row, sys.stdout)
         elif not config.quiet:  # a table is printed at the end; under cron nothing is kept
-            rows.extend(new_rows)
+            rows.extend(report.citation_rows(result))
         if progress is not None:
             progress.advance(progress.task_ids[0])
 

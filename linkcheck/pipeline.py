@@ -39,6 +39,10 @@ class Citation:
     article: Article              # without its body (see load_articles)
     cited: CitedUrl
     entities: tuple[Entity, ...]
+    position: int                 # 1-based place in the article's sources
+
+    def judged(self, decision: Decision, match: Match | None = None) -> CitationResult:
+        return CitationResult(self.article, self.cited, decision, match, self.position)
 
 
 @dataclass
@@ -129,8 +133,8 @@ async def verify(
     citations_by_url: dict[str, list[Citation]] = defaultdict(list)
     for article, entities in articles:
         archive.add_article(article, entities)
-        for cited in article.cited_urls:
-            citations_by_url[cited.url].append(Citation(article, cited, entities))
+        for position, cited in enumerate(article.cited_urls, 1):
+            citations_by_url[cited.url].append(Citation(article, cited, entities, position))
     del articles
 
     skip = set(already_checked)
@@ -174,8 +178,7 @@ def _invalid_results(citations_by_url: dict[str, list[Citation]]) -> Iterable[Li
         cited = citations[0].cited
         if not cited.is_valid:
             decision = Decision(Verdict.INVALID, "invalid_url", f"not a checkable URL: {cited.problem}")
-            yield LinkResult(url, None, None, tuple(
-                CitationResult(c.article, c.cited, decision, None) for c in citations))
+            yield _judged_alike(url, None, citations, decision)
 
 
 def round_robin_by_host(urls: Iterable[str]) -> list[str]:
@@ -292,15 +295,14 @@ class _LinkChecker:
             decision = Decision(Verdict.UNREACHABLE, "network_down",
                                 "network unavailable: no host name resolves, not even well-known ones; "
                                 "link state unchanged")
-            return LinkResult(url, fetch, None, tuple(
-                CitationResult(c.article, c.cited, decision, None) for c in citations))
+            return _judged_alike(url, fetch, citations, decision)
 
         page, matches = await self.reader.read(fetch, tuple(c.entities for c in citations))
         probe = await self.not_found_probe(fetch) if _wants_probe(fetch, page) and self.config.probe_soft_404 else None
         results = []
         for citation, match in zip(citations, matches or (None,) * len(citations)):
             decision = decide(fetch, page, match, probe)
-            results.append(CitationResult(citation.article, citation.cited, decision, match))
+            results.append(citation.judged(decision, match))
         return LinkResult(url, fetch, page, tuple(results))
 
     async def network_up(self) -> bool:
@@ -338,5 +340,9 @@ def _wants_probe(fetch: FetchResult, page: PageText | None) -> bool:
 def _crashed(url: str, citations: list[Citation], exc: Exception) -> LinkResult:
     decision = Decision(Verdict.UNREACHABLE, "internal_error",
                         f"linkcheck failed on this link: {type(exc).__name__}: {exc}")
-    return LinkResult(url, None, None, tuple(
-        CitationResult(c.article, c.cited, decision, None) for c in citations))
+    return _judged_alike(url, None, citations, decision)
+
+
+def _judged_alike(url: str, fetch: FetchResult | None, citations: list[Citation], decision: Decision) -> LinkResult:
+    """A link whose verdict does not depend on the citing article (invalid, network down, crashed)."""
+    return LinkResult(url, fetch, None, tuple(c.judged(decision) for c in citations))

@@ -33,7 +33,7 @@ def citation_rows(result: LinkResult) -> list[dict[str, Any]]:
             "found": list(match.found) if match else [],
             "missing": list(match.missing) if match else [],
             "checked_at": fetch.started_at.isoformat() if fetch else None,
-            "position": citation.article.cited_urls.index(citation.cited),
+            "position": citation.position,
         })
     return rows
 

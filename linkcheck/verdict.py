@@ -56,6 +56,7 @@ class CitationResult:
     cited: CitedUrl
     decision: Decision
     match: Match | None        # None when the page could not be read
+    position: int = 0          # 1-based place of the URL in the article's sources
 
 
 @dataclass(frozen=True)

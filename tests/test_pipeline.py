@@ -100,3 +100,13 @@ def test_round_robin_puts_different_hosts_next_to_each_other():
     ordered = round_robin_by_host(urls)
     assert ordered[:3] == ["https://a.example/0", "https://b.example/0", "https://c.example/0"]
     assert sorted(ordered) == sorted(urls)
+
+
+def test_each_citation_knows_its_place_in_the_article(tmp_path):
+    urls = ["https://news.example/a", "https://news.example/b", "https://news.example/c"]
+    write_article(tmp_path / "articles", "a.txt", urls)
+
+    _, results = run(tmp_path, lambda request: httpx.Response(404), Config(allow_private=True, workers=1))
+
+    positions = {r.url: r.citations[0].position for r in results}
+    assert positions == {url: place for place, url in enumerate(urls, 1)}
