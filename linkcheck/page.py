@@ -44,7 +44,6 @@ class PageText:
     not_found_cues: tuple[str, ...]      # phrases that say "not found" ("Seite nicht gefunden")
     bot_wall_cues: tuple[str, ...]       # signs of a challenge / captcha / consent wall
     paywall: bool                        # the page says its text is behind a paywall
-    visible_text_length: int = 0         # length of all visible text (for density comparisons)
 
 
 CHARSET_PARAM = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
@@ -154,8 +153,7 @@ def _text_page(text: str, charset: str) -> PageText:
     title = next((line.strip() for line in text.splitlines() if line.strip()), "")[:200]
     return PageText(kind=PageKind.TEXT, title=title, main_text=text, charset=charset,
                     language=guess_language(text), canonical_url=None, meta_refresh_url=None,
-                    not_found_cues=not_found_cues([title], text), bot_wall_cues=(), paywall=False,
-                    visible_text_length=len(text))
+                    not_found_cues=not_found_cues([title], text), bot_wall_cues=(), paywall=False)
 
 
 def _pdf_page(body: bytes) -> PageText:
@@ -173,7 +171,7 @@ def _pdf_page(body: bytes) -> PageText:
     title = title or next((line.strip() for line in text.splitlines() if line.strip()), "")[:200]
     return PageText(kind=PageKind.PDF, title=title, main_text=text, charset=None,
                     language=guess_language(text), canonical_url=None, meta_refresh_url=None,
-                    not_found_cues=(), bot_wall_cues=(), paywall=False, visible_text_length=len(text))
+                    not_found_cues=(), bot_wall_cues=(), paywall=False)
 
 
 def _html_page(html: str, charset: str, url: str) -> PageText:
@@ -208,7 +206,7 @@ def _html_page(html: str, charset: str, url: str) -> PageText:
         # must not make a consent wall look like an article.
         not_found_cues=not_found_cues(headings, cue_text or visible[:1000]),
         bot_wall_cues=bot_wall_cues(html[:200_000], html_title or title, visible, cue_text),
-        paywall=paywall, visible_text_length=len(visible),
+        paywall=paywall,
     )
 
 

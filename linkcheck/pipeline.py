@@ -51,7 +51,6 @@ class RunOutcome:
 
     run_id: int | None
     articles: int = 0
-    links: int = 0
     skipped_recent: int = 0
     counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     input_errors: list[str] = field(default_factory=list)
@@ -143,7 +142,6 @@ async def verify(
     if skip:
         outcome.skipped_recent = sum(1 for url in citations_by_url if url in skip)
         citations_by_url = {u: c for u, c in citations_by_url.items() if u not in skip}
-    outcome.links = len(citations_by_url)
 
     checker = _LinkChecker(config, _PageReader(config.workers))
     try:

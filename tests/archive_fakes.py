@@ -52,7 +52,7 @@ def fetch(url: str, status: int | None = 200, body: bytes = b"<html><p>Kim in No
 def page(main_text: str = "Kim Jong Un besucht Nordkorea.", title: str = "Kim in Pjöngjang") -> PageText:
     return PageText(kind=PageKind.HTML, title=title, main_text=main_text, charset="utf-8",
                     language="de", canonical_url=None, meta_refresh_url=None, not_found_cues=(),
-                    bot_wall_cues=(), paywall=False, visible_text_length=len(main_text))
+                    bot_wall_cues=(), paywall=False)
 
 
 def match(found: tuple[str, ...] = ("Kim Jong Un", "Nordkorea"), missing: tuple[str, ...] = ()) -> Match:

@@ -28,8 +28,7 @@ def fetched(status: int | None = 200, final_url: str = CITED, error: FetchError 
 def page(**changes) -> PageText:
     base = PageText(kind=PageKind.HTML, title="Selenskyj besucht Berlin", main_text=ARTICLE_TEXT,
                     charset="utf-8", language="de", canonical_url=None, meta_refresh_url=None,
-                    not_found_cues=(), bot_wall_cues=(), paywall=False,
-                    visible_text_length=len(ARTICLE_TEXT))
+                    not_found_cues=(), bot_wall_cues=(), paywall=False)
     return replace(base, **changes)
 
 
