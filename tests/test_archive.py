@@ -293,6 +293,7 @@ def test_lock_is_reentrant_within_one_archive(archive):
     with archive.lock():
         run_id = archive.start_run(Config(), [])
         archive.finish_run(run_id, {}, True)
+    assert archive.run_summary(run_id).status == "finished"
 
 
 KILLED_RUN = textwrap.dedent("""
