@@ -205,10 +205,9 @@ def _is_word(word: str, vocabulary: frozenset[str]) -> bool:
 
 @lru_cache(maxsize=65536)
 def _known_in_dictionary(word: str) -> bool:
-    import simplemma  # loaded only for squashed titles: its dictionaries take a moment
+    from .lexicon import is_known_in_any_case  # loaded only for squashed titles: it takes a moment
 
-    return any(simplemma.is_known(form, lang=lang)
-               for lang in ("de", "en") for form in {word, word.lower(), word.capitalize()})
+    return is_known_in_any_case(word)
 
 
 def _parse_date(line: str) -> date | None:

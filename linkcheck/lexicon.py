@@ -61,6 +61,30 @@ def _dictionary(lang: str):
     return DEFAULT_DICTIONARY_FACTORY.get_dictionary(lang)
 
 
+@lru_cache(maxsize=4)
+def _raw_forms(lang: str) -> dict[bytes, bytes] | None:
+    """The bytes dict behind simplemma's mapping: a lookup without its per-call checks, which
+    matters when every substring of a squashed title is looked up. None if simplemma changes."""
+    raw = getattr(_dictionary(lang), "_dict", None)
+    return raw if isinstance(raw, dict) else None
+
+
+def is_known_in_any_case(word: str, langs: tuple[str, ...] = ("de", "en")) -> bool:
+    """True when the German or English lexicon has the word as written, lower-cased or capitalised."""
+    forms = {word, word.lower(), word.capitalize()}
+    if "'" in word or "\u2019" in word:  # simplemma's apostrophe variants ("You’ve")
+        import simplemma
+        return any(simplemma.is_known(form, lang=lang) for lang in langs for form in forms)
+    for lang in langs:
+        raw = _raw_forms(lang)
+        if raw is not None:
+            if any(form.encode() in raw for form in forms):
+                return True
+        elif any(form in _dictionary(lang) for form in forms):
+            return True
+    return False
+
+
 def is_known(word: str, lang: str) -> bool:
     """True when the lexicon has this exact form (case-sensitive; it also knows some names)."""
     return word in _dictionary(lang)
