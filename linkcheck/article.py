@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -17,7 +17,7 @@ class ArticleError(ValueError):
     """An article file cannot be read or parsed; the message says why."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a run holds one per cited URL
 class CitedUrl:
     """One URL as the article cites it (trailing punctuation stripped)."""
 
@@ -29,7 +29,7 @@ class CitedUrl:
         return self.problem is None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Article:
     """A parsed article."""
 
@@ -82,8 +82,8 @@ def read_article(path: Path) -> Article:
         raise ArticleError(f"{path}: cannot read: {exc.strerror or exc}") from exc
     text, warnings = _decode(raw, path)
     article = parse_article(text, str(path))
-    return Article(**{**article.__dict__, "content_hash": hashlib.sha256(raw).hexdigest(),
-                      "warnings": warnings + article.warnings})
+    return replace(article, content_hash=hashlib.sha256(raw).hexdigest(),
+                   warnings=warnings + article.warnings)
 
 
 def parse_article(text: str, path: str = "<text>") -> Article:

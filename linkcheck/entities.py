@@ -25,7 +25,7 @@ class EntityKind(StrEnum):
     OTHER = "other"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a run holds tens per article
 class Entity:
     """A key entity and the surface forms that count as a mention of it."""
 

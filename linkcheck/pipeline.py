@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import pickle
 import secrets
 import string
+import tempfile
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
@@ -32,7 +34,7 @@ from .verdict import CitationResult, Decision, LinkResult, NotFoundProbe, Verdic
 _TRANSPORT_FAILURES = {FetchError.DNS, FetchError.CONNECT, FetchError.TIMEOUT, FetchError.RESET}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Citation:
     """An article citing a URL, with what is needed to judge the page for that article."""
 
@@ -70,7 +72,8 @@ def load_articles(paths: Sequence[Path], on_error: Callable[[str], None],
     """Every readable article under `paths` with its key entities; unreadable ones are reported.
 
     Articles are read in a short-lived process: the language data that entity extraction needs
-    is large, and a long run should not carry it (the returned articles have no body).
+    is large, and a long run should not carry it (the returned articles have no body). It spools
+    its results to a file that is read once it has exited, so that the two never peak together.
     """
     try:
         files = list(find_articles(paths))
@@ -79,12 +82,31 @@ def load_articles(paths: Sequence[Path], on_error: Callable[[str], None],
         files = [p for path in paths if path.exists() for p in find_articles([path])]
     if not files:
         return []
-    loaded = []
+    with tempfile.TemporaryDirectory(prefix="linkcheck-") as spool_dir:
+        spool = Path(spool_dir) / "articles.pickle"
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                                 initializer=_exit_with_parent, initargs=(os.getpid(),)) as loader:
+            loader.submit(_load_articles_into, files, spool).result()
+        return list(_read_spool(spool, on_error, on_warning))
+
+
+def _load_articles_into(files: list[Path], spool: Path) -> None:
+    """In the loader process: each file's outcome (see _load_article), pickled one after another."""
+    with open(spool, "wb") as out:
+        for file in files:
+            pickle.dump((file, _load_article(file)), out, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _read_spool(spool: Path, on_error: Callable[[str], None], on_warning: Callable[[str], None]
+                ) -> Iterator[tuple[Article, tuple[Entity, ...]]]:
     # Unpickled results share nothing; one copy of each alias list ("North Korea", …) serves all articles.
     alias_lists: dict[tuple[str, ...], tuple[str, ...]] = {}
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
-                             initializer=_exit_with_parent, initargs=(os.getpid(),)) as loader:
-        for file, outcome in zip(files, loader.map(_load_article, files, chunksize=16)):
+    with open(spool, "rb") as spooled:
+        while True:
+            try:
+                file, outcome = pickle.load(spooled)
+            except EOFError:
+                return
             if isinstance(outcome, str):
                 on_error(outcome)
                 continue
@@ -92,12 +114,11 @@ def load_articles(paths: Sequence[Path], on_error: Callable[[str], None],
             entities = tuple(replace(e, aliases=alias_lists.setdefault(e.aliases, e.aliases)) for e in entities)
             for warning in article.warnings:
                 on_warning(f"{file}: warning: {warning}")
-            loaded.append((article, entities))
-    return loaded
+            yield article, entities
 
 
 def _load_article(file: Path) -> tuple[Article, tuple[Entity, ...]] | str:
-    """In the loader process: the article without its body, and its key entities; or what went wrong."""
+    """The article without its body, and its key entities; or what went wrong."""
     try:
         article = read_article(file)
         return replace(article, body=""), key_entities(article)
@@ -150,6 +171,7 @@ async def verify(
             for result in _invalid_results(citations_by_url):
                 _record(archive, run_id, result, outcome, on_result)
             valid = {u: c for u, c in citations_by_url.items() if c[0].cited.is_valid}
+            del citations_by_url  # check_all lets go of each link once it is done
             async for result in checker.check_all(valid):
                 _record(archive, run_id, result, outcome, on_result)
             if checker.only_transport_failures and checker.fetched:
@@ -268,14 +290,15 @@ class _LinkChecker:
 
         async def worker() -> None:
             while (url := await queue.get()) is not None:
+                citations = citations_by_url.pop(url)  # done links hold no memory
                 try:
-                    results.put_nowait(await self.check(url, citations_by_url[url]))
+                    results.put_nowait(await self.check(url, citations))
                 except Exception as exc:  # a bug for one link must not stop the run
-                    results.put_nowait(_crashed(url, citations_by_url[url], exc))
+                    results.put_nowait(_crashed(url, citations, exc))
 
         tasks = [asyncio.create_task(worker()) for _ in range(workers)]
         try:
-            for _ in range(len(citations_by_url)):
+            for _ in range(queue.qsize() - workers):
                 yield await results.get()
         finally:
             for task in tasks:
