@@ -14,6 +14,7 @@ import json
 import os
 import re
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -81,6 +82,7 @@ class Archive:
         self._config = Config()
         self._network_up: dict[int, bool | None] = {}
         self._article_ids: dict[tuple[str, str], int] = {}  # (path, content_hash) -> id
+        self._batch: tuple[int, float] | None = None  # see batched()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.db = open_database(self.path)
@@ -290,6 +292,41 @@ class Archive:
 
     # -- checks --------------------------------------------------------------------------------
 
+    @contextlib.contextmanager
+    def batched(self, links: int = 200, seconds: float = 1.0) -> Iterator[None]:
+        """Context manager: record_link commits every `links` links or `seconds`, not every link.
+
+        Each link stays all-or-nothing (a savepoint); a killed run loses at most the last batch,
+        which the next run checks again. One commit per link rewrote the same index pages each time.
+        """
+        if self.db.conn.in_transaction:
+            yield
+            return
+        self._batch = (links, seconds)
+        self._open_batch()
+        try:
+            yield
+        except BaseException:
+            if self.db.conn.in_transaction:
+                self.db.conn.execute("COMMIT")  # the links recorded so far are complete
+            raise
+        else:
+            if self.db.conn.in_transaction:
+                self.db.conn.execute("COMMIT")
+        finally:
+            self._batch = None
+
+    def _open_batch(self) -> None:
+        self.db.conn.execute("BEGIN")
+        self._batch_size, self._batch_started = 0, time.monotonic()
+
+    def _step_batch(self) -> None:
+        links, seconds = self._batch
+        self._batch_size += 1
+        if self._batch_size >= links or time.monotonic() - self._batch_started >= seconds:
+            self.db.conn.execute("COMMIT")
+            self._open_batch()
+
     def record_link(self, run_id: int, result: LinkResult) -> int:
         """Store one link's check, snapshot, citation verdicts and evidence in one transaction.
 
@@ -299,10 +336,13 @@ class Archive:
         at = utc_iso(fetch.started_at) if fetch else _now()
         try:
             with self.db.atomic():
-                return self._record_link(run_id, result, fetch, page, at)
+                check_id = self._record_link(run_id, result, fetch, page, at)
         except BaseException:
             self._article_ids.clear()  # ids cached inside the rolled-back transaction are gone
             raise
+        if self._batch is not None:
+            self._step_batch()
+        return check_id
 
     def _record_link(self, run_id: int, result: LinkResult, fetch: FetchResult | None,
                      page: PageText | None, at: str) -> int:

@@ -172,8 +172,9 @@ async def verify(
                 _record(archive, run_id, result, outcome, on_result)
             valid = {u: c for u, c in citations_by_url.items() if c[0].cited.is_valid}
             del citations_by_url  # check_all lets go of each link once it is done
-            async for result in checker.check_all(valid):
-                _record(archive, run_id, result, outcome, on_result)
+            with archive.batched():
+                async for result in checker.check_all(valid):
+                    _record(archive, run_id, result, outcome, on_result)
             if checker.only_transport_failures and checker.fetched:
                 outcome.network_up = await checker.network_up()
             else:

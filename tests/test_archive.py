@@ -254,6 +254,40 @@ def test_failed_record_link_leaves_nothing_behind_and_the_next_one_works(archive
     assert archive.db.execute("PRAGMA foreign_key_check").fetchall() == []
 
 
+def committed_checks(archive) -> int:
+    """Checks another process sees (a reader does not see an open transaction)."""
+    with sqlite3.connect(archive.path) as reader:
+        return reader.execute("SELECT count(*) FROM checks").fetchone()[0]
+
+
+def test_batched_links_are_committed_together_and_at_the_end(archive):
+    run_id = archive.start_run(Config(), [])
+    with archive.batched(links=3, seconds=3600):
+        for n in range(2):
+            archive.record_link(run_id, result(f"{URL}/{n}"))
+        assert committed_checks(archive) == 0
+        archive.record_link(run_id, result(f"{URL}/2"))
+        assert committed_checks(archive) == 3
+        archive.record_link(run_id, result(f"{URL}/3"))
+    assert committed_checks(archive) == 4
+
+
+def test_a_failed_link_in_a_batch_leaves_the_others(archive, monkeypatch):
+    run_id = archive.start_run(Config(), [])
+    real_record_citation = archive._record_citation
+
+    def explode_on_second(check_id, citation):
+        if citation.cited.url.endswith("/1"):
+            raise RuntimeError("disk on fire")
+        real_record_citation(check_id, citation)
+    monkeypatch.setattr(archive, "_record_citation", explode_on_second)
+    with pytest.raises(RuntimeError), archive.batched(links=100):
+        for n in range(3):
+            archive.record_link(run_id, result(f"{URL}/{n}"))
+    assert committed_checks(archive) == 1  # link 0: complete; link 1: rolled back; link 2: never reached
+    assert not archive.db.conn.in_transaction
+
+
 def test_urls_checked_since_for_max_age(archive):
     one_run(archive, result(URL, at=day(0)), result(DEAD, Verdict.DEAD, at=day(2)))
     assert archive.urls_checked_since(day(1)) == {DEAD}
