@@ -75,26 +75,25 @@ def load_articles(paths: Sequence[Path], on_error: Callable[[str], None],
     is large, and a long run should not carry it (the returned articles have no body). It spools
     its results to a file that is read once it has exited, so that the two never peak together.
     """
-    try:
-        files = list(find_articles(paths))
-    except ArticleError as exc:
-        on_error(str(exc))
-        files = [p for path in paths if path.exists() for p in find_articles([path])]
-    if not files:
-        return []
     with tempfile.TemporaryDirectory(prefix="linkcheck-") as spool_dir:
         spool = Path(spool_dir) / "articles.pickle"
         with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
                                  initializer=_exit_with_parent, initargs=(os.getpid(),)) as loader:
-            loader.submit(_load_articles_into, files, spool).result()
+            loader.submit(_load_articles_into, list(paths), spool).result()
         return list(_read_spool(spool, on_error, on_warning))
 
 
-def _load_articles_into(files: list[Path], spool: Path) -> None:
-    """In the loader process: each file's outcome (see _load_article), pickled one after another."""
+def _load_articles_into(paths: list[Path], spool: Path) -> None:
+    """In the loader process: each article file's outcome (see _load_article), pickled one after
+    another; a path that does not exist is reported as such. (Listing the files here spares the
+    run a list of them: tens of megabytes for an archive of articles.)"""
     with open(spool, "wb") as out:
-        for file in files:
-            pickle.dump((file, _load_article(file)), out, protocol=pickle.HIGHEST_PROTOCOL)
+        for path in paths:
+            try:
+                for file in find_articles([path]):
+                    pickle.dump((file, _load_article(file)), out, protocol=pickle.HIGHEST_PROTOCOL)
+            except ArticleError as exc:
+                pickle.dump((path, str(exc)), out, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _read_spool(spool: Path, on_error: Callable[[str], None], on_warning: Callable[[str], None]
