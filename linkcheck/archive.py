@@ -306,15 +306,10 @@ class Archive:
         self._open_batch()
         try:
             yield
-        except BaseException:
-            if self.db.conn.in_transaction:
-                self.db.conn.execute("COMMIT")  # the links recorded so far are complete
-            raise
-        else:
-            if self.db.conn.in_transaction:
-                self.db.conn.execute("COMMIT")
         finally:
             self._batch = None
+            if self.db.conn.in_transaction:  # the links recorded so far are complete, even on error
+                self.db.conn.execute("COMMIT")
 
     def _open_batch(self) -> None:
         self.db.conn.execute("BEGIN")
@@ -328,7 +323,7 @@ class Archive:
             self._open_batch()
 
     def record_link(self, run_id: int, result: LinkResult) -> int:
-        """Store one link's check, snapshot, citation verdicts and evidence in one transaction.
+        """Store one link's check, snapshot, citation verdicts and evidence, all or nothing.
 
         Recording the same link twice in one run replaces the earlier check. Returns the check id.
         """
