@@ -198,9 +198,13 @@ def _is_word(word: str, vocabulary: frozenset[str]) -> bool:
         return True
     if len(word) < 3:
         return False
+    if _known_in_dictionary(word):
+        return True
     # Inflected forms the dictionaries lack: "Nordkoreanische" is "nordkoreanisch" + e.
-    return _known_in_dictionary(word) or any(
-        lower.endswith(e) and len(word) - len(e) >= 4 and _known_in_dictionary(word[:-len(e)]) for e in _ENDINGS)
+    for ending in _ENDINGS:
+        if lower.endswith(ending) and len(word) - len(ending) >= 4 and _known_in_dictionary(word[:-len(ending)]):
+            return True
+    return False
 
 
 @lru_cache(maxsize=65536)

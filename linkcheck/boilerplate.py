@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+import ahocorasick
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 # Elements that never carry article prose.
@@ -44,10 +45,7 @@ BESIDE_WORDS = ("author", "autor", "sidebar", "related", "recommend")
 HINT_TOKENS = frozenset(("ad", "ads", "adv", "more", "hidden", "meta", "tags", "aside"))
 BOILERPLATE_ROLES = ("navigation", "banner", "contentinfo", "complementary", "dialog",
                      "alertdialog", "search", "menu", "menubar", "toolbar")
-TOKEN_SPLIT = re.compile(r"[^a-z0-9]+")
-# One pattern per word list: class names are read for every element, a loop over words is slow.
-_FURNITURE_WORD, _BESIDE_WORD, _HINT_WORD = (re.compile("|".join(map(re.escape, words)))
-                                             for words in (FURNITURE_WORDS, BESIDE_WORDS, HINT_WORDS))
+NAME_KINDS = ("strong", "beside", "weak")      # in order of precedence
 TAG_KINDS = {**dict.fromkeys(FURNITURE_TAGS, "element"), **dict.fromkeys(HINT_TAGS, "weak")}
 # Block elements only: inline furniture (a share link, a byline span) weighs little in the scores.
 CANDIDATES = ", ".join(
@@ -189,14 +187,36 @@ def _names_kind(names: str) -> str | None:
     """The furniture kind said by class and id names."""
     # Opinion pieces are "commentary"; that is the article, not its comments.
     names = names.lower().replace("commentary", "")
-    tokens = set(TOKEN_SPLIT.split(names))
-    if _FURNITURE_WORD.search(names) or not FURNITURE_TOKENS.isdisjoint(tokens):
-        return "strong"
-    if _BESIDE_WORD.search(names):
-        return "beside"
-    if _HINT_WORD.search(names) or not HINT_TOKENS.isdisjoint(tokens):
-        return "weak"
-    return None
+    best = len(NAME_KINDS)
+    for end, senses in _NAME_WORDS.iter(names):
+        for rank, whole_token, length in senses:
+            if rank < best and (not whole_token or _is_token(names, end + 1 - length, end + 1)):
+                best = rank
+        if best == 0:
+            break
+    return NAME_KINDS[best] if best < len(NAME_KINDS) else None
+
+
+def _is_token(names: str, start: int, end: int) -> bool:
+    """names[start:end] is a whole token: no ASCII letter or digit right before or after it."""
+    return ((start == 0 or not (names[start - 1].isascii() and names[start - 1].isalnum()))
+            and (end == len(names) or not (names[end].isascii() and names[end].isalnum())))
+
+
+def _name_words() -> ahocorasick.Automaton:
+    """Every furniture word of class and id names, with its kind's rank and whether it must be a
+    whole token ('nav', 'ad'): one pass over the names instead of a pattern per word list."""
+    automaton = ahocorasick.Automaton()
+    for rank, words, whole_token in ((0, FURNITURE_WORDS, False), (0, FURNITURE_TOKENS, True),
+                                     (1, BESIDE_WORDS, False), (2, HINT_WORDS, False),
+                                     (2, HINT_TOKENS, True)):
+        for word in words:
+            automaton.add_word(word, (*automaton.get(word, ()), (rank, whole_token, len(word))))
+    automaton.make_automaton()
+    return automaton
+
+
+_NAME_WORDS = _name_words()
 
 
 def _has_prose(node: LexborNode) -> bool:

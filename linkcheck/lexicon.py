@@ -75,13 +75,13 @@ def is_known_in_any_case(word: str, langs: tuple[str, ...] = ("de", "en")) -> bo
     if "'" in word or "\u2019" in word:  # simplemma's apostrophe variants ("You’ve")
         import simplemma
         return any(simplemma.is_known(form, lang=lang) for lang in langs for form in forms)
+    encoded = [form.encode() for form in forms]
     for lang in langs:
         raw = _raw_forms(lang)
-        if raw is not None:
-            if any(form.encode() in raw for form in forms):
+        keys, lookup = (encoded, raw) if raw is not None else (forms, _dictionary(lang))
+        for key in keys:
+            if key in lookup:
                 return True
-        elif any(form in _dictionary(lang) for form in forms):
-            return True
     return False
 
 
