@@ -329,12 +329,18 @@ class Archive:
         """
         fetch, page = result.fetch, result.page
         at = utc_iso(fetch.started_at) if fetch else _now()
+        # A savepoint of one fixed name: sqlite-utils' atomic() names each one anew, and SQLite
+        # then prepares the statements again for every link.
+        self.db.conn.execute("SAVEPOINT record_link")
         try:
-            with self.db.atomic():
-                check_id = self._record_link(run_id, result, fetch, page, at)
+            check_id = self._record_link(run_id, result, fetch, page, at)
         except BaseException:
             self._article_ids.clear()  # ids cached inside the rolled-back transaction are gone
+            if self.db.conn.in_transaction:
+                self.db.conn.execute("ROLLBACK TO record_link")
+                self.db.conn.execute("RELEASE record_link")
             raise
+        self.db.conn.execute("RELEASE record_link")
         if self._batch is not None:
             self._step_batch()
         return check_id
