@@ -175,13 +175,18 @@ def _segment(chunk: str, vocabulary: frozenset[str]) -> list[str]:
     whole (at least 4 letters) instead of falling apart into short known words.
     """
     n = len(chunk)
+    # Most substrings start where no dictionary word does: one look at their first letters spares
+    # the lookups of every word (and stem) starting there.
+    from .lexicon import may_begin_known_word
+
+    may_be_known = [may_begin_known_word(chunk[start:start + 4]) for start in range(n)]
     best: list[tuple[float, list[str]]] = [(0.0, [])] + [(-1.0, [])] * n
     for end in range(1, n + 1):
         for start in range(max(0, end - 30), end):
             if best[start][0] < 0:
                 continue
             word = chunk[start:end]
-            if _is_word(word, vocabulary):
+            if _is_word(word, vocabulary, may_be_known[start] or len(word) < 4):
                 gain = float(len(word) ** 2)
             elif len(word) >= 4:
                 gain = len(word) ** 2 * _UNKNOWN_WORD_DISCOUNT
@@ -192,11 +197,11 @@ def _segment(chunk: str, vocabulary: frozenset[str]) -> list[str]:
     return best[n][1] if best[n][0] >= 0 else [chunk]
 
 
-def _is_word(word: str, vocabulary: frozenset[str]) -> bool:
+def _is_word(word: str, vocabulary: frozenset[str], may_be_in_dictionary: bool = True) -> bool:
     lower = word.lower()
     if lower in vocabulary or lower in _SHORT_WORDS or word.isdigit():
         return True
-    if len(word) < 3:
+    if len(word) < 3 or not may_be_in_dictionary:
         return False
     if _known_in_dictionary(word):
         return True
