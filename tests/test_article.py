@@ -137,3 +137,13 @@ def test_unknown_name_in_a_squashed_title_is_not_cut_into_short_words():
 def test_digits_and_names_in_a_squashed_title():
     assert recover_title_words("WillSmithgewinntOscarinLosAngeles") == "Will Smith gewinnt Oscar in Los Angeles"
     assert recover_title_words("BundestagbeschließtHaushaltfür2025") == "Bundestag beschließt Haushalt für 2025"
+
+
+def test_title_recovery_looks_up_only_substrings_that_can_begin_a_known_word():
+    from linkcheck.lexicon import is_known_in_any_case, may_begin_known_word
+
+    # Any case counts, as in the lookup itself: "nord" begins "Nordkorea", "beun" "beunruhigen".
+    assert all(may_begin_known_word(start) for start in ("Nord", "nord", "NORD", "beun", "Über"))
+    assert not may_begin_known_word("ppen") and not is_known_in_any_case("ppenund")
+    assert not may_begin_known_word("xqzv")
+    assert may_begin_known_word("xq")  # too short to tell: looked up as before
