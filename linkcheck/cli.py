@@ -6,19 +6,19 @@ import asyncio
 import re
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from . import report
-from .archive import Archive, ArchiveError
-from .article import ArticleError, read_article
 from .config import ConfigError, load_config
-from .entities import key_entities
-from .pipeline import verify as run_verify
-from .verdict import LinkResult
+
+if TYPE_CHECKING:
+    from .verdict import LinkResult
+
+# The library is imported inside the commands: multiprocessing's helper processes import this
+# module again (it is the script's main module), and the page workers need none of it.
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Check that the sources cited by articles are still there and still support them.")
@@ -56,6 +56,10 @@ def verify(
     config_file: Annotated[Optional[Path], typer.Option("--config", help="A linkcheck.toml to read options from.")] = None,
 ) -> None:
     """Check every URL cited by the articles and archive what was seen."""
+    from . import report
+    from .archive import Archive
+    from .pipeline import verify as run_verify
+
     if output_format not in report.FORMATS:
         raise UsageError(f"--format must be one of {', '.join(report.FORMATS)}")
     config = load_config(explicit=config_file).with_overrides(
@@ -118,6 +122,10 @@ def entities(
     output_format: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
 ) -> None:
     """Show the key entities linkcheck finds in an article."""
+    from . import report
+    from .article import read_article
+    from .entities import key_entities
+
     found = key_entities(read_article(file))
     if output_format == "json":
         print(report.entities_json(found))
@@ -176,6 +184,9 @@ def _progress(console: Console) -> Progress:
 
 def main() -> None:
     """Console entry point: our errors become one line on stderr and exit status 2."""
+    from .article import ArticleError
+    from .schema import ArchiveError
+
     try:
         status = app(standalone_mode=False)
     except (ArticleError, ArchiveError, ConfigError, UsageError, FileNotFoundError) as exc:

@@ -9,28 +9,26 @@ import os
 import pickle
 import secrets
 import string
-import threading
-import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
-from functools import lru_cache
 from pathlib import Path
 
 import httpx
 import zstandard
 
 from .archive import Archive
-from .article import Article, ArticleError, CitedUrl, find_articles, read_article
+from .article import Article, CitedUrl
 from .config import Config
-from .entities import Entity, key_entities
+from .entities import Entity
 from .fetch import Fetcher, FetchError, FetchResult, host_key, network_is_up
-from .match import EntityMatcher, Match
-from .page import PageText, extract_page
+from .match import Match
+from .page import PageText
 from .verdict import CitationResult, Decision, LinkResult, NotFoundProbe, Verdict, decide
+from .worker import exit_with_parent, load_articles_spooled, read_page
 
 _TRANSPORT_FAILURES = {FetchError.DNS, FetchError.CONNECT, FetchError.TIMEOUT, FetchError.RESET}
 
@@ -77,24 +75,9 @@ def load_articles(paths: Sequence[Path], on_error: Callable[[str], None],
     come back compressed and are unpacked once it has exited, so that the two never peak together.
     """
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
-                             initializer=_exit_with_parent, initargs=(os.getpid(),)) as loader:
-        spooled = loader.submit(_load_articles_spooled, list(paths)).result()
+                             initializer=exit_with_parent, initargs=(os.getpid(),)) as loader:
+        spooled = loader.submit(load_articles_spooled, list(paths)).result()
     return list(_read_spool(spooled, on_error, on_warning))
-
-
-def _load_articles_spooled(paths: list[Path]) -> bytes:
-    """In the loader process: each article file's outcome (see _load_article), pickled one after
-    another into a zstd stream (a few MB for 20,000 articles); a path that does not exist is
-    reported as such. (Listing the files here spares the run 13 MB of Path objects for 20,000.)"""
-    spool = io.BytesIO()
-    with zstandard.ZstdCompressor(level=1).stream_writer(spool, closefd=False) as out:
-        for path in paths:
-            try:
-                for file in find_articles([path]):
-                    pickle.dump((file, _load_article(file)), out, protocol=pickle.HIGHEST_PROTOCOL)
-            except ArticleError as exc:
-                pickle.dump((path, str(exc)), out, protocol=pickle.HIGHEST_PROTOCOL)
-    return spool.getvalue()
 
 
 def _read_spool(spooled: bytes, on_error: Callable[[str], None], on_warning: Callable[[str], None]
@@ -115,17 +98,6 @@ def _read_spool(spooled: bytes, on_error: Callable[[str], None], on_warning: Cal
             for warning in article.warnings:
                 on_warning(f"{file}: warning: {warning}")
             yield article, entities
-
-
-def _load_article(file: Path) -> tuple[Article, tuple[Entity, ...]] | str:
-    """The article without its body, and its key entities; or what went wrong."""
-    try:
-        article = read_article(file)
-        return replace(article, body=""), key_entities(article)
-    except ArticleError as exc:
-        return str(exc)
-    except Exception as exc:  # a bug on one article must not cost the others their check
-        return f"{file}: cannot be read ({type(exc).__name__}: {exc})"
 
 
 async def verify(
@@ -230,7 +202,7 @@ class _PageReader:
         if self._pool is None:
             # spawn: workers start clean (not a fork of our threads and sockets) as our own children.
             self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                             initializer=_exit_with_parent, initargs=(os.getpid(),))
+                                             initializer=exit_with_parent, initargs=(os.getpid(),))
         loop = asyncio.get_running_loop()
         try:
             return await loop.run_in_executor(self._pool, read_page, fetch.body, dict(fetch.headers),
@@ -242,28 +214,6 @@ class _PageReader:
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
-
-
-def read_page(body: bytes, headers: dict[str, str], url: str, entity_sets: tuple[tuple[Entity, ...], ...]
-              ) -> tuple[PageText, tuple[Match, ...]]:
-    """In a page worker: the page's text and its match against each article's entities."""
-    page = extract_page(body, headers, url)
-    return page, tuple(_matcher(entities).match(page.title, page.main_text) for entities in entity_sets)
-
-
-@lru_cache(maxsize=256)
-def _matcher(entities: tuple[Entity, ...]) -> EntityMatcher:
-    return EntityMatcher(entities)
-
-
-def _exit_with_parent(parent_pid: int) -> None:
-    """In a page worker: leave when the run that started us is gone (killed runs leave no orphans)."""
-    def watch() -> None:
-        while os.getppid() == parent_pid:
-            time.sleep(1.0)
-        os._exit(0)
-
-    threading.Thread(target=watch, daemon=True).start()
 
 
 class _LinkChecker:
