@@ -7,7 +7,6 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date
-from functools import lru_cache
 from pathlib import Path
 
 import httpx
@@ -166,6 +165,8 @@ _SURE_BOUNDARY = re.compile(r"(?<=[a-zäöüß])(?=[A-ZÄÖÜ])|(?<=[A-ZÄÖÜ]{
 _SHORT_WORDS = frozenset("in an am im um zu ob so es er da wo of to at on by is us as or".split())
 _ENDINGS = ("e", "en", "er", "es", "em", "n", "s")
 _UNKNOWN_WORD_DISCOUNT = 0.4
+_LONGEST_WORD = 30
+_DIGITS = re.compile(r"\d*")
 
 
 def _segment(chunk: str, vocabulary: frozenset[str]) -> list[str]:
@@ -174,49 +175,40 @@ def _segment(chunk: str, vocabulary: frozenset[str]) -> list[str]:
     Squares favour long words; the discount lets a stretch the dictionaries do not know stay
     whole (at least 4 letters) instead of falling apart into short known words.
     """
-    n = len(chunk)
-    # Most substrings start where no dictionary word does: one look at their first letters spares
-    # the lookups of every word (and stem) starting there.
-    from .lexicon import may_begin_known_word
+    from .lexicon import known_word_lengths  # loaded only for squashed titles: it takes a moment
 
-    may_be_known = [may_begin_known_word(chunk[start:start + 4]) for start in range(n)]
+    n = len(chunk)
+    lower = "".join(c.lower() if len(c.lower()) == 1 else c for c in chunk)  # offsets stay put
     best: list[tuple[float, list[str]]] = [(0.0, [])] + [(-1.0, [])] * n
-    for end in range(1, n + 1):
-        for start in range(max(0, end - 30), end):
-            if best[start][0] < 0:
-                continue
-            word = chunk[start:end]
-            if _is_word(word, vocabulary, may_be_known[start] or len(word) < 4):
-                gain = float(len(word) ** 2)
-            elif len(word) >= 4:
-                gain = len(word) ** 2 * _UNKNOWN_WORD_DISCOUNT
+    for start, dictionary_lengths in enumerate(known_word_lengths(chunk, longest=_LONGEST_WORD)):
+        score, words = best[start]
+        if score < 0:
+            continue
+        word_lengths = _word_lengths(lower[start:start + _LONGEST_WORD], vocabulary, dictionary_lengths)
+        for length in range(1, min(_LONGEST_WORD, n - start) + 1):
+            if length in word_lengths:
+                gain = float(length ** 2)
+            elif length >= 4:
+                gain = length ** 2 * _UNKNOWN_WORD_DISCOUNT
             else:
                 continue
-            if best[start][0] + gain > best[end][0]:
-                best[end] = (best[start][0] + gain, best[start][1] + [word])
+            end = start + length
+            if score + gain > best[end][0]:
+                best[end] = (score + gain, words + [chunk[start:end]])
     return best[n][1] if best[n][0] >= 0 else [chunk]
 
 
-def _is_word(word: str, vocabulary: frozenset[str], may_be_in_dictionary: bool = True) -> bool:
-    lower = word.lower()
-    if lower in vocabulary or lower in _SHORT_WORDS or word.isdigit():
-        return True
-    if len(word) < 3 or not may_be_in_dictionary:
-        return False
-    if _known_in_dictionary(word):
-        return True
-    # Inflected forms the dictionaries lack: "Nordkoreanische" is "nordkoreanisch" + e.
-    for ending in _ENDINGS:
-        if lower.endswith(ending) and len(word) - len(ending) >= 4 and _known_in_dictionary(word[:-len(ending)]):
-            return True
-    return False
-
-
-@lru_cache(maxsize=65536)
-def _known_in_dictionary(word: str) -> bool:
-    from .lexicon import is_known_in_any_case  # loaded only for squashed titles: it takes a moment
-
-    return is_known_in_any_case(word)
+def _word_lengths(window: str, vocabulary: frozenset[str], dictionary_lengths: set[int]) -> set[int]:
+    """The lengths of the words `window` (lower case) begins with: words of the article's body,
+    short function words, numbers, dictionary words of at least 3 letters, and inflected forms
+    the dictionaries lack ("nordkoreanische" is "nordkoreanisch" + e)."""
+    lengths = {length for length in range(1, len(window) + 1)
+               if window[:length] in vocabulary or window[:length] in _SHORT_WORDS}
+    lengths.update(length for length in dictionary_lengths if length >= 3)
+    lengths.update(length + len(ending) for length in dictionary_lengths if length >= 4
+                   for ending in _ENDINGS if window.startswith(ending, length))
+    lengths.update(range(1, _DIGITS.match(window).end() + 1))
+    return lengths
 
 
 def _parse_date(line: str) -> date | None:

@@ -195,10 +195,8 @@ def main() -> None:
     except KeyboardInterrupt:
         print("linkcheck: interrupted", file=sys.stderr)
         sys.exit(130)
-    except Exception as exc:  # click's usage errors and the like
-        import click
-
-        if isinstance(exc, click.ClickException):
+    except Exception as exc:  # the parser's usage errors: click's, or those of the click typer carries
+        if callable(getattr(exc, "show", None)) and hasattr(exc, "exit_code"):
             exc.show()
             sys.exit(EXIT_INPUT_ERROR)
         raise

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import re
 from functools import lru_cache
+from importlib.metadata import version
+from pathlib import Path
 
-from simplemma.strategies.dictionaries.dictionary_factory import DEFAULT_DICTIONARY_FACTORY
+import marisa_trie
+from platformdirs import user_cache_dir
+from simplemma.strategies.dictionaries import TrieDictionaryFactory
 
 from .gazetteer import title_words
 
@@ -54,55 +59,67 @@ def language(text: str) -> str:
     return "en" if english > german else "de"
 
 
-@lru_cache(maxsize=4)
+# simplemma's dictionaries as MARISA tries (built once per simplemma version into the user's cache
+# folder, then loaded in milliseconds): about 10 MB instead of 130 MB for German as a Python dict.
+_DICTIONARIES = TrieDictionaryFactory()
+
+
 def _dictionary(lang: str):
-    """simplemma's form -> lemma dictionary, loaded lazily (German takes about a second) from
-    simplemma's shared factory, so the article parser's title recovery reuses the same copy."""
-    return DEFAULT_DICTIONARY_FACTORY.get_dictionary(lang)
+    """simplemma's form -> lemma mapping for `lang`."""
+    return _DICTIONARIES.get_dictionary(lang)
 
 
-@lru_cache(maxsize=4)
-def _raw_forms(lang: str) -> dict[bytes, bytes] | None:
-    """The bytes dict behind simplemma's mapping: a lookup without its per-call checks, which
-    matters when every substring of a squashed title is looked up. None if simplemma changes."""
-    raw = getattr(_dictionary(lang), "_dict", None)
-    return raw if isinstance(raw, dict) else None
+def known_word_lengths(text: str, langs: tuple[str, ...] = ("de", "en"), longest: int = 30) -> list[set[int]]:
+    """For each offset in `text`, the lengths of the words starting there (up to `longest` letters)
+    that the German or English dictionary knows as written, lower-cased or capitalised.
+
+    One walk down the trie per start and case form finds every known word beginning there, instead
+    of one lookup per substring: squashed titles are segmented by looking at all of them.
+    """
+    lower = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)  # offsets stay put
+    forms = _word_forms(langs)
+    lengths: list[set[int]] = []
+    for start in range(len(text)):
+        window, lowered = text[start:start + longest], lower[start:start + longest]
+        found: set[int] = set()
+        capitalised = (lowered[:1].upper() if len(lowered[:1].upper()) == 1 else lowered[:1]) + lowered[1:]
+        for form in _apostrophe_variants({window, lowered, capitalised}):
+            found.update(map(len, forms.prefixes(form)))
+        lengths.append(found)
+    return lengths
 
 
-def is_known_in_any_case(word: str, langs: tuple[str, ...] = ("de", "en")) -> bool:
-    """True when the German or English lexicon has the word as written, lower-cased or capitalised."""
-    forms = {word, word.lower(), word.capitalize()}
-    if "'" in word or "\u2019" in word:  # simplemma's apostrophe variants ("You’ve")
-        import simplemma
-        return any(simplemma.is_known(form, lang=lang) for lang in langs for form in forms)
-    encoded = [form.encode() for form in forms]
-    for lang in langs:
-        raw = _raw_forms(lang)
-        keys, lookup = (encoded, raw) if raw is not None else (forms, _dictionary(lang))
-        for key in keys:
-            if key in lookup:
-                return True
-    return False
+_APOSTROPHES = ("'", "\u2019", "\u02bc")  # the dictionaries have "don’t" and "o'clock"
 
 
-def may_begin_known_word(start: str, langs: tuple[str, ...] = ("de", "en")) -> bool:
-    """False when no word of at least len(start) letters that begins with `start` (in any case)
-    can be known to is_known_in_any_case; True when it may be, or when `start` is under 4 letters."""
-    if len(start) < 4 or "'" in start or "\u2019" in start:
-        return True
-    prefixes = _known_prefixes(langs)
-    if prefixes is None:
-        return True
-    return any(form.encode()[:4] in prefixes for form in (start, start.lower(), start.capitalize()))
+def _apostrophe_variants(forms: set[str]) -> set[str]:
+    if not any(a in form for form in forms for a in _APOSTROPHES):
+        return forms
+    return {_APOSTROPHE_RE.sub(a, form) for form in forms for a in _APOSTROPHES}
+
+
+_APOSTROPHE_RE = re.compile("['\u2019\u02bc]")
 
 
 @lru_cache(maxsize=2)
-def _known_prefixes(langs: tuple[str, ...]) -> frozenset[bytes] | None:
-    """The first four bytes of every form the lexicons know (about 27,000; built in 0.1 s)."""
-    raws = [_raw_forms(lang) for lang in langs]
-    if any(raw is None for raw in raws):
-        return None
-    return frozenset(form[:4] for raw in raws for form in raw)
+def _word_forms(langs: tuple[str, ...]) -> marisa_trie.Trie:
+    """Every form the dictionaries of `langs` know, in one plain trie: its prefix search is ten
+    times faster than that of simplemma's key-value tries. Built once (about a second) and kept
+    in the user's cache folder, like simplemma's own tries; memory-mapped, so processes share it."""
+    path = Path(user_cache_dir("linkcheck")) / f"forms-{'-'.join(langs)}-simplemma-{version('simplemma')}.marisa"
+    try:
+        return marisa_trie.Trie().mmap(str(path))
+    except RuntimeError:  # missing or unreadable: (re)build it
+        pass
+    trie = marisa_trie.Trie(form for lang in langs for form in _dictionary(lang))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+        trie.save(str(partial))
+        os.replace(partial, path)  # readers see the whole file or none
+    except OSError:
+        pass  # a read-only home: build it again next time
+    return trie
 
 
 def is_known(word: str, lang: str) -> bool:

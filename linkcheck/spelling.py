@@ -84,17 +84,17 @@ _TRANSLITERATED = ("j", "y", "sch", "ch", "sh", "zh", "kh", "ow", "ew", "ov", "e
 def transliterations(word: str) -> frozenset[str]:
     """Folded transliteration variants of one name token: Selenskyj -> zelenskyy, zelensky, ..."""
     base = fold(word)
-    variants = {base}
+    variants = {base: None}  # a dict keeps the order, so the cap keeps the same variants every run
     if not any(sign in base for sign in _TRANSLITERATED):
         return frozenset(variants)
     if base[:1] == "s" and base[1:2] in "aeiouy":
-        variants.add("z" + base[1:])
+        variants["z" + base[1:]] = None
     elif base[:1] == "z" and base[1:2] in "aeiouy":
-        variants.add("s" + base[1:])
+        variants["s" + base[1:]] = None
     if base.endswith("ky"):  # Zelensky -> Selenskyj
-        variants.add(base + "j")
+        variants[base + "j"] = None
     for old, new in _TRANSLIT_RULES:
         for variant in list(variants):
             if old in variant and len(variants) < _MAX_VARIANTS:
-                variants.add(variant.replace(old, new))
+                variants[variant.replace(old, new)] = None
     return frozenset(v for v in variants if len(v) >= 3 and "jj" not in v)

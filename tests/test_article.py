@@ -139,11 +139,13 @@ def test_digits_and_names_in_a_squashed_title():
     assert recover_title_words("BundestagbeschließtHaushaltfür2025") == "Bundestag beschließt Haushalt für 2025"
 
 
-def test_title_recovery_looks_up_only_substrings_that_can_begin_a_known_word():
-    from linkcheck.lexicon import is_known_in_any_case, may_begin_known_word
+def test_title_recovery_sees_every_dictionary_word_beginning_at_an_offset_in_any_case():
+    from linkcheck.lexicon import known_word_lengths
 
-    # Any case counts, as in the lookup itself: "nord" begins "Nordkorea", "beun" "beunruhigen".
-    assert all(may_begin_known_word(start) for start in ("Nord", "nord", "NORD", "beun", "Über"))
-    assert not may_begin_known_word("ppen") and not is_known_in_any_case("ppenund")
-    assert not may_begin_known_word("xqzv")
-    assert may_begin_known_word("xq")  # too short to tell: looked up as before
+    # "nord", "Nordkorea", "nordkoreanisch": as written, lower-cased or capitalised.
+    assert {4, 9, 14} <= known_word_lengths("nordkoreanische")[0]
+    assert {4, 9} <= known_word_lengths("NORDKOREA")[0]
+    assert 10 in known_word_lengths("xxBeunruhigt")[2]
+    assert all(length < 4 for length in known_word_lengths("xqzvbrt")[0])
+    # The dictionaries write "don’t": any apostrophe finds it.
+    assert 5 in known_word_lengths("don't")[0] and 5 in known_word_lengths("don’t")[0]

@@ -49,6 +49,13 @@ def test_missing_path_is_one_line_error_without_traceback(tmp_path):
     assert "Traceback" not in completed.stderr
 
 
+def test_unknown_option_is_a_usage_error_without_traceback(tmp_path):
+    completed = linkcheck("verify", str(SEED), "--archive", str(tmp_path / "a.db"))
+    assert completed.returncode == 2
+    assert "No such option: --archive" in completed.stderr
+    assert "Traceback" not in completed.stderr
+
+
 def test_unknown_format_is_a_usage_error(tmp_path):
     completed = linkcheck("verify", str(SEED), "--format", "xml", "--db", str(tmp_path / "a.db"))
     assert completed.returncode == 2
