@@ -82,8 +82,18 @@ def load_articles(paths: Sequence[Path], on_error: Callable[[str], None],
 
 def _read_spool(spooled: bytes, on_error: Callable[[str], None], on_warning: Callable[[str], None]
                 ) -> Iterator[tuple[Article, tuple[Entity, ...]]]:
-    # Unpickled results share nothing; one copy of each alias list ("North Korea", …) serves all articles.
+    # Unpickled results share nothing: articles that name the same entity ("NATO", with its alias
+    # list) get one copy of it, or at least of its name and aliases.
+    entities_seen: dict[Entity, Entity] = {}
     alias_lists: dict[tuple[str, ...], tuple[str, ...]] = {}
+    names: dict[str, str] = {}
+
+    def shared(entity: Entity) -> Entity:
+        if (seen := entities_seen.get(entity)) is None:
+            seen = entities_seen[entity] = replace(entity, name=names.setdefault(entity.name, entity.name),
+                                                   aliases=alias_lists.setdefault(entity.aliases, entity.aliases))
+        return seen
+
     with io.BytesIO(zstandard.ZstdDecompressor().decompressobj().decompress(spooled)) as records:
         while True:
             try:
@@ -94,7 +104,7 @@ def _read_spool(spooled: bytes, on_error: Callable[[str], None], on_warning: Cal
                 on_error(outcome)
                 continue
             article, entities = outcome
-            entities = tuple(replace(e, aliases=alias_lists.setdefault(e.aliases, e.aliases)) for e in entities)
+            entities = tuple(map(shared, entities))
             for warning in article.warnings:
                 on_warning(f"{file}: warning: {warning}")
             yield article, entities
