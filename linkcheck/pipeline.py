@@ -28,8 +28,10 @@ from .fetch import Fetcher, FetchError, FetchResult, host_key, network_is_up
 from .match import Match
 from .page import PageText
 from .verdict import CitationResult, Decision, LinkResult, NotFoundProbe, Verdict, decide
-from .worker import exit_with_parent, load_articles_spooled, read_page
+from .worker import count_article_files, exit_with_parent, load_articles_spooled, read_page
 
+# Below this many articles per process, starting another loader costs more than it saves.
+_ARTICLES_PER_LOADER = 100
 _TRANSPORT_FAILURES = {FetchError.DNS, FetchError.CONNECT, FetchError.TIMEOUT, FetchError.RESET}
 
 
@@ -67,21 +69,26 @@ class RunOutcome:
 
 
 def load_articles(paths: Sequence[Path], on_error: Callable[[str], None],
-                  on_warning: Callable[[str], None]) -> list[tuple[Article, tuple[Entity, ...]]]:
+                  on_warning: Callable[[str], None], loaders: int = 0
+                  ) -> list[tuple[Article, tuple[Entity, ...]]]:
     """Every readable article under `paths` with its key entities; unreadable ones are reported.
 
-    Articles are read in a short-lived process: the language data that entity extraction needs
-    is large, and a long run should not carry it (the returned articles have no body). Its results
-    come back compressed and are unpacked once it has exited, so that the two never peak together.
+    Articles are read in short-lived processes, one per core (`loaders`) when there are many: the
+    language data that entity extraction needs is large, and a long run should not carry it (the
+    returned articles have no body). Their results come back compressed and are unpacked once they
+    have exited, so that the two never peak together.
     """
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
-                             initializer=exit_with_parent, initargs=(os.getpid(),)) as loader:
-        spooled = loader.submit(load_articles_spooled, list(paths)).result()
-    return list(_read_spool(spooled, on_error, on_warning))
+    paths = list(paths)
+    shares = max(1, min(loaders or os.cpu_count() or 1, count_article_files(paths) // _ARTICLES_PER_LOADER))
+    with ProcessPoolExecutor(shares, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=exit_with_parent, initargs=(os.getpid(),)) as pool:
+        spools = [pool.submit(load_articles_spooled, paths, share, shares) for share in range(shares)]
+        spooled = [spool.result() for spool in spools]
+    return list(_read_spools(spooled, on_error, on_warning))
 
 
-def _read_spool(spooled: bytes, on_error: Callable[[str], None], on_warning: Callable[[str], None]
-                ) -> Iterator[tuple[Article, tuple[Entity, ...]]]:
+def _read_spools(spools: list[bytes], on_error: Callable[[str], None], on_warning: Callable[[str], None]
+                 ) -> Iterator[tuple[Article, tuple[Entity, ...]]]:
     # Unpickled results share nothing: articles that name the same entity ("NATO", with its alias
     # list) get one copy of it, or at least of its name and aliases.
     entities_seen: dict[Entity, Entity] = {}
@@ -94,6 +101,12 @@ def _read_spool(spooled: bytes, on_error: Callable[[str], None], on_warning: Cal
                                                    aliases=alias_lists.setdefault(entity.aliases, entity.aliases))
         return seen
 
+    for spooled in spools:
+        yield from _read_spool(spooled, shared, on_error, on_warning)
+
+
+def _read_spool(spooled: bytes, shared: Callable[[Entity], Entity], on_error: Callable[[str], None],
+                on_warning: Callable[[str], None]) -> Iterator[tuple[Article, tuple[Entity, ...]]]:
     with io.BytesIO(zstandard.ZstdDecompressor().decompressobj().decompress(spooled)) as records:
         while True:
             try:
@@ -125,7 +138,7 @@ async def verify(
         outcome.input_errors.append(message)
         on_error(message)
 
-    articles = load_articles(paths, input_error, on_error)
+    articles = load_articles(paths, input_error, on_error, config.workers)
     outcome.articles = len(articles)
     # A run killed part-way over the same inputs is picked up where it stopped.
     run_id = archive.start_run(config, [str(p) for p in paths], resume=True)

@@ -12,6 +12,7 @@ import os
 import pickle
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
@@ -24,19 +25,34 @@ from .match import EntityMatcher, Match
 from .page import PageText, extract_page
 
 
-def load_articles_spooled(paths: list[Path]) -> bytes:
-    """In the loader process: each article file's outcome (see _load_article), pickled one after
-    another into a zstd stream (a few MB for 20,000 articles); a path that does not exist is
-    reported as such. (Listing the files here spares the run 13 MB of Path objects for 20,000.)"""
+def load_articles_spooled(paths: list[Path], share: int = 0, shares: int = 1) -> bytes:
+    """In a loader process: the outcome (see _load_article) of each article file in this loader's
+    share of them (the share-th of `shares` equal runs, in order), pickled one after another into
+    a zstd stream (a few MB for 20,000 articles); a path that does not exist is an outcome too.
+    (Listing the files here spares the run 13 MB of Path objects for 20,000.)"""
+    listing = list(_listing(paths))
+    mine = listing[share * len(listing) // shares:(share + 1) * len(listing) // shares]
     spool = io.BytesIO()
     with zstandard.ZstdCompressor(level=1).stream_writer(spool, closefd=False) as out:
-        for path in paths:
-            try:
-                for file in find_articles([path]):
-                    pickle.dump((file, _load_article(file)), out, protocol=pickle.HIGHEST_PROTOCOL)
-            except ArticleError as exc:
-                pickle.dump((path, str(exc)), out, protocol=pickle.HIGHEST_PROTOCOL)
+        for file, problem in mine:
+            outcome = problem if problem is not None else _load_article(file)
+            pickle.dump((file, outcome), out, protocol=pickle.HIGHEST_PROTOCOL)
     return spool.getvalue()
+
+
+def count_article_files(paths: list[Path]) -> int:
+    """How many outcomes load_articles_spooled gives for `paths` in all."""
+    return sum(1 for _ in _listing(paths))
+
+
+def _listing(paths: list[Path]) -> Iterator[tuple[Path, str | None]]:
+    """Each article file under `paths`, or a path that cannot be listed and why."""
+    for path in paths:
+        try:
+            for file in find_articles([path]):
+                yield file, None
+        except ArticleError as exc:
+            yield path, str(exc)
 
 
 def _load_article(file: Path) -> tuple[Article, tuple[Entity, ...]] | str:

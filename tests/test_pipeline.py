@@ -12,7 +12,7 @@ import pytest
 
 from linkcheck.archive import Archive
 from linkcheck.config import Config
-from linkcheck.pipeline import round_robin_by_host, verify
+from linkcheck.pipeline import load_articles, round_robin_by_host, verify
 from linkcheck.verdict import Verdict
 
 STORY = (Path(__file__).parent / "fixtures" / "site" / "story.html").read_bytes()
@@ -110,3 +110,18 @@ def test_each_citation_knows_its_place_in_the_article(tmp_path):
 
     positions = {r.url: r.citations[0].position for r in results}
     assert positions == {url: place for place, url in enumerate(urls, 1)}
+
+
+def test_many_articles_are_read_by_several_loaders_in_order_and_each_error_is_reported_once(tmp_path):
+    folder = tmp_path / "articles"
+    for n in range(250):
+        write_article(folder, f"a{n:03d}.txt", [f"https://news.example/{n}"])
+    (folder / "broken.txt").write_bytes(b"")
+    errors, warnings = [], []
+
+    articles = load_articles([folder, tmp_path / "missing"], errors.append, warnings.append, loaders=2)
+
+    assert [a.path for a, _ in articles] == [str(folder / f"a{n:03d}.txt") for n in range(250)]
+    assert [a.cited_urls[0].url for a, _ in articles[:2]] == ["https://news.example/0", "https://news.example/1"]
+    assert all(entities for _, entities in articles)
+    assert len(errors) == 2 and "broken.txt" in errors[0] and "missing" in errors[1]
