@@ -233,13 +233,13 @@ class Archive:
 
     def add_article(self, article: Article, entities: tuple[Entity, ...]) -> int:
         """Store an article version (a changed file gets a new version) with entities, citations."""
-        with self.db.atomic():
+        with self._savepoint("add_article"):
             article_id = self._article_id(article)
-            self.db.execute("DELETE FROM entities WHERE article_id = ?", [article_id])
-            self.db["entities"].insert_all({
-                "article_id": article_id, "rank": rank, "name": e.name, "kind": str(e.kind),
-                "weight": e.weight, "aliases": json.dumps(list(e.aliases), ensure_ascii=False),
-            } for rank, e in enumerate(entities, 1))
+            self.db.conn.execute("DELETE FROM entities WHERE article_id = ?", [article_id])
+            self.db.conn.executemany(
+                "INSERT INTO entities (article_id, rank, name, kind, weight, aliases) VALUES (?, ?, ?, ?, ?, ?)",
+                [(article_id, rank, e.name, str(e.kind), e.weight, json.dumps(list(e.aliases), ensure_ascii=False))
+                 for rank, e in enumerate(entities, 1)])
         return article_id
 
     def _article_id(self, article: Article, refresh: bool = True) -> int:
@@ -255,11 +255,11 @@ class Archive:
         else:
             version = self.db.execute("SELECT coalesce(max(version), 0) + 1 FROM articles "
                                       "WHERE path = ?", [article.path]).fetchone()[0]
-            article_id = self.db["articles"].insert({
+            article_id = self._insert("articles", {
                 "path": article.path, "version": version, "is_current": 1,
                 "content_hash": article.content_hash, "title": article.title,
                 "date": article.date.isoformat() if article.date else None,
-                "first_seen": now, "last_seen": now}).last_pk
+                "first_seen": now, "last_seen": now})
         self.db.execute("UPDATE articles SET is_current = (id = ?) WHERE path = ?",
                         [article_id, article.path])
         for position, cited in enumerate(article.cited_urls, 1):
@@ -275,8 +275,8 @@ class Archive:
             host = urlsplit(url).hostname
         except ValueError:
             host = None
-        return self.db["links"].insert({"url": url, "host": host, "first_seen": _now(),
-                                        "state": history.LinkState.UNKNOWN.value}).last_pk
+        return self._insert("links", {"url": url, "host": host, "first_seen": _now(),
+                                      "state": history.LinkState.UNKNOWN.value})
 
     def _citation_id(self, article_id: int, link_id: int, position: int | None = None,
                      problem: str | None = None) -> int:
@@ -287,8 +287,8 @@ class Archive:
         if position is None:
             position = 1 + self.db.execute("SELECT coalesce(max(position), 0) FROM citations "
                                            "WHERE article_id = ?", [article_id]).fetchone()[0]
-        return self.db["citations"].insert({"article_id": article_id, "link_id": link_id,
-                                            "position": position, "problem": problem}).last_pk
+        return self._insert("citations", {"article_id": article_id, "link_id": link_id,
+                                          "position": position, "problem": problem})
 
     # -- checks --------------------------------------------------------------------------------
 
@@ -329,21 +329,27 @@ class Archive:
         """
         fetch, page = result.fetch, result.page
         at = utc_iso(fetch.started_at) if fetch else _now()
-        # A savepoint of one fixed name: sqlite-utils' atomic() names each one anew, and SQLite
-        # then prepares the statements again for every link.
-        self.db.conn.execute("SAVEPOINT record_link")
+        with self._savepoint("record_link"):
+            return self._record_link(run_id, result, fetch, page, at)
+
+    @contextlib.contextmanager
+    def _savepoint(self, name: str) -> Iterator[None]:
+        """All or nothing, inside a batch too (see batched()).
+
+        A savepoint of one fixed name per caller: sqlite-utils' atomic() names each one anew, and
+        SQLite then prepares the statements again every time."""
+        self.db.conn.execute(f"SAVEPOINT {name}")
         try:
-            check_id = self._record_link(run_id, result, fetch, page, at)
+            yield
         except BaseException:
             self._article_ids.clear()  # ids cached inside the rolled-back transaction are gone
             if self.db.conn.in_transaction:
-                self.db.conn.execute("ROLLBACK TO record_link")
-                self.db.conn.execute("RELEASE record_link")
+                self.db.conn.execute(f"ROLLBACK TO {name}")
+                self.db.conn.execute(f"RELEASE {name}")
             raise
-        self.db.conn.execute("RELEASE record_link")
+        self.db.conn.execute(f"RELEASE {name}")
         if self._batch is not None:
             self._step_batch()
-        return check_id
 
     def _record_link(self, run_id: int, result: LinkResult, fetch: FetchResult | None,
                      page: PageText | None, at: str) -> int:

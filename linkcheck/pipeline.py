@@ -146,10 +146,11 @@ async def verify(
     already_checked = archive.checked_urls(run_id)
 
     citations_by_url: dict[str, list[Citation]] = defaultdict(list)
-    for article, entities in articles:
-        archive.add_article(article, entities)
-        for position, cited in enumerate(article.cited_urls, 1):
-            citations_by_url[cited.url].append(Citation(article, cited, entities, position))
+    with archive.batched():
+        for article, entities in articles:
+            archive.add_article(article, entities)
+            for position, cited in enumerate(article.cited_urls, 1):
+                citations_by_url[cited.url].append(Citation(article, cited, entities, position))
     del articles
 
     skip = set(already_checked)
