@@ -30,6 +30,7 @@ import email.utils
 import socket
 import ssl
 import time
+import weakref
 from collections import Counter, OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -38,6 +39,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from functools import partial
 from http.cookiejar import CookieJar
+from urllib.parse import urlsplit
 
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, wait_exponential_jitter
@@ -111,6 +113,7 @@ _CANARY_TIMEOUT = 3.0
 _DNS_TTL = 60.0                # seconds a lookup (or a name-not-found) is reused within a run
 _DNS_CACHE_SIZE = 4096
 _KEEPALIVE = 5.0               # seconds an idle connection, and so an idle host's client, is kept
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 _MAX_CLIENTS = 256             # per-host clients kept open; the least recently used idle ones beyond are closed
 
 
@@ -175,6 +178,16 @@ class _Budget:
 
 def host_key(url: str | httpx.URL) -> str:
     """Lower-case host[:port] of a URL, the unit of per-host limits; "" when the URL is unusable."""
+    if isinstance(url, str) and url.isascii() and "%" not in url:
+        # httpx parses a URL in Python at ~0.1 ms; urlsplit gives the same key for plain URLs.
+        try:
+            parts = urlsplit(url)
+            host, port, default_port = parts.hostname, parts.port, _DEFAULT_PORTS.get(parts.scheme.lower())
+        except ValueError:
+            return ""
+        if host and default_port:
+            host = f"[{host}]" if ":" in host else host
+            return host if port in (None, default_port) else f"{host}:{port}"
     try:
         parsed = httpx.URL(url)
         host = parsed.raw_host.decode("ascii").lower()
@@ -580,10 +593,24 @@ def _remote_ip(response: httpx.Response) -> str | None:
     if stream is None:
         return None
     try:
+        return _REMOTE_IPS[stream]
+    except (KeyError, TypeError):
+        pass
+    try:
         address = stream.get_extra_info("server_addr")
     except Exception:  # transports differ; an unknown address is checked by the pre-resolve only
         return None
-    return str(address[0]) if isinstance(address, tuple) and address else None
+    remote_ip = str(address[0]) if isinstance(address, tuple) and address else None
+    try:
+        _REMOTE_IPS[stream] = remote_ip
+    except TypeError:  # a stream that cannot be weakly referenced is asked every time
+        pass
+    return remote_ip
+
+
+# A connection's peer address, asked once: anyio answers by building all of a socket's attributes
+# (a getpeername call among them), and a kept-alive connection serves many requests.
+_REMOTE_IPS: weakref.WeakKeyDictionary[object, str | None] = weakref.WeakKeyDictionary()
 
 
 def _failure_for(exc: BaseException, host: str) -> _Failure:

@@ -448,6 +448,13 @@ def test_host_key(url: str, key: str) -> None:
     assert host_key(url) == key
 
 
+@pytest.mark.parametrize("url", [
+    "http://User:pw@News.EXAMPLE:80/a", "https://news.example:80/", "http://news.example.:81",
+    "http://news.example:/a", "http://127.0.0.2:4321/p?q#f", "https://[2001:DB8::1]:443/"])
+def test_host_key_of_a_string_is_the_fetchers_key_for_the_parsed_url(url: str) -> None:
+    assert host_key(url) == host_key(httpx.URL(url))
+
+
 def test_network_is_up_when_any_canary_resolves() -> None:
     async def resolve(host: str, port: int) -> list[str]:
         if host == "iana.org":
