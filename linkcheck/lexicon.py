@@ -48,6 +48,7 @@ ORG_HEADS = ("bank", "partei", "party", "kirche", "church", "union", "verband", 
              "hostel", "hotel", "theatre", "theater", "museum", "school", "schule", "college",
              "hospital", "klinik", "klinikum", "guard", "guards", "army", "armee", "navy", "force",
              "forces")
+_COMPOUND_ORG_HEADS = tuple(head for head in ORG_HEADS if len(head) > 3)  # Landgericht, Zentralbank
 _ROMAN = re.compile(r"^[IVXLC]+$")
 
 
@@ -193,7 +194,7 @@ def is_stopword(word: str, lang: str) -> bool:
 def is_org_word(word: str) -> bool:
     """A word that heads an organisation's name (Bank, Partei, Landgericht, Authority)."""
     lower = word.lower()
-    return any(lower == head or len(head) > 3 and lower.endswith(head) for head in ORG_HEADS)
+    return lower in ORG_HEADS or lower.endswith(_COMPOUND_ORG_HEADS)
 
 
 def is_title(word: str) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .gazetteer import place_index
 from .lexicon import (has_inflections, is_acronym, is_adjective_like,
@@ -25,6 +26,7 @@ _PLACE_STARTS = frozenset({"North", "South", "East", "West", "New", "Upper", "Lo
                            "Lake", "Cape", "Bad", "Sankt"})
 _ROMANCE_PARTICLES = frozenset({"de", "da", "di", "del", "du", "la", "le"})
 _SHORT_WORD = 3
+_WORD = re.compile(r"\w+")
 _LATIN = re.compile(r"[A-Za-z\u00c0-\u024f'’.-]+")
 _ROMAN = re.compile(r"^[IVX]+$")
 _CONTRACTION = re.compile(r"['’](?:ll|re|ve|m|d|t)$", re.IGNORECASE)
@@ -106,9 +108,9 @@ def single_is_name(cand: Candidate, lang: str, body: str, mid_sentence: Counter)
         return False
     if is_acronym(word):
         return not is_known(word, lang) or body.count(word) > 1
-    if len(word) == _SHORT_WORD and len(re.findall(rf"\b{re.escape(word)}\b", body)) < 2:
+    if len(word) == _SHORT_WORD and _whole_word_count(word, body) < 2:
         return False  # a lone three-letter word said once is an abbreviation or a cut-off word (Str, Ver)
-    lowered = re.search(rf"\b{re.escape(word.lower())}\b", body) is not None
+    lowered = _whole_word_count(word.lower(), body) > 0
     if not word.isascii() and not _LATIN.fullmatch(word):
         # Outside the Latin script the lexicon cannot vouch: only the text's own use can.
         return not lowered and mid_sentence[word] > 0
@@ -123,6 +125,19 @@ def single_is_name(cand: Candidate, lang: str, body: str, mid_sentence: Counter)
         return False
     # known to the lexicon, but as a name (Samsung, Heise, Ingolstadt): repeated or a place cue
     return body.count(word) > 1 or cand.titled or _after_locative(body, token.start)
+
+
+def _whole_word_count(word: str, text: str) -> int:
+    """How often `word` stands in `text` as a whole word (no word character on either side)."""
+    if _WORD.fullmatch(word):
+        return _word_counts(text)[word]
+    return len(re.findall(rf"\b{re.escape(word)}\b", text))
+
+
+@lru_cache(maxsize=4)
+def _word_counts(text: str) -> Counter:
+    # Counted once per article: a pattern per word (hundreds per article) thrashed re's cache.
+    return Counter(_WORD.findall(text))
 
 
 def _has_caseless_letters(word: str) -> bool:
