@@ -293,5 +293,7 @@ def _decode(raw: bytes, path: Path) -> tuple[str, tuple[str, ...]]:
 
 
 def _control_share(text: str) -> float:
-    controls = sum(1 for ch in text if (ord(ch) < 32 and ch not in "\n\r\t") or ch == "\ufffd")
-    return controls / max(1, len(text))
+    return len(_CONTROL.findall(text)) / max(1, len(text))
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffd]")  # control characters but tab and line ends
