@@ -272,6 +272,7 @@ def _remove(node: LexborNode, emptied: set[int]) -> None:
 def _blocks(body: LexborNode) -> list[_Block]:
     """Text of the page grouped by its nearest block-level element, in document order."""
     blocks: dict[int, _Block] = {}
+    chains: dict[int, tuple[tuple[int, ...], bool]] = {}
     for node in body.traverse(include_text=True):
         tag = node.tag
         if tag == "-text":
@@ -295,26 +296,37 @@ def _blocks(body: LexborNode) -> list[_Block]:
         key = parent.mem_id
         block = blocks.get(key)
         if block is None:
-            block = blocks[key] = _Block(parent, *_ancestors(parent))
+            block = blocks[key] = _Block(parent, *_ancestors(parent, chains))
         block.parts.append(f" {text}" if in_cell else text)
         if in_link or block.in_link:
             block.link_chars += len(text.strip())
     for block in blocks.values():
-        block.text = SPACE.sub(" ", "".join(block.parts)).strip()
+        block.text = " ".join("".join(block.parts).split())
     return [b for b in blocks.values() if b.text]
 
 
-def _ancestors(node: LexborNode) -> tuple[tuple[int, ...], bool]:
-    """The mem_ids from the node up to below <body>, and whether a link wraps the node."""
-    chain, in_link = [], False
+def _ancestors(node: LexborNode, known: dict[int, tuple[tuple[int, ...], bool]]
+               ) -> tuple[tuple[int, ...], bool]:
+    """The mem_ids from the node up to below <body>, and whether a link wraps the node.
+
+    `known` holds the answers for elements already seen: blocks share most of their ancestors."""
+    walked: list[tuple[int, bool]] = []
+    chain: tuple[int, ...] = ()
+    in_link = False
     while node is not None:
+        key = node.mem_id
+        if key in known:
+            chain, in_link = known[key]
+            break
         tag = node.tag
         if tag in STOP_AT:
             break
-        chain.append(node.mem_id)
-        in_link = in_link or tag == "a"
+        walked.append((key, tag == "a"))
         node = node.parent
-    return tuple(chain), in_link
+    for key, is_link in reversed(walked):
+        chain, in_link = (key, *chain), in_link or is_link
+        known[key] = (chain, in_link)
+    return chain, in_link
 
 
 def _mark_teasers(blocks: list[_Block], emptied: set[int]) -> None:

@@ -91,7 +91,7 @@ def bot_wall_cues(html: str, title: str, visible_text: str, main_text: str) -> t
 def guess_language(text: str) -> str | None:
     """'de' or 'en' by stopword counts, None when the text says too little."""
     words = WORD.findall(text[:3000].lower())
-    counts = {lang: sum(w in stops for w in words) for lang, stops in STOPWORDS.items()}
+    counts = {lang: sum(map(stops.__contains__, words)) for lang, stops in STOPWORDS.items()}
     best = max(counts, key=counts.__getitem__)
     others = sum(counts.values()) - counts[best]
     return best if counts[best] >= 5 and counts[best] > 2 * others else None
