@@ -15,12 +15,14 @@ checked again once the response arrives (against DNS rebinding). With a custom t
 there is no real DNS, so names are not resolved unless a `resolver` is passed; literals and, when
 the transport reports one, the connected address are still checked.
 
-Connections: one httpx client per host (host[:port]), made on first use, its pool `per_host`
-connections. Not one shared pool: httpcore scans every pooled connection (with syscalls) on every
-request and every response close, which at 100 connections cost a fifth of the run's CPU. Clients
-idle for longer than the keep-alive, and the least recently used idle ones beyond `_MAX_CLIENTS`,
-are closed, so a run over many hosts holds few sockets. All clients share one cookie jar (a consent
-bounce may cross hosts of one site), one TLS context and, in tests, the caller's transport.
+Connections: one httpx transport (a connection pool of `per_host` connections) per host
+(host[:port]), made on first use, and called directly: an httpx.AsyncClient around it would add a
+fifth to the CPU of each request for work we do not need (we follow redirects ourselves). Not one
+shared pool: httpcore scans every pooled connection (with syscalls) on every request and every
+response close, which at 100 connections cost a fifth of the run's CPU. Transports idle for longer
+than the keep-alive, and the least recently used idle ones beyond `_MAX_CLIENTS`, are closed, so a
+run over many hosts holds few sockets. All hosts share one cookie jar (a consent bounce may cross
+hosts of one site), one TLS context and, in tests, the caller's transport.
 """
 
 from __future__ import annotations
@@ -120,10 +122,9 @@ _MAX_CLIENTS = 256             # per-host clients kept open; the least recently 
 class _Failure(Exception):
     """One attempt (or the whole URL) failed without a usable response."""
 
-    def __init__(self, error: FetchError, detail: str, retryable: bool = False, hop: Hop | None = None) -> None:
+    def __init__(self, error: FetchError, detail: str, retryable: bool = False) -> None:
         super().__init__(detail)
         self.error, self.detail, self.retryable = error, detail, retryable
-        self.hop = hop  # the response that led here, when there was one
 
 
 @dataclass(frozen=True)
@@ -155,9 +156,10 @@ class _HostGate:
 
 @dataclass
 class _HostClient:
-    """One host's httpx client; `active` requests use it, idle since `idle_since` when none do."""
+    """One host's httpx transport (its connection pool); `active` requests use it, idle since
+    `idle_since` when none do."""
 
-    client: httpx.AsyncClient
+    client: httpx.AsyncBaseTransport
     active: int = 0
     idle_since: float = 0.0
 
@@ -241,7 +243,16 @@ class Fetcher:
         self._resolver = resolver if resolver is not None else (system_resolve if transport is None else None)
         self._sleep = sleep
         self._clock = clock
-        self._new_client: Callable[[], httpx.AsyncClient] | None = None  # set while entered
+        self._new_client: Callable[[], httpx.AsyncBaseTransport] | None = None  # set while entered
+        self._headers = httpx.Headers({
+            "User-Agent": config.user_agent,
+            "Accept": ACCEPT,
+            "Accept-Language": "de,en;q=0.8",
+            "Accept-Encoding": "gzip, deflate, br",
+        })
+        self._timeouts = httpx.Timeout(config.timeout).as_dict()
+        # One jar for every host: a consent bounce may cross hosts of one site.
+        self._cookies = httpx.Cookies(CookieJar())
         self._clients: OrderedDict[str, _HostClient] = OrderedDict()  # least recently used first
         self._slots = asyncio.Semaphore(max(1, config.concurrency))
         self._hosts: dict[str, _HostGate] = {}      # hosts with requests waiting or in flight
@@ -250,26 +261,18 @@ class Fetcher:
 
     async def __aenter__(self) -> "Fetcher":
         per_host = max(1, self.config.per_host)
-        self._new_client = partial(
-            httpx.AsyncClient,
-            transport=self.transport,
-            # Built once: making a TLS context loads the CA bundle, ~15 ms of CPU per client.
-            verify=httpx.create_ssl_context(trust_env=False) if self.transport is None else True,
-            http2=self.config.http2 and self.transport is None and _h2_installed(),
-            limits=httpx.Limits(max_connections=per_host, max_keepalive_connections=per_host,
-                                keepalive_expiry=_KEEPALIVE),
-            timeout=httpx.Timeout(self.config.timeout),
-            headers={
-                "User-Agent": self.config.user_agent,
-                "Accept": ACCEPT,
-                "Accept-Language": "de,en;q=0.8",
-                "Accept-Encoding": "gzip, deflate, br",
-            },
-            cookies=CookieJar(),  # httpx.Cookies wraps a jar without copying it: one jar for all clients
-            follow_redirects=False,
-            event_hooks={"response": [_remember_hop]},
-            trust_env=False,  # configuration comes from Config only, not from proxy variables
-        )
+        if self.transport is None:
+            self._new_client = partial(
+                httpx.AsyncHTTPTransport,
+                # Built once: making a TLS context loads the CA bundle, ~15 ms of CPU per client.
+                verify=httpx.create_ssl_context(trust_env=False),
+                http2=self.config.http2 and _h2_installed(),
+                limits=httpx.Limits(max_connections=per_host, max_keepalive_connections=per_host,
+                                    keepalive_expiry=_KEEPALIVE),
+                trust_env=False,  # configuration comes from Config only, not from proxy variables
+            )
+        else:
+            self._new_client = lambda: self.transport
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
@@ -316,11 +319,7 @@ class Fetcher:
         while True:
             outcome = await self._request_with_retries(current, budget)
             if isinstance(outcome, _Failure):
-                if outcome.hop is None:
-                    return result(None, outcome.error, outcome.detail)
-                chain.append(outcome.hop)
-                hop_only = _Response(current, outcome.hop.status, ())
-                return result(hop_only, outcome.error, outcome.detail)
+                return result(None, outcome.error, outcome.detail)
             response = outcome
             if not 300 <= response.status < 400:
                 chain.append(Hop(str(current), response.status))
@@ -414,12 +413,12 @@ class Fetcher:
                 self._remember_pause(host, gate.not_before)
 
     @asynccontextmanager
-    async def _client(self, host: str) -> AsyncIterator[httpx.AsyncClient]:
+    async def _client(self, host: str) -> AsyncIterator[httpx.AsyncBaseTransport]:
         """The host's own client, made on first use; making one first closes stale idle clients."""
         if self._new_client is None:
             raise RuntimeError("use Fetcher as 'async with Fetcher(config) as fetcher:'")
         entry = self._clients.get(host)
-        stale: list[httpx.AsyncClient] = []
+        stale: list[httpx.AsyncBaseTransport] = []
         if entry is None:
             stale = self._take_stale_clients()
             entry = self._clients[host] = _HostClient(self._new_client())
@@ -436,7 +435,7 @@ class Fetcher:
             if self._clients.get(host) is entry:
                 self._clients.move_to_end(host)
 
-    def _take_stale_clients(self) -> list[httpx.AsyncClient]:
+    def _take_stale_clients(self) -> list[httpx.AsyncBaseTransport]:
         """Remove idle clients unused for longer than the keep-alive, or least recently used beyond the bound."""
         now, stale = self._clock(), []
         # Idle entries are in the order they went idle (each moved to the end when released).
@@ -449,7 +448,7 @@ class Fetcher:
             stale.append(entry.client)
         return stale
 
-    async def _close(self, client: httpx.AsyncClient) -> None:
+    async def _close(self, client: httpx.AsyncBaseTransport) -> None:
         # A client on the caller's transport holds nothing of its own: closing it would close the
         # transport every other client shares, so that one is closed once, in __aexit__.
         if self.transport is None:
@@ -467,11 +466,17 @@ class Fetcher:
             while len(self._paused) > _MAX_PAUSED_HOSTS:
                 del self._paused[min(self._paused, key=self._paused.__getitem__)]
 
-    async def _exchange(self, client: httpx.AsyncClient, url: httpx.URL, gate: _HostGate) -> _Response:
-        """Check the target, send one GET, read the body (capped); map errors to _Failure."""
+    async def _exchange(self, client: httpx.AsyncBaseTransport, url: httpx.URL, gate: _HostGate) -> _Response:
+        """Check the target, send one GET, read the body (capped); map errors to _Failure.
+
+        The host's transport is called directly, not through an httpx.AsyncClient: we follow
+        redirects ourselves and need none of a client's other work, which cost a fifth of the CPU
+        per request (cookies are read and sent here, only when there are any)."""
         host = url.raw_host.decode("ascii")
         allow_private = self.config.allow_private
-        request = client.build_request("GET", url)
+        request = httpx.Request("GET", url, headers=self._headers, extensions={"timeout": self._timeouts})
+        if len(self._cookies.jar):
+            self._cookies.set_cookie_header(request)
         try:
             if not allow_private:
                 check_host(host)
@@ -479,17 +484,15 @@ class Fetcher:
                 addresses = await self._resolve(host, url.port or (443 if url.scheme == "https" else 80))
                 if not allow_private:
                     check_addresses(host, addresses)
-            response = await client.send(request, stream=True)
-        except httpx.InvalidURL as exc:  # httpx parses Location even when not following it
-            raise _Failure(FetchError.BAD_REDIRECT, f"unusable redirect Location: {exc}", hop=_seen_hop(request))
+            response = await client.handle_async_request(request)
+            response.request = request
         except UnsafeAddress as exc:
             raise _Failure(FetchError.PRIVATE_ADDRESS, str(exc)) from None
         except (httpx.HTTPError, OSError) as exc:
-            hop = _seen_hop(request)
-            if hop is not None and 300 <= hop.status < 400:  # httpx refused the Location it parsed
-                raise _Failure(FetchError.BAD_REDIRECT, f"unusable redirect Location: {exc}", hop=hop) from None
             raise _failure_for(exc, host) from None
         try:
+            if "set-cookie" in response.headers:
+                self._cookies.extract_cookies(response)
             remote_ip = _remote_ip(response)
             if remote_ip and not allow_private:
                 check_address(remote_ip, prefix=f"{host} connected to ")
@@ -576,16 +579,6 @@ def _retry_after_seconds(value: str | None, now: datetime) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - now).total_seconds())
-
-
-async def _remember_hop(response: httpx.Response) -> None:
-    # Runs before httpx parses Location, so a malformed one still leaves its hop on record.
-    response.request.extensions["linkcheck_hop"] = (response.status_code, response.headers.get("location"))
-
-
-def _seen_hop(request: httpx.Request) -> Hop | None:
-    status, location = request.extensions.get("linkcheck_hop", (None, None))
-    return Hop(str(request.url), status, location) if status is not None else None
 
 
 def _remote_ip(response: httpx.Response) -> str | None:
