@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import io
 import multiprocessing
 import os
@@ -227,6 +228,7 @@ class _PageReader:
             # spawn: workers start clean (not a fork of our threads and sockets) as our own children.
             self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
                                              initializer=exit_with_parent, initargs=(os.getpid(),))
+            _widen_pipe(getattr(getattr(self._pool, "_call_queue", None), "_writer", None))
         loop = asyncio.get_running_loop()
         try:
             return await loop.run_in_executor(self._pool, read_page, fetch.body, dict(fetch.headers),
@@ -238,6 +240,19 @@ class _PageReader:
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
+
+
+def _widen_pipe(connection: object) -> None:
+    """Give the pipe that carries bodies to the page workers 1 MB instead of 64 KB, where Linux
+    lets us: a page then crosses in one or two writes, not a dozen, each waking the other side
+    (a quarter of the CPU spent on handing bodies over). Harmless where it cannot be done."""
+    try:
+        fcntl.fcntl(connection.fileno(), _F_SETPIPE_SZ, 1 << 20)  # type: ignore[attr-defined]
+    except (AttributeError, OSError, ValueError):
+        pass
+
+
+_F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
 
 
 class _LinkChecker:
