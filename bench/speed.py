@@ -71,6 +71,7 @@ class Measurement:
     max_per_host: int | None = None   # most requests in flight to one host, seen by the server
     server_cpu: float | None = None   # CPU seconds the test web spent serving this tool
     requests: int | None = None       # requests the server answered during the tool's run
+    rounds: list[float] | None = None # wall time of every round (--rounds), this one the median
 
 
 _PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -397,6 +398,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-kb", type=int, default=900)
     parser.add_argument("--pages", choices=("real", "tiny"), default=None, help="[real; tiny with --memory]")
     parser.add_argument("--memory", action="store_true", help="100,000 URLs of tiny pages, linkcheck only")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="run every tool this many times, interleaved; the table shows each tool's median run")
     parser.add_argument("--tools", default=None, help=f"comma-separated, from {','.join(TOOLS)} [all; linkcheck with --memory]")
     parser.add_argument("--timeout", type=float, default=30.0, help="per-request timeout given to every tool")
     parser.add_argument("--tool-timeout", type=float, default=1500.0, help="seconds before a tool's run is killed")
@@ -491,41 +494,13 @@ def _bench(args, tools: list[str], web: TestWeb, workdir: Path, corpus: Path) ->
           f"CPU {cpu_bound:.2f} s [{html_bytes / 1e6:.0f} MB / (parse+match MB/s x {cores} cores)])")
     print(flush=True)
 
-    results: list[Measurement] = []
-    for tool in tools:
-        if tool == "linkcheck":
-            binary = args.linkcheck
-            if not Path(binary).exists() and not shutil.which(binary):
-                results.append(Measurement(tool, skipped=f"{binary} not found (pip install -e .)"))
-                continue
-            _warm_lexicon_cache(binary, web)
-            cmd: list[str] | str = linkcheck_cmd(args, web, workdir / "linkcheck.db", binary)
-            stdin = None
-            summarise = summarise_linkcheck
-        elif tool == "linkinator":
-            cmd, stdin, summarise = linkinator_cmd(args, web), None, summarise_linkinator
-        else:
-            cmd, stdin, summarise = linkchecker_cmd(args, web, workdir), web.urls_txt, summarise_linkchecker
-        if isinstance(cmd, str):
-            print(f"{tool}: skipped: {cmd}", flush=True)
-            results.append(Measurement(tool, skipped=cmd))
-            continue
-        web.reset_stats()
-        print(f"running {tool} ...", flush=True)
-        out, err = workdir / f"{tool}.out", workdir / f"{tool}.err"
-        m = run_measured(tool, cmd, stdin=stdin, stdout=out, stderr=err, timeout=args.tool_timeout,
-                         cwd=workdir)
-        stats = web.stats()
-        m.max_per_host, m.requests = stats["max_inflight_per_host"], stats["requests"]
-        m.server_cpu = stats["cpu_seconds"]
-        m.checked, m.outcome = summarise(out, web)
-        if m.returncode not in (0, 1) and not m.timed_out:
-            tail = err.read_text(errors="replace").strip().splitlines()[-3:]
-            m.outcome += f" | exit {m.returncode}: {' / '.join(tail)}"
-        print(f"  {tool}: {m.wall:.1f} s, exit {m.returncode}{' (killed: tool timeout)' if m.timed_out else ''}, "
-              f"{m.checked} URLs reported, {m.requests} requests served ({stats['robots']} robots.txt, "
-              f"methods {stats['methods']}; test web CPU {m.server_cpu:.1f} s), {m.outcome}", flush=True)
-        results.append(m)
+    runs: dict[str, list[Measurement]] = {tool: [] for tool in tools}
+    for round_number in range(args.rounds):
+        if args.rounds > 1:
+            print(f"round {round_number + 1} of {args.rounds}", flush=True)
+        for tool in tools:  # interleaved: a slow spell of a shared machine hits every tool alike
+            runs[tool].append(run_tool(args, tool, web, workdir))
+    results = [median_run(measurements) for measurements in runs.values()]
 
     print()
     print_table(results, len(plan.urls), lower)
@@ -556,6 +531,54 @@ def _bench(args, tools: list[str], web: TestWeb, workdir: Path, corpus: Path) ->
     return 0
 
 
+def run_tool(args, tool: str, web: TestWeb, workdir: Path) -> Measurement:
+    """One measured run of one tool over the test web's URLs."""
+    if tool == "linkcheck":
+        binary = args.linkcheck
+        if not Path(binary).exists() and not shutil.which(binary):
+            return Measurement(tool, skipped=f"{binary} not found (pip install -e .)")
+        _warm_lexicon_cache(binary, web)
+        db = workdir / "linkcheck.db"
+        for stale in workdir.glob("linkcheck.db*"):  # every round starts from an empty archive
+            stale.unlink()
+        cmd: list[str] | str = linkcheck_cmd(args, web, db, binary)
+        stdin = None
+        summarise = summarise_linkcheck
+    elif tool == "linkinator":
+        cmd, stdin, summarise = linkinator_cmd(args, web), None, summarise_linkinator
+    else:
+        cmd, stdin, summarise = linkchecker_cmd(args, web, workdir), web.urls_txt, summarise_linkchecker
+    if isinstance(cmd, str):
+        print(f"{tool}: skipped: {cmd}", flush=True)
+        return Measurement(tool, skipped=cmd)
+    web.reset_stats()
+    print(f"running {tool} ...", flush=True)
+    out, err = workdir / f"{tool}.out", workdir / f"{tool}.err"
+    m = run_measured(tool, cmd, stdin=stdin, stdout=out, stderr=err, timeout=args.tool_timeout, cwd=workdir)
+    stats = web.stats()
+    m.max_per_host, m.requests = stats["max_inflight_per_host"], stats["requests"]
+    m.server_cpu = stats["cpu_seconds"]
+    m.checked, m.outcome = summarise(out, web)
+    if m.returncode not in (0, 1) and not m.timed_out:
+        tail = err.read_text(errors="replace").strip().splitlines()[-3:]
+        m.outcome += f" | exit {m.returncode}: {' / '.join(tail)}"
+    print(f"  {tool}: {m.wall:.1f} s, exit {m.returncode}{' (killed: tool timeout)' if m.timed_out else ''}, "
+          f"{m.checked} URLs reported, {m.requests} requests served ({stats['robots']} robots.txt, "
+          f"methods {stats['methods']}; test web CPU {m.server_cpu:.1f} s), {m.outcome}", flush=True)
+    return m
+
+
+def median_run(measurements: list[Measurement]) -> Measurement:
+    """The run with the median wall time; `rounds` records every run's wall time."""
+    timed = sorted((m for m in measurements if m.wall is not None), key=lambda m: m.wall)
+    if not timed:
+        return measurements[0]
+    median = timed[(len(timed) - 1) // 2]
+    median.rounds = [m.wall for m in measurements if m.wall is not None]
+    median.max_per_host = max((m.max_per_host or 0) for m in timed)  # the most any run saw
+    return median
+
+
 def print_table(results: list[Measurement], urls: int, lower: float) -> None:
     base = next((m for m in results if m.tool == "linkcheck" and m.wall and not m.timed_out), None)
     header = ("tool", "wall s", "URLs/s", "CPU s", "peak MB", "x lower bound", "x linkcheck", "max/host", "URLs reported")
@@ -577,6 +600,9 @@ def print_table(results: list[Measurement], urls: int, lower: float) -> None:
     for r in rows:
         print(line(r))
     print(f"(lower bound {lower:.2f} s; max/host = most requests in flight to one host, seen by the test web)")
+    for m in results:
+        if m.rounds and len(m.rounds) > 1:
+            print(f"({m.tool}: median of {len(m.rounds)} rounds, wall s {' '.join(f'{w:.1f}' for w in m.rounds)})")
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ class Config:
     max_redirects: int = 10
     allow_private: bool = False    # allow loopback, private and link-local targets
     http2: bool = True
-    workers: int = 0               # processes that read pages; 0 = one per CPU core
+    workers: int = 0               # processes that read pages (and articles); 0 = one per CPU core
     user_agent: str = USER_AGENT
     max_age: float | None = None   # seconds; skip links checked more recently than this
     failures_to_break: int = 3     # failed runs before a link's state becomes broken
