@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import fcntl
 import io
 import multiprocessing
 import os
@@ -13,7 +12,6 @@ import string
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -28,8 +26,9 @@ from .entities import Entity
 from .fetch import Fetcher, FetchError, FetchResult, host_key, network_is_up
 from .match import Match
 from .page import PageText
+from .page_workers import PageWorkers
 from .verdict import CitationResult, Decision, LinkResult, NotFoundProbe, Verdict, decide
-from .worker import count_article_files, exit_with_parent, load_articles_spooled, read_page
+from .worker import count_article_files, exit_with_parent, load_articles_spooled
 
 # Below this many articles per process, starting another loader costs more than it saves.
 _ARTICLES_PER_LOADER = 100
@@ -177,7 +176,7 @@ async def verify(
             else:
                 outcome.network_up = checker.network_known_up is not False
     finally:
-        checker.reader.close()
+        await checker.reader.aclose()
     # Not reached when the run is interrupted: it stays 'running', and the next run resumes it.
     archive.finish_run(run_id, None, outcome.network_up)  # counted from the archive: resumed runs too
     return outcome
@@ -216,43 +215,17 @@ class _PageReader:
     """Reads fetched bodies in worker processes: big pages neither stall the event loop nor hold its GIL."""
 
     def __init__(self, workers: int) -> None:
-        self.workers = workers or os.cpu_count() or 1
-        self._pool: ProcessPoolExecutor | None = None
+        self.workers = PageWorkers(workers)
 
     async def read(self, fetch: FetchResult, entity_sets: tuple[tuple[Entity, ...], ...] = ()
                    ) -> tuple[PageText | None, tuple[Match, ...]]:
         """The page's text, and how it matches each of the given articles' key entities."""
         if fetch.status is None or not fetch.body:
             return None, ()
-        if self._pool is None:
-            # spawn: workers start clean (not a fork of our threads and sockets) as our own children.
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                             initializer=exit_with_parent, initargs=(os.getpid(),))
-            _widen_pipe(getattr(getattr(self._pool, "_call_queue", None), "_writer", None))
-        loop = asyncio.get_running_loop()
-        try:
-            return await loop.run_in_executor(self._pool, read_page, fetch.body, dict(fetch.headers),
-                                              fetch.final_url, entity_sets)
-        except BrokenProcessPool:  # a worker died (out of memory?): start afresh for the next pages
-            self._pool = None
-            raise
+        return await self.workers.read(fetch.body, dict(fetch.headers), fetch.final_url, entity_sets)
 
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
-
-
-def _widen_pipe(connection: object) -> None:
-    """Give the pipe that carries bodies to the page workers 1 MB instead of 64 KB, where Linux
-    lets us: a page then crosses in one or two writes, not a dozen, each waking the other side
-    (a quarter of the CPU spent on handing bodies over). Harmless where it cannot be done."""
-    try:
-        fcntl.fcntl(connection.fileno(), _F_SETPIPE_SZ, 1 << 20)  # type: ignore[attr-defined]
-    except (AttributeError, OSError, ValueError):
-        pass
-
-
-_F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
+    async def aclose(self) -> None:
+        await self.workers.aclose()
 
 
 class _LinkChecker:

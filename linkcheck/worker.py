@@ -1,5 +1,7 @@
 """What runs in the helper processes: the article loader and the page workers.
 
+A page worker is this module run as `python -m linkcheck.worker` (see page_workers).
+
 Kept apart from the pipeline so that a helper imports only what its work needs (page text, entity
 matching, article reading), not the fetcher, the archive or the command line: each page worker is
 a resident process, and its imports are part of the run's memory.
@@ -10,6 +12,8 @@ from __future__ import annotations
 import io
 import os
 import pickle
+import signal
+import struct
 import threading
 import time
 from collections.abc import Iterator
@@ -78,6 +82,33 @@ def _matcher(entities: tuple[Entity, ...]) -> EntityMatcher:
     return EntityMatcher(entities)
 
 
+FRAME_HEADER = struct.Struct("!Q")  # the length of the pickle that follows, between us and page_workers
+
+
+def serve_pages() -> None:
+    """A page worker: read_page requests on stdin, answers on stdout, each a pickled frame (see
+    page_workers). Leaves at the end of its input, or when the run that started it is gone."""
+    requests = open(0, "rb", closefd=False)
+    answers = open(os.dup(1), "wb")
+    os.dup2(2, 1)  # anything a library prints goes to stderr, not into the answers
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the run's to handle: it closes our input
+    exit_with_parent(os.getppid())
+    while len(header := requests.read(FRAME_HEADER.size)) == FRAME_HEADER.size:
+        job, body, headers, url, entity_sets = pickle.loads(requests.read(FRAME_HEADER.unpack(header)[0]))
+        try:
+            answer = (job, True, read_page(body, headers, url, entity_sets))
+        except Exception as exc:  # the run judges this link as failed and goes on
+            answer = (job, False, exc)
+        try:
+            payload = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception as exc:  # an exception that cannot be pickled still reaches the run
+            payload = pickle.dumps((job, False, RuntimeError(f"{type(answer[2]).__name__}: {answer[2]}"
+                                                             f" (and the answer cannot be sent: {exc})")))
+        answers.write(FRAME_HEADER.pack(len(payload)))
+        answers.write(payload)
+        answers.flush()
+
+
 def exit_with_parent(parent_pid: int) -> None:
     """In a helper: leave when the run that started us is gone (killed runs leave no orphans)."""
     def watch() -> None:
@@ -86,3 +117,7 @@ def exit_with_parent(parent_pid: int) -> None:
         os._exit(0)
 
     threading.Thread(target=watch, daemon=True).start()
+
+
+if __name__ == "__main__":
+    serve_pages()

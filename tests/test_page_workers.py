@@ -1,0 +1,86 @@
+"""page_workers.PageWorkers: pages read in helper processes fed through pipes."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+
+import pytest
+
+from linkcheck.entities import Entity, EntityKind
+from linkcheck.page_workers import PageWorkers, PageWorkerDied
+from linkcheck.worker import FRAME_HEADER
+
+HEADERS = {"content-type": "text/html; charset=utf-8"}
+
+
+def story(name: str) -> bytes:
+    paragraph = f"<p>{name} sprach am Montag in Brüssel lange über die Lage und die nächsten Schritte.</p>"
+    return f"<html><head><title>{name}</title></head><body><article>{paragraph * 4}</article></body></html>".encode()
+
+
+def test_concurrent_pages_each_get_their_own_text_and_matches() -> None:
+    names = [f"Person{n} Beispiel" for n in range(12)]
+    entities = tuple((Entity(name, EntityKind.PERSON, 1.0, (name,)),) for name in names)
+
+    async def go():
+        workers = PageWorkers(2)
+        try:
+            return await asyncio.gather(*(workers.read(story(name), HEADERS, "https://news.example/a", (ents,))
+                                          for name, ents in zip(names, entities)))
+        finally:
+            await workers.aclose()
+
+    for name, (page, (match,)) in zip(names, asyncio.run(go())):
+        assert page.title == name
+        assert match.found == (name,)
+
+
+def test_an_error_reading_a_page_reaches_the_caller_and_the_worker_goes_on() -> None:
+    async def go():
+        workers = PageWorkers(1)
+        try:
+            with pytest.raises(AttributeError):
+                await workers.read(story("Anna Schmidt"), None, "https://news.example/a")  # type: ignore[arg-type]
+            page, _ = await workers.read(story("Anna Schmidt"), HEADERS, "https://news.example/a")
+            return page.title
+        finally:
+            await workers.aclose()
+
+    assert asyncio.run(go()) == "Anna Schmidt"
+
+
+def test_a_dead_worker_costs_its_page_and_is_replaced() -> None:
+    async def go():
+        workers = PageWorkers(1)
+        try:
+            await workers.read(story("Anna Schmidt"), HEADERS, "https://news.example/a")
+            [worker] = workers._workers
+            os.kill(worker.process.pid, signal.SIGKILL)
+            await worker.answers  # the run notices the worker is gone
+            replacement, _ = await workers.read(story("Ben Meyer"), HEADERS, "https://news.example/b")
+            return worker.process.returncode, replacement.title, len(workers._workers)
+        finally:
+            await workers.aclose()
+
+    code, title, alive = asyncio.run(go())
+    assert code == -signal.SIGKILL and title == "Ben Meyer" and alive == 1
+
+
+def test_a_page_in_flight_when_its_worker_dies_fails_with_page_worker_died() -> None:
+    async def go():
+        workers = PageWorkers(1)
+        try:
+            await workers.read(story("Anna Schmidt"), HEADERS, "https://news.example/a")
+            [worker] = workers._workers
+            worker.process.stdin.write(FRAME_HEADER.pack(10**9))  # a frame it waits to read to its end
+            reading = asyncio.ensure_future(workers.read(story("Ben Meyer"), HEADERS, "https://news.example/b"))
+            await asyncio.sleep(0.2)
+            os.kill(worker.process.pid, signal.SIGKILL)
+            with pytest.raises(PageWorkerDied):
+                await reading
+        finally:
+            await workers.aclose()
+
+    asyncio.run(go())
