@@ -89,19 +89,17 @@ class PageWorkers:
     async def _least_busy(self) -> _Worker:
         self._workers = [w for w in self._workers if w.process.returncode is None]
         if len(self._workers) < self.count:
-            if self._starting is None:
-                self._starting = asyncio.ensure_future(self._start(self.count - len(self._workers)))
-            try:
-                await asyncio.shield(self._starting)
-            finally:
-                self._starting = None
+            if self._starting is None or self._starting.done():  # one start at a time, shared
+                self._starting = asyncio.ensure_future(self._start())
+            await asyncio.shield(self._starting)
         return min(self._workers, key=lambda w: len(w.pending))
 
-    async def _start(self, missing: int) -> None:
+    async def _start(self) -> None:
         # The child imports this very linkcheck, wherever it was imported from (source tree, venv).
         package_root = str(Path(__file__).resolve().parent.parent)
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
-        for _ in range(missing):
+        path = os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))
+        env = {**os.environ, "PYTHONPATH": path}
+        while len(self._workers) < self.count:
             process = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "linkcheck.worker", stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE, env=env)

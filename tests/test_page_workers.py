@@ -51,36 +51,37 @@ def test_an_error_reading_a_page_reaches_the_caller_and_the_worker_goes_on() -> 
     assert asyncio.run(go()) == "Anna Schmidt"
 
 
-def test_a_dead_worker_costs_its_page_and_is_replaced() -> None:
+def with_one_worker(scenario):
+    """Run `scenario(workers, worker)` once the one worker has read a page."""
     async def go():
         workers = PageWorkers(1)
         try:
             await workers.read(story("Anna Schmidt"), HEADERS, "https://news.example/a")
-            [worker] = workers._workers
-            os.kill(worker.process.pid, signal.SIGKILL)
-            await worker.answers  # the run notices the worker is gone
-            replacement, _ = await workers.read(story("Ben Meyer"), HEADERS, "https://news.example/b")
-            return worker.process.returncode, replacement.title, len(workers._workers)
+            return await scenario(workers, workers._workers[0])
         finally:
             await workers.aclose()
 
-    code, title, alive = asyncio.run(go())
+    return asyncio.run(go())
+
+
+def test_a_dead_worker_costs_its_page_and_is_replaced() -> None:
+    async def scenario(workers, worker):
+        os.kill(worker.process.pid, signal.SIGKILL)
+        await worker.answers  # the run notices the worker is gone
+        replacement, _ = await workers.read(story("Ben Meyer"), HEADERS, "https://news.example/b")
+        return worker.process.returncode, replacement.title, len(workers._workers)
+
+    code, title, alive = with_one_worker(scenario)
     assert code == -signal.SIGKILL and title == "Ben Meyer" and alive == 1
 
 
 def test_a_page_in_flight_when_its_worker_dies_fails_with_page_worker_died() -> None:
-    async def go():
-        workers = PageWorkers(1)
-        try:
-            await workers.read(story("Anna Schmidt"), HEADERS, "https://news.example/a")
-            [worker] = workers._workers
-            worker.process.stdin.write(FRAME_HEADER.pack(10**9))  # a frame it waits to read to its end
-            reading = asyncio.ensure_future(workers.read(story("Ben Meyer"), HEADERS, "https://news.example/b"))
-            await asyncio.sleep(0.2)
-            os.kill(worker.process.pid, signal.SIGKILL)
-            with pytest.raises(PageWorkerDied):
-                await reading
-        finally:
-            await workers.aclose()
+    async def scenario(workers, worker):
+        worker.process.stdin.write(FRAME_HEADER.pack(10**9))  # a frame it waits to read to its end
+        reading = asyncio.ensure_future(workers.read(story("Ben Meyer"), HEADERS, "https://news.example/b"))
+        await asyncio.sleep(0.2)
+        os.kill(worker.process.pid, signal.SIGKILL)
+        with pytest.raises(PageWorkerDied):
+            await reading
 
-    asyncio.run(go())
+    with_one_worker(scenario)
