@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from .spelling import lower_in_place
+
 # The phrase patterns are written in lower case and searched in lower-cased text (see _find):
 # IGNORECASE with this many alternatives is four times slower.
 # Said by not-found pages; specific enough to trust anywhere near the top of a page.
@@ -83,23 +85,15 @@ def bot_wall_cues(html: str, title: str, visible_text: str, main_text: str) -> t
     if len(visible_text) < 4 * SHORT_PAGE and len(main_text) < NO_ARTICLE:
         if hit := _find(CHALLENGE_PHRASES, visible_text):
             cues.append(f"text '{hit}'")
-        if len(CONSENT_PHRASES.findall(_lowered(visible_text))) >= CONSENT_MIN_HITS:
+        if len(CONSENT_PHRASES.findall(lower_in_place(visible_text))) >= CONSENT_MIN_HITS:
             cues.append("consent dialog with little other text")
     return tuple(cues)
 
 
 def _find(phrases: re.Pattern, text: str) -> str | None:
     """The first of the (lower-case) phrases in `text`, as the text writes it."""
-    hit = phrases.search(_lowered(text))
+    hit = phrases.search(lower_in_place(text))
     return text[hit.start():hit.end()] if hit else None
-
-
-def _lowered(text: str) -> str:
-    """Lower case, one char per char (a few chars, such as İ, lower to two)."""
-    lowered = text.lower()
-    if len(lowered) != len(text):
-        lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
-    return lowered
 
 
 def guess_language(text: str) -> str | None:

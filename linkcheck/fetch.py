@@ -467,11 +467,9 @@ class Fetcher:
                 del self._paused[min(self._paused, key=self._paused.__getitem__)]
 
     async def _exchange(self, client: httpx.AsyncBaseTransport, url: httpx.URL, gate: _HostGate) -> _Response:
-        """Check the target, send one GET, read the body (capped); map errors to _Failure.
-
-        The host's transport is called directly, not through an httpx.AsyncClient: we follow
-        redirects ourselves and need none of a client's other work, which cost a fifth of the CPU
-        per request (cookies are read and sent here, only when there are any)."""
+        """Check the target, send one GET on the host's transport (see the module docstring: no
+        httpx.AsyncClient, so cookies are sent and read here), read the body (capped); map errors
+        to _Failure."""
         host = url.raw_host.decode("ascii")
         allow_private = self.config.allow_private
         request = httpx.Request("GET", url, headers=self._headers, extensions={"timeout": self._timeouts})

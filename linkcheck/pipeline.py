@@ -160,7 +160,7 @@ async def verify(
         outcome.skipped_recent = sum(1 for url in citations_by_url if url in skip)
         citations_by_url = {u: c for u, c in citations_by_url.items() if u not in skip}
 
-    checker = _LinkChecker(config, _PageReader(config.workers))
+    checker = _LinkChecker(config, PageWorkers(config.workers))
     try:
         async with Fetcher(config, transport) as fetcher:
             checker.fetcher = fetcher
@@ -176,7 +176,7 @@ async def verify(
             else:
                 outcome.network_up = checker.network_known_up is not False
     finally:
-        await checker.reader.aclose()
+        await checker.page_workers.aclose()
     # Not reached when the run is interrupted: it stays 'running', and the next run resumes it.
     archive.finish_run(run_id, None, outcome.network_up)  # counted from the archive: resumed runs too
     return outcome
@@ -211,29 +211,12 @@ def round_robin_by_host(urls: Iterable[str]) -> list[str]:
     return ordered
 
 
-class _PageReader:
-    """Reads fetched bodies in worker processes: big pages neither stall the event loop nor hold its GIL."""
-
-    def __init__(self, workers: int) -> None:
-        self.workers = PageWorkers(workers)
-
-    async def read(self, fetch: FetchResult, entity_sets: tuple[tuple[Entity, ...], ...] = ()
-                   ) -> tuple[PageText | None, tuple[Match, ...]]:
-        """The page's text, and how it matches each of the given articles' key entities."""
-        if fetch.status is None or not fetch.body:
-            return None, ()
-        return await self.workers.read(fetch.body, dict(fetch.headers), fetch.final_url, entity_sets)
-
-    async def aclose(self) -> None:
-        await self.workers.aclose()
-
-
 class _LinkChecker:
     """Fetches, reads and judges links with bounded concurrency; learns each host's not-found page."""
 
-    def __init__(self, config: Config, reader: _PageReader) -> None:
+    def __init__(self, config: Config, page_workers: PageWorkers) -> None:
         self.config = config
-        self.reader = reader
+        self.page_workers = page_workers
         self.fetcher: Fetcher | None = None
         self.probes: dict[str, asyncio.Task[NotFoundProbe | None]] = {}
         self.network_known_up: bool | None = None
@@ -281,13 +264,21 @@ class _LinkChecker:
                                 "link state unchanged")
             return _judged_alike(url, fetch, citations, decision)
 
-        page, matches = await self.reader.read(fetch, tuple(c.entities for c in citations))
+        page, matches = await self.read(fetch, tuple(c.entities for c in citations))
         probe = await self.not_found_probe(fetch) if _wants_probe(fetch, page) and self.config.probe_soft_404 else None
         results = []
         for citation, match in zip(citations, matches or (None,) * len(citations)):
             decision = decide(fetch, page, match, probe)
             results.append(citation.judged(decision, match))
         return LinkResult(url, fetch, page, tuple(results))
+
+    async def read(self, fetch: FetchResult, entity_sets: tuple[tuple[Entity, ...], ...] = ()
+                   ) -> tuple[PageText | None, tuple[Match, ...]]:
+        """The page's text, and how it matches each of the given articles' key entities; read in
+        a worker process, so that big pages neither stall the event loop nor hold its GIL."""
+        if fetch.status is None or not fetch.body:
+            return None, ()
+        return await self.page_workers.read(fetch.body, dict(fetch.headers), fetch.final_url, entity_sets)
 
     async def network_up(self) -> bool:
         """Whether well-known names resolve; asked once per run, only after a DNS failure."""
@@ -312,7 +303,7 @@ class _LinkChecker:
         letters = "".join(secrets.choice(string.ascii_lowercase) for _ in range(20))
         probe_url = str(parsed.copy_with(path=f"/{letters}", query=None, fragment=None))
         fetch = await self.fetcher.fetch(probe_url)
-        page, _ = await self.reader.read(fetch)
+        page, _ = await self.read(fetch)
         # Kept for the whole run, one per host: its text is what counts, not its body.
         return NotFoundProbe(probe_url, replace(fetch, body=b""), page)
 

@@ -43,11 +43,16 @@ def _fold_char(match: re.Match) -> str:
 
 def fold(text: str) -> str:
     """Lower case, diacritics and typographic quotes folded; the result has the same length."""
-    lowered = text.lower()
-    if len(lowered) != len(text):  # a few chars (İ) lower to two; keep offsets aligned
-        lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
     # only the few non-ASCII chars need the table: three times faster than str.translate
-    return _NON_ASCII.sub(_fold_char, lowered)
+    return _NON_ASCII.sub(_fold_char, lower_in_place(text))
+
+
+def lower_in_place(text: str) -> str:
+    """Lower case with one char per char, so offsets stay aligned (a few chars, İ, lower to two)."""
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+    return lowered
 
 
 def spellings(name: str) -> set[str]:
