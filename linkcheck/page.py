@@ -77,7 +77,10 @@ def extract_page(body: bytes, headers: Mapping[str, str], url: str) -> PageText:
     text, charset = _decode(body, content_type, sniff_meta=kind is PageKind.HTML)
     if kind is PageKind.TEXT:
         return _text_page(text, charset)
-    return _html_page(text, charset, url)
+    # Lexbor reads UTF-8: a body that decoded cleanly as UTF-8 is parsed as it came, not encoded
+    # again (a replacement character may stand for bytes that were not UTF-8).
+    valid_utf8 = charset == "utf-8" and "\ufffd" not in text
+    return _html_page(text, body if valid_utf8 else text.encode(), charset, url)
 
 
 def _decode(body: bytes, content_type: str = "", sniff_meta: bool = True) -> tuple[str, str]:
@@ -174,8 +177,9 @@ def _pdf_page(body: bytes) -> PageText:
                     not_found_cues=(), bot_wall_cues=(), paywall=False)
 
 
-def _html_page(html: str, charset: str, url: str) -> PageText:
-    tree = LexborHTMLParser(html)
+def _html_page(html: str, utf8: bytes, charset: str, url: str) -> PageText:
+    """`html` is the page's text, `utf8` the same text encoded as UTF-8."""
+    tree = LexborHTMLParser(utf8)
     base = urljoin(url, _attr(tree, "base[href]", "href") or "")
     linked_data = list(_linked_data(tree))
     html_title = _text(tree, "title")
@@ -189,7 +193,7 @@ def _html_page(html: str, charset: str, url: str) -> PageText:
     visible = " ".join((tree.body.text(deep=True, separator=" ") if tree.body else "").split())
     main = cue_text = html_main_text(tree, len(visible))
     if len(main) < SHORT_MAIN_TEXT and tree.body is not None:
-        retry = LexborHTMLParser(html)
+        retry = LexborHTMLParser(utf8)
         strip_non_content(retry)
         main = max(main, html_main_text(retry, len(visible), keep_hinted=True), key=len)
     article_body = max((str(item.get("articleBody") or "") for item in linked_data), key=len, default="")
