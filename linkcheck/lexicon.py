@@ -10,7 +10,6 @@ from pathlib import Path
 
 import marisa_trie
 from platformdirs import user_cache_dir
-from simplemma.strategies.dictionaries import TrieDictionaryFactory
 
 from .gazetteer import title_words
 
@@ -60,14 +59,20 @@ def language(text: str) -> str:
     return "en" if english > german else "de"
 
 
-# simplemma's dictionaries as MARISA tries (built once per simplemma version into the user's cache
-# folder, then loaded in milliseconds): about 10 MB instead of 130 MB for German as a Python dict.
-_DICTIONARIES = TrieDictionaryFactory()
+@lru_cache(maxsize=1)
+def _dictionaries():
+    """simplemma's dictionaries as MARISA tries (built once per simplemma version into the user's
+    cache folder, then loaded in milliseconds): about 10 MB instead of 130 MB for German as a
+    Python dict. Imported on first use: importing simplemma takes 0.3 s (its rule tables), which
+    processes that never look a word up (the run itself, the page workers) need not pay."""
+    from simplemma.strategies.dictionaries import TrieDictionaryFactory
+
+    return TrieDictionaryFactory()
 
 
 def _dictionary(lang: str):
     """simplemma's form -> lemma mapping for `lang`."""
-    return _DICTIONARIES.get_dictionary(lang)
+    return _dictionaries().get_dictionary(lang)
 
 
 def known_word_lengths(text: str, langs: tuple[str, ...] = ("de", "en"), longest: int = 30) -> list[set[int]]:
