@@ -539,7 +539,7 @@ def run_tool(args, tool: str, web: TestWeb, workdir: Path) -> Measurement:
             return Measurement(tool, skipped=f"{binary} not found (pip install -e .)")
         _warm_lexicon_cache(binary, web)
         db = workdir / "linkcheck.db"
-        for stale in workdir.glob("linkcheck.db*"):  # every round starts from an empty archive
+        for stale in workdir.glob("linkcheck.db*"):  # every round starts from an empty archive and article cache
             stale.unlink()
         cmd: list[str] | str = linkcheck_cmd(args, web, db, binary)
         stdin = None

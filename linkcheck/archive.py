@@ -77,6 +77,8 @@ class Archive:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self.lock_path = self.path.with_name(self.path.name + ".lock")
+        # Articles already read, for the next run (see worker.ArticleCache); not part of the record.
+        self.article_cache_path = self.path.with_name(self.path.name + "-article-cache")
         self._lock_file = None
         self._compressor = zstandard.ZstdCompressor(level=3)  # most of level 10's ratio at a fraction of its CPU
         self._config = Config()

@@ -69,20 +69,21 @@ class RunOutcome:
 
 
 def load_articles(paths: Sequence[Path], on_error: Callable[[str], None],
-                  on_warning: Callable[[str], None], loaders: int = 0
+                  on_warning: Callable[[str], None], loaders: int = 0, cache: Path | None = None
                   ) -> list[tuple[Article, tuple[Entity, ...]]]:
     """Every readable article under `paths` with its key entities; unreadable ones are reported.
 
     Articles are read in short-lived processes, one per core (`loaders`) when there are many: the
     language data that entity extraction needs is large, and a long run should not carry it (the
     returned articles have no body). Their results come back compressed and are unpacked once they
-    have exited, so that the two never peak together.
+    have exited, so that the two never peak together. Articles unchanged since they were put in
+    `cache` (see worker.ArticleCache) are taken from there.
     """
     paths = list(paths)
     shares = max(1, min(loaders or os.cpu_count() or 1, count_article_files(paths) // _ARTICLES_PER_LOADER))
     with ProcessPoolExecutor(shares, mp_context=multiprocessing.get_context("spawn"),
                              initializer=exit_with_parent, initargs=(os.getpid(),)) as pool:
-        spools = [pool.submit(load_articles_spooled, paths, share, shares) for share in range(shares)]
+        spools = [pool.submit(load_articles_spooled, paths, share, shares, cache) for share in range(shares)]
         spooled = [spool.result() for spool in spools]
     return list(_read_spools(spooled, on_error, on_warning))
 
@@ -138,7 +139,7 @@ async def verify(
         outcome.input_errors.append(message)
         on_error(message)
 
-    articles = load_articles(paths, input_error, on_error, config.workers)
+    articles = load_articles(paths, input_error, on_error, config.workers, archive.article_cache_path)
     outcome.articles = len(articles)
     # A run killed part-way over the same inputs is picked up where it stopped.
     run_id = archive.start_run(config, [str(p) for p in paths], resume=True)

@@ -9,39 +9,132 @@ a resident process, and its imports are part of the run's memory.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import pickle
 import signal
+import sqlite3
 import struct
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import replace
 from functools import lru_cache
+from importlib.metadata import version
 from pathlib import Path
 
 import zstandard
 
-from .article import Article, ArticleError, find_articles, read_article
+from .article import MAX_ARTICLE_BYTES, Article, ArticleError, find_articles, read_article
 from .entities import Entity, key_entities
 from .match import EntityMatcher, Match
 from .page import PageText, extract_page
 
 
-def load_articles_spooled(paths: list[Path], share: int = 0, shares: int = 1) -> bytes:
+def load_articles_spooled(paths: list[Path], share: int = 0, shares: int = 1,
+                          cache: Path | None = None) -> bytes:
     """In a loader process: the outcome (see _load_article) of each article file in this loader's
     share of them (the share-th of `shares` equal runs, in order), pickled one after another into
     a zstd stream (a few MB for 20,000 articles); a path that does not exist is an outcome too.
-    (Listing the files here spares the run 13 MB of Path objects for 20,000.)"""
+    (Listing the files here spares the run 13 MB of Path objects for 20,000.)
+
+    Articles found unchanged in `cache` (see ArticleCache) are not read again."""
     listing = list(_listing(paths))
     mine = listing[share * len(listing) // shares:(share + 1) * len(listing) // shares]
     spool = io.BytesIO()
-    with zstandard.ZstdCompressor(level=1).stream_writer(spool, closefd=False) as out:
+    with (ArticleCache(cache) as known,
+          zstandard.ZstdCompressor(level=1).stream_writer(spool, closefd=False) as out):
         for file, problem in mine:
-            outcome = problem if problem is not None else _load_article(file)
+            outcome = problem if problem is not None else known.get(file)
+            if outcome is None:
+                outcome = _load_article(file)
+                if not isinstance(outcome, str):
+                    known.put(file, outcome)
             pickle.dump((file, outcome), out, protocol=pickle.HIGHEST_PROTOCOL)
     return spool.getvalue()
+
+
+class ArticleCache:
+    """Articles already read, with their key entities, in an SQLite file (kept beside the archive):
+    a cron run over thousands of unchanged articles reads each file's bytes and finds the rest
+    here, instead of extracting entities again. An entry holds while the file's bytes and
+    linkcheck's code are the same; articles that could not be read are not kept.
+
+    `None`, or a file that cannot be opened, is an empty cache that keeps nothing."""
+
+    _BATCH = 200  # entries written per transaction: bounded memory, short write locks
+
+    def __init__(self, path: Path | None) -> None:
+        self._db: sqlite3.Connection | None = None
+        self._pending: list[tuple[str, str, str, bytes]] = []
+        if path is None:
+            return
+        try:
+            self._db = sqlite3.connect(path, timeout=60, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("CREATE TABLE IF NOT EXISTS articles "
+                             "(path TEXT PRIMARY KEY, sha256 TEXT, code TEXT, outcome BLOB)")
+            self._db.execute("DELETE FROM articles WHERE code != ?", [_code_fingerprint()])
+        except sqlite3.Error:
+            self._db = None
+
+    def get(self, file: Path) -> tuple[Article, tuple[Entity, ...]] | None:
+        if self._db is None:
+            return None
+        try:
+            if file.stat().st_size > MAX_ARTICLE_BYTES:
+                return None
+            digest = hashlib.sha256(file.read_bytes()).hexdigest()
+            row = self._db.execute("SELECT outcome FROM articles WHERE path = ? AND sha256 = ? AND code = ?",
+                                   [str(file.absolute()), digest, _code_fingerprint()]).fetchone()
+            if row is None:
+                return None
+            article, entities = pickle.loads(row[0])
+        except Exception:  # unreadable now, or a damaged entry: the article is read as if new
+            return None
+        return replace(article, path=str(file)), entities  # as given this time
+
+    def put(self, file: Path, outcome: tuple[Article, tuple[Entity, ...]]) -> None:
+        if self._db is None:
+            return
+        self._pending.append((str(file.absolute()), outcome[0].content_hash, _code_fingerprint(),
+                              pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)))
+        if len(self._pending) >= self._BATCH:
+            self._write()
+
+    def _write(self) -> None:
+        pending, self._pending = self._pending, []
+        if self._db is None or not pending:
+            return
+        try:
+            with self._db:
+                self._db.execute("BEGIN")
+                self._db.executemany("INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?)", pending)
+        except sqlite3.Error:
+            self._db = None  # a full disk or a broken file: go on without the cache
+
+    def __enter__(self) -> ArticleCache:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._write()
+        if self._db is not None:
+            self._db.close()
+
+
+@lru_cache(maxsize=1)
+def _code_fingerprint() -> str:
+    """What reading an article depends on besides its bytes: this package's code and data, the
+    language data it reads, and the Python that pickled the result."""
+    digest = hashlib.sha256(sys.version.encode())
+    for distribution in ("simplemma", "babel"):
+        digest.update(f"\0{distribution} {version(distribution)}".encode())
+    package = Path(__file__).parent
+    for file in sorted([*package.glob("*.py"), *package.glob("data/*")]):
+        digest.update(b"\0" + file.name.encode() + b"\0" + file.read_bytes())
+    return digest.hexdigest()
 
 
 def count_article_files(paths: list[Path]) -> int:
