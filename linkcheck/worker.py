@@ -60,7 +60,8 @@ class ArticleCache:
     """Articles already read, with their key entities, in an SQLite file (kept beside the archive):
     a cron run over thousands of unchanged articles reads each file's bytes and finds the rest
     here, instead of extracting entities again. An entry holds while the file's bytes and
-    linkcheck's code are the same; articles that could not be read are not kept.
+    linkcheck's code are the same; articles that could not be read are not kept. Entries are
+    pickles, as trusted as the archive folder the cache sits in.
 
     `None`, or a file that cannot be opened, is an empty cache that keeps nothing."""
 
@@ -77,7 +78,7 @@ class ArticleCache:
             self._db.execute("CREATE TABLE IF NOT EXISTS articles "
                              "(path TEXT PRIMARY KEY, sha256 TEXT, code TEXT, outcome BLOB)")
             self._db.execute("DELETE FROM articles WHERE code != ?", [_code_fingerprint()])
-        except sqlite3.Error:
+        except (sqlite3.Error, OSError):
             self._db = None
 
     def get(self, file: Path) -> tuple[Article, tuple[Entity, ...]] | None:
