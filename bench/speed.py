@@ -287,7 +287,8 @@ def parse_throughput(web: TestWeb, max_seconds: float) -> tuple[float, float, fl
             t1 = time.process_time()
             matcher.match(page.title, page.main_text)
             t2 = time.process_time()
-            LexborHTMLParser(raw.decode(page.charset or "utf-8", "replace"))
+            # The input extract_page gives Lexbor: UTF-8 bytes, as they came when they were UTF-8.
+            LexborHTMLParser(raw if page.charset == "utf-8" else raw.decode(page.charset or "utf-8", "replace").encode())
             t3 = time.process_time()
             extract_cpu += t1 - t0
             match_cpu += t2 - t1
@@ -305,6 +306,24 @@ def parse_throughput(web: TestWeb, max_seconds: float) -> tuple[float, float, fl
         return f"linkcheck failed on a page: {type(exc).__name__}: {exc}"
     mb = done_bytes / 1e6
     return mb / max(extract_cpu, 1e-9), mb / max(extract_cpu + match_cpu, 1e-9), mb / max(parse_cpu, 1e-9), pages
+
+
+def fetch_floor(args, web: TestWeb, parse_cpu: float, cores: int, politeness: float) -> tuple[str, float | None]:
+    """What fetching alone costs with linkcheck's fetcher (httpx), and the floor it sets with
+    Lexbor's parse for any run that fetches and parses every page on this machine's cores."""
+    cmd = [sys.executable, str(BENCH / "fetchfloor.py"), str(web.urls_txt), "--per-host", str(args.per_host),
+           "--concurrency", str(args.concurrency), "--timeout", str(args.timeout)]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    try:
+        fetch = json.loads(done.stdout)
+    except ValueError:
+        return f"fetch alone: failed: {done.stderr.strip()[-300:]}", None
+    floor = max(politeness, (fetch["cpu_s"] + parse_cpu) / cores)
+    return (f"fetch alone (linkcheck's fetcher: httpx, every body read and decompressed, nothing parsed or "
+            f"stored): {fetch['wall_s']:.2f} s wall, {fetch['cpu_s']:.2f} CPU s in one process\n"
+            f"floor of fetching with httpx and parsing with Lexbor: {floor:.2f} s = max(politeness {politeness:.2f} s, "
+            f"(fetch {fetch['cpu_s']:.2f} + parse {parse_cpu:.2f} CPU s) / {cores} cores), before any extraction, "
+            f"matching or archiving"), floor
 
 
 # ---------------------------------------------------------------- profile
@@ -492,6 +511,10 @@ def _bench(args, tools: list[str], web: TestWeb, workdir: Path, corpus: Path) ->
           f"[{max(per_host_requests.values())} requests/host x {args.latency:g} s / {args.per_host}], "
           f"concurrency {concurrency_bound:.2f} s [{total_requests} requests x {args.latency:g} s / {args.concurrency}], "
           f"CPU {cpu_bound:.2f} s [{html_bytes / 1e6:.0f} MB / (parse+match MB/s x {cores} cores)])")
+    floor = None
+    if "linkcheck" in tools and not isinstance(throughput, str):
+        floor_text, floor = fetch_floor(args, web, html_bytes / 1e6 / parse_rate, cores, politeness)
+        print(floor_text)
     print(flush=True)
 
     runs: dict[str, list[Measurement]] = {tool: [] for tool in tools}
@@ -509,6 +532,10 @@ def _bench(args, tools: list[str], web: TestWeb, workdir: Path, corpus: Path) ->
     if ours and strict_lower and strict_lower < lower:
         print(f"(counting Lexbor's parse alone as the CPU work, the lower bound is {strict_lower:.2f} s "
               f"and linkcheck is at {ours.wall / strict_lower:.2f}x)")
+    if ours and floor:
+        print(f"(fetching with httpx and parsing with Lexbor alone take at least {floor:.2f} s here: linkcheck is at "
+              f"{ours.wall / floor:.2f}x that floor; "
+              + ", ".join(f"{m.tool} {m.wall:.1f} s" for m in results if m.tool != "linkcheck" and m.wall) + ")")
     if args.memory or args.urls >= 50_000:
         for m in results:
             if m.tool == "linkcheck" and m.peak_rss:
