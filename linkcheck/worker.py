@@ -75,6 +75,7 @@ class ArticleCache:
         try:
             self._db = sqlite3.connect(path, timeout=60, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")  # a power cut may cost entries, never the file
             self._db.execute("CREATE TABLE IF NOT EXISTS articles "
                              "(path TEXT PRIMARY KEY, sha256 TEXT, code TEXT, outcome BLOB)")
             self._db.execute("DELETE FROM articles WHERE code != ?", [_code_fingerprint()])
