@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import sqlite3
 from collections import Counter
 from pathlib import Path
 
@@ -196,4 +197,6 @@ def test_a_run_keeps_its_article_cache_beside_the_archive(tmp_path):
 
     run(tmp_path, lambda request: httpx.Response(404), Config(allow_private=True, workers=1))
 
-    assert (tmp_path / "archive.db-article-cache").is_file()
+    with sqlite3.connect(tmp_path / "archive.db-article-cache") as cache:
+        cached = [path for (path,) in cache.execute("SELECT path FROM articles")]
+    assert cached == [str(tmp_path / "articles" / "a.txt")]
