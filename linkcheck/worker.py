@@ -86,14 +86,14 @@ class ArticleCache:
         if self._db is None:
             return None
         try:
-            if file.stat().st_size > MAX_ARTICLE_BYTES:
+            row = self._db.execute("SELECT sha256, outcome FROM articles WHERE path = ? AND code = ?",
+                                   [str(file.absolute()), _code_fingerprint()]).fetchone()
+            # A new article is read once, by read_article; only a known one is hashed here.
+            if row is None or file.stat().st_size > MAX_ARTICLE_BYTES:
                 return None
-            digest = hashlib.sha256(file.read_bytes()).hexdigest()
-            row = self._db.execute("SELECT outcome FROM articles WHERE path = ? AND sha256 = ? AND code = ?",
-                                   [str(file.absolute()), digest, _code_fingerprint()]).fetchone()
-            if row is None:
+            if hashlib.sha256(file.read_bytes()).hexdigest() != row[0]:
                 return None
-            article, entities = pickle.loads(row[0])
+            article, entities = pickle.loads(row[1])
         except Exception:  # unreadable now, or a damaged entry: the article is read as if new
             return None
         return replace(article, path=str(file)), entities  # as given this time
