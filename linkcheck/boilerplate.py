@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from enum import Enum
 
 import ahocorasick
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -45,8 +46,19 @@ BESIDE_WORDS = ("author", "autor", "sidebar", "related", "recommend")
 HINT_TOKENS = frozenset(("ad", "ads", "adv", "more", "hidden", "meta", "tags", "aside"))
 BOILERPLATE_ROLES = ("navigation", "banner", "contentinfo", "complementary", "dialog",
                      "alertdialog", "search", "menu", "menubar", "toolbar")
-NAME_KINDS = ("strong", "beside", "weak")      # in order of precedence
-TAG_KINDS = {**dict.fromkeys(FURNITURE_TAGS, "element"), **dict.fromkeys(HINT_TAGS, "weak")}
+
+
+class Furniture(Enum):
+    """How sure an element is furniture (see _furniture_kind)."""
+
+    ELEMENT = "element"   # nav, footer, ARIA roles: always
+    STRONG = "strong"     # a furniture class name: unless it wraps most of the page
+    BESIDE = "beside"     # an author box, a sidebar: unless it holds prose and wraps the main block
+    WEAK = "weak"         # a hint such as 'teaser': unless it holds prose
+
+
+NAME_KINDS = (Furniture.STRONG, Furniture.BESIDE, Furniture.WEAK)      # in order of precedence
+TAG_KINDS = {**dict.fromkeys(FURNITURE_TAGS, Furniture.ELEMENT), **dict.fromkeys(HINT_TAGS, Furniture.WEAK)}
 # Block elements only: inline furniture (a share link, a byline span) weighs little in the scores.
 CANDIDATES = ", ".join(
     [f"{tag}[{attribute}]" for tag in ("div", "section", "ul", "ol", "p", "table", "dl")
@@ -151,39 +163,35 @@ def _in_main_block(ancestors: tuple[int, ...], container: int, beside: set[int])
     return beside.isdisjoint(ancestors[:ancestors.index(container)])
 
 
-def _furniture_kind(node: LexborNode, names_seen: dict[tuple, str | None]) -> str | None:
-    """How sure a node is furniture, or None.
-
-    'element' (nav, footer, ARIA roles) always is; 'strong' (a furniture class name) is unless it
-    wraps most of the page; 'weak' (a hint like 'teaser') is unless it holds prose; 'beside' (an
-    author box, a sidebar) is unless it holds prose and wraps the main block.
-    """
+def _furniture_kind(node: LexborNode, names_seen: dict[tuple, Furniture | None]) -> Furniture | None:
+    """How sure a node is furniture, or None."""
     tag = node.tag
     kind = TAG_KINDS.get(tag)
-    if kind == "element":
+    if kind is Furniture.ELEMENT:
         return kind
     attributes = node.attributes
     get = attributes.get
     if kind is None:
         if tag == "header":
-            return None if node.css_first("h1") is not None else "element"
+            return None if node.css_first("h1") is not None else Furniture.ELEMENT
         if tag in ("main", "article"):
             return None
         if get("role") in BOILERPLATE_ROLES or get("aria-hidden") == "true":
-            return "element"
+            return Furniture.ELEMENT
         if get("itemprop") == "articleBody":
             return None
     names = (get("class"), get("id"))
-    said = names_seen.get(names, "")
-    if said == "":
+    if names in names_seen:
+        said = names_seen[names]
+    else:
         said = names_seen[names] = _names_kind(f"{names[0] or ''} {names[1] or ''}")
-    if kind == "weak":
+    if kind is Furniture.WEAK:
         # <aside>, <form>, <figure>: the names only tell whether the box sits beside the article.
-        return "beside" if said == "beside" else kind
-    return said or ("weak" if "hidden" in attributes else None)
+        return Furniture.BESIDE if said is Furniture.BESIDE else kind
+    return said or (Furniture.WEAK if "hidden" in attributes else None)
 
 
-def _names_kind(names: str) -> str | None:
+def _names_kind(names: str) -> Furniture | None:
     """The furniture kind said by class and id names."""
     # Opinion pieces are "commentary"; that is the article, not its comments.
     names = names.lower().replace("commentary", "")
@@ -240,22 +248,22 @@ def _has_prose(node: LexborNode) -> bool:
 
 
 def _remove_furniture(body: LexborNode, page_length: int, keep_hinted: bool = False) -> _Removed:
-    names_seen: dict[tuple, str | None] = {}
+    names_seen: dict[tuple, Furniture | None] = {}
     removed = _Removed(set(), set())
     for node in body.css(CANDIDATES):
         kind = _furniture_kind(node, names_seen)
         if kind is None:
             continue
-        if kind == "element":
+        if kind is Furniture.ELEMENT:
             _remove(node, removed.emptied)
             continue
-        if kind != "strong" and keep_hinted:
+        if kind is not Furniture.STRONG and keep_hinted:
             continue
         length = len(node.text(deep=True))
         # Lists are never the article's wrapper, however long (comment threads).
         if (length >= WRAPPER_SHARE * page_length and node.tag not in ("ul", "ol")
-                or kind != "strong" and length >= 2 * PROSE_PARAGRAPH and _has_prose(node)):
-            if kind == "beside":
+                or kind is not Furniture.STRONG and length >= 2 * PROSE_PARAGRAPH and _has_prose(node)):
+            if kind is Furniture.BESIDE:
                 removed.beside.add(node.mem_id)
             continue
         _remove(node, removed.emptied)
