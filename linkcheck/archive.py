@@ -31,7 +31,7 @@ from .entities import Entity
 from .fetch import FetchResult
 from .page import PageText
 from .schema import ArchiveError, open_database, read_snapshot_body, utc_iso
-from .verdict import SEVERITY, CitationResult, LinkResult, Verdict
+from .verdict import CitationResult, LinkResult, Verdict, worst
 
 __all__ = ["Archive", "ArchiveBusy", "ArchiveError", "RunSummary", "StorageStats",
            "diff_snapshots", "utc_iso"]
@@ -98,7 +98,7 @@ class Archive:
                     schema.migrate(self.db)
             elif version > schema.SCHEMA_VERSION:
                 schema.migrate(self.db)  # raises: made by a newer linkcheck
-            schema.ensure_views(self.db)
+            schema.ensure_derived(self.db)
         except ArchiveBusy:
             raise
         except (sqlite3.Error, OSError, ValueError) as exc:
@@ -536,9 +536,7 @@ class Archive:
 
 
 def _worst(citations: tuple[CitationResult, ...]) -> CitationResult | None:
-    if not citations:
-        return None
-    return min(citations, key=lambda c: SEVERITY.index(c.decision.verdict))
+    return worst(citations)
 
 
 def _fetch_columns(fetch: FetchResult | None) -> dict:

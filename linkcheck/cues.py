@@ -1,10 +1,39 @@
-"""Signs in a page's words that it is a not-found page or a bot wall, and a guess at its language."""
+"""Signs in a page's words that it is a not-found page or a bot wall."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from enum import StrEnum
 
 from .spelling import lower_in_place
+
+
+class CueKind(StrEnum):
+    """What kind of sign a cue is, which decides how much it proves."""
+
+    HEADING = "heading"          # a not-found phrase in the title or a top heading: a sure sign
+    WORD_IN_HEADING = "word"     # a weak word in a heading ("nicht verfügbar"): articles use it too
+    TEXT = "text"                # a phrase in the text
+    TITLE = "title"              # a challenge page's title
+    MARKER = "marker"            # a challenge script's marker in the raw HTML
+    CONSENT = "consent"          # a consent dialog with little other text
+
+
+@dataclass(frozen=True)
+class Cue:
+    """One sign, with the words as the page writes them; str() is the cue as a reason shows it."""
+
+    kind: CueKind
+    words: str = ""          # the phrase, title or marker
+    heading: str = ""        # for WORD_IN_HEADING: the heading the word stands in
+
+    def __str__(self) -> str:
+        if self.kind is CueKind.WORD_IN_HEADING:
+            return f"word '{self.words}' in heading '{self.heading}'"
+        if self.kind is CueKind.CONSENT:
+            return "consent dialog with little other text"
+        return f"{self.kind} '{self.words}'"
 
 # The phrase patterns are written in lower case and searched in lower-cased text (see _find):
 # IGNORECASE with this many alternatives is four times slower.
@@ -45,48 +74,36 @@ SHORT_PAGE = 600          # main text shorter than this cannot hide behind a wal
 NO_ARTICLE = 200          # main text shorter than this is no article at all
 CONSENT_MIN_HITS = 4
 
-STOPWORDS = {
-    "de": frozenset("der die das und ist nicht ein eine mit von zu den auf für sich im dem auch es "
-                    "wird sind wurde nach bei aus wie oder aber noch sie er".split()),
-    "en": frozenset("the and is of to in that it for with was on as are be this by have from at "
-                    "not but or they his has were".split()),
-}
-WORD = re.compile(r"[a-zäöüß]+")
-
-
-def not_found_cues(headings: list[str], main_text: str) -> tuple[str, ...]:
-    """Not-found phrases from the title and top headings, and from the start of a short main text.
-
-    A cue starting with "heading" is a sure sign; "word …" (a weak word in a heading) and "text …"
-    (a phrase in the text) are words a real article may use too.
-    """
+def not_found_cues(headings: list[str], main_text: str) -> tuple[Cue, ...]:
+    """Not-found phrases from the title and top headings (HEADING, WORD_IN_HEADING), and from the
+    start of a short main text (TEXT)."""
     cues = []
     for heading in headings:
         if _find(NOT_FOUND_PHRASES, heading):
-            cues.append(f"heading '{_clip(heading)}'")
+            cues.append(Cue(CueKind.HEADING, _clip(heading)))
         elif hit := _find(TITLE_ONLY_PHRASES, heading):
-            cues.append(f"word '{hit}' in heading '{_clip(heading)}'")
+            cues.append(Cue(CueKind.WORD_IN_HEADING, hit, _clip(heading)))
     lead = main_text[:SHORT_PAGE] if len(main_text) < 4 * SHORT_PAGE else main_text[:200]
     if hit := _find(NOT_FOUND_PHRASES, lead):
-        cues.append(f"text '{hit}'")
+        cues.append(Cue(CueKind.TEXT, hit))
     return tuple(dict.fromkeys(cues))
 
 
-def bot_wall_cues(html: str, title: str, visible_text: str, main_text: str) -> tuple[str, ...]:
+def bot_wall_cues(html: str, title: str, visible_text: str, main_text: str) -> tuple[Cue, ...]:
     """Signs of a challenge, captcha, block or consent page that hides the article."""
     cues = []
     if CHALLENGE_TITLES.search(title.strip()):
-        cues.append(f"title '{_clip(title)}'")
+        cues.append(Cue(CueKind.TITLE, _clip(title)))
     if len(main_text) >= SHORT_PAGE:
         return tuple(cues)
-    cues += [f"marker '{m}'" for m in CHALLENGE_MARKERS if m in html]
+    cues += [Cue(CueKind.MARKER, m) for m in CHALLENGE_MARKERS if m in html]
     # Comment forms say "captcha" and cookie banners say "consent"; only a page that says
     # little else is the wall itself.
     if len(visible_text) < 4 * SHORT_PAGE and len(main_text) < NO_ARTICLE:
         if hit := _find(CHALLENGE_PHRASES, visible_text):
-            cues.append(f"text '{hit}'")
+            cues.append(Cue(CueKind.TEXT, hit))
         if len(CONSENT_PHRASES.findall(lower_in_place(visible_text))) >= CONSENT_MIN_HITS:
-            cues.append("consent dialog with little other text")
+            cues.append(Cue(CueKind.CONSENT))
     return tuple(cues)
 
 
@@ -94,15 +111,6 @@ def _find(phrases: re.Pattern, text: str) -> str | None:
     """The first of the (lower-case) phrases in `text`, as the text writes it."""
     hit = phrases.search(lower_in_place(text))
     return text[hit.start():hit.end()] if hit else None
-
-
-def guess_language(text: str) -> str | None:
-    """'de' or 'en' by stopword counts, None when the text says too little."""
-    words = WORD.findall(text[:3000].lower())
-    counts = {lang: sum(map(stops.__contains__, words)) for lang, stops in STOPWORDS.items()}
-    best = max(counts, key=counts.__getitem__)
-    others = sum(counts.values()) - counts[best]
-    return best if counts[best] >= 5 and counts[best] > 2 * others else None
 
 
 def _clip(text: str, limit: int = 80) -> str:

@@ -10,7 +10,8 @@ from enum import StrEnum
 
 from .article import Article, recover_title_words
 from .gazetteer import Place, place_index, places_by_key
-from .lexicon import is_acronym, is_known, is_noun_form, language
+from .language import guess_language
+from .lexicon import is_acronym, is_known, is_noun_form
 from .names import (candidates, is_org, is_person, is_place_name, mid_sentence_capitals,
                     single_is_name)
 from .spelling import fold, transliterations
@@ -50,7 +51,7 @@ _NUMBER = re.compile(r"(?<![\d.,])(\d{1,3}(?:[.,  ]\d{3})+|\d{3,})(?![\d]|[.,]\d
 def key_entities(article: Article) -> tuple[Entity, ...]:
     """The article's key entities, most salient first."""
     body = article.body
-    lang = language(body)
+    lang = guess_language(body, sure=False)
     title = recover_title_words(article.title, body)  # a no-op once the parser did it
     names, inside_names = _name_entities(body, lang)
     named = _place_entities(title, body, lang, inside_names) + names + _numbers(body)

@@ -4,13 +4,10 @@ Like InternetArchiveBot: one failed run is not a dead link. A link becomes broke
 `config.failures_to_break` failed runs in a row that span at least `config.broken_after_days`;
 any success resets the streak. Runs in which the network itself was down change nothing.
 
-Which verdicts count:
-- failure: dead, soft_404, moved, unreachable (the cited page is gone or cannot be reached).
-- success: ok, drifted. A drifted page is there; that it no longer supports the article is a
-  content problem, shown by the `unsupported_sources` view, not a broken link.
-- inconclusive: blocked (401/403/429, bot walls, paywalls). The page may well be there; a block
-  neither adds a failure nor resets the streak (IABot's paywall rule: auth codes are never dead).
-- invalid: the cited URL is malformed. Waiting days cannot fix that, so it is broken at once.
+What each verdict counts as (success, failure, inconclusive, invalid) is a fact of the verdict:
+see `VerdictFacts.history` in verdict.py. A failure adds to the streak, a success resets it, an
+inconclusive verdict (a block: the page may well be there) does neither, and an invalid URL is
+broken at once, since waiting days cannot fix it.
 """
 
 from __future__ import annotations
@@ -21,7 +18,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from .config import Config
-from .verdict import Verdict
+from .verdict import Outcome, Verdict, facts
 
 
 class LinkState(StrEnum):
@@ -31,27 +28,9 @@ class LinkState(StrEnum):
     BROKEN = "broken"      # failed on enough runs over enough days, no success since
 
 
-class Outcome(StrEnum):
-    SUCCESS = "success"
-    FAILURE = "failure"
-    INCONCLUSIVE = "inconclusive"
-    INVALID = "invalid"
-
-
-FAILURE_VERDICTS = frozenset({Verdict.DEAD, Verdict.SOFT_404, Verdict.MOVED, Verdict.UNREACHABLE})
-SUCCESS_VERDICTS = frozenset({Verdict.OK, Verdict.DRIFTED})
-
-
 def outcome(verdict: Verdict | str) -> Outcome:
     """What one run's verdict means for the link's history."""
-    verdict = Verdict(verdict)
-    if verdict in FAILURE_VERDICTS:
-        return Outcome.FAILURE
-    if verdict in SUCCESS_VERDICTS:
-        return Outcome.SUCCESS
-    if verdict is Verdict.INVALID:
-        return Outcome.INVALID
-    return Outcome.INCONCLUSIVE
+    return facts(verdict).history
 
 
 @dataclass(frozen=True)

@@ -12,21 +12,8 @@ import marisa_trie
 from platformdirs import user_cache_dir
 
 from .gazetteer import title_words
+from .language import STOPWORDS
 
-STOPWORDS = {
-    "de": frozenset("""der die das den dem des ein eine einer einen einem eines und oder aber
-        in im am an auf aus bei mit nach von vom zu zum zur für über unter vor hinter neben ist
-        sind war waren wird werden hat haben es er sie wir ihr ich du man wie was wer wo wenn
-        dass daß als auch noch nur nicht so doch schon sein seine ihre ihren unser diese dieser
-        dieses jene alle viele mehr laut bis seit gegen ohne durch um""".split()),
-    "en": frozenset("""the a an and or but in on at of for to from by with as is are was were be
-        been has have had it he she they we you i this that these those his her their its our
-        not no so if when while after before over under about into than then there here who
-        what which where why how all more most some any each every one two i'm i've i'll
-        i'd it's that's now still yet meanwhile however today yesterday tomorrow although
-        though because since despite during until unless whether thousands hundreds many
-        much few several""".split()),
-}
 # Calendar words are capitalised in both languages and never entities on their own.
 CALENDAR = frozenset("""Januar Februar März April Mai Juni Juli August September Oktober November
     Dezember Montag Dienstag Mittwoch Donnerstag Freitag Samstag Sonnabend Sonntag January
@@ -49,14 +36,6 @@ ORG_HEADS = ("bank", "partei", "party", "kirche", "church", "union", "verband", 
              "forces")
 _COMPOUND_ORG_HEADS = tuple(head for head in ORG_HEADS if len(head) > 3)  # Landgericht, Zentralbank
 _ROMAN = re.compile(r"^[IVXLC]+$")
-
-
-def language(text: str) -> str:
-    """'de' or 'en' by stopword counts (the corpus and the seeds are German or English)."""
-    words = re.findall(r"[a-zäöüß]+", text[:5000].lower())
-    german = sum(w in STOPWORDS["de"] for w in words)
-    english = sum(w in STOPWORDS["en"] for w in words)
-    return "en" if english > german else "de"
 
 
 @lru_cache(maxsize=1)

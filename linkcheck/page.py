@@ -16,7 +16,8 @@ from selectolax.lexbor import LexborHTMLParser
 
 from .boilerplate import main_text as html_main_text
 from .boilerplate import SHORT_MAIN_TEXT, strip_non_content
-from .cues import bot_wall_cues, guess_language, not_found_cues
+from .cues import Cue, bot_wall_cues, not_found_cues
+from .language import guess_language
 
 
 # pypdf warns about every quirk of a damaged file on stderr; a cron run must stay quiet.
@@ -41,8 +42,8 @@ class PageText:
     language: str | None                 # <html lang> or a guess ("de", "en")
     canonical_url: str | None            # <link rel=canonical>
     meta_refresh_url: str | None         # target of <meta http-equiv=refresh>, absolute
-    not_found_cues: tuple[str, ...]      # phrases that say "not found" ("Seite nicht gefunden")
-    bot_wall_cues: tuple[str, ...]       # signs of a challenge / captcha / consent wall
+    not_found_cues: tuple[Cue, ...]      # phrases that say "not found" ("Seite nicht gefunden")
+    bot_wall_cues: tuple[Cue, ...]       # signs of a challenge / captcha / consent wall
     paywall: bool                        # the page says its text is behind a paywall
 
 

@@ -27,7 +27,7 @@ from .fetch import Fetcher, FetchError, FetchResult, host_key, network_is_up
 from .match import Match
 from .page import PageText
 from .page_workers import PageWorkers
-from .verdict import CitationResult, Decision, LinkResult, NotFoundProbe, Verdict, decide
+from .verdict import CitationResult, Decision, LinkResult, NotFoundProbe, Rule, Verdict, decide
 from .worker import count_article_files, exit_with_parent, load_articles_spooled
 
 # Below this many articles per process, starting another loader costs more than it saves.
@@ -195,7 +195,7 @@ def _invalid_results(citations_by_url: dict[str, list[Citation]]) -> Iterable[Li
     for url, citations in citations_by_url.items():
         cited = citations[0].cited
         if not cited.is_valid:
-            decision = Decision(Verdict.INVALID, "invalid_url", f"not a checkable URL: {cited.problem}")
+            decision = Decision(Rule.INVALID_URL, f"not a checkable URL: {cited.problem}")
             yield _judged_alike(url, None, citations, decision)
 
 
@@ -260,7 +260,7 @@ class _LinkChecker:
         if fetch.status is not None or fetch.error not in _TRANSPORT_FAILURES:
             self.only_transport_failures = False
         if fetch.error == FetchError.DNS and not await self.network_up():
-            decision = Decision(Verdict.UNREACHABLE, "network_down",
+            decision = Decision(Rule.NETWORK_DOWN,
                                 "network unavailable: no host name resolves, not even well-known ones; "
                                 "link state unchanged")
             return _judged_alike(url, fetch, citations, decision)
@@ -314,7 +314,7 @@ def _wants_probe(fetch: FetchResult, page: PageText | None) -> bool:
 
 
 def _crashed(url: str, citations: list[Citation], exc: Exception) -> LinkResult:
-    decision = Decision(Verdict.UNREACHABLE, "internal_error",
+    decision = Decision(Rule.INTERNAL_ERROR,
                         f"linkcheck failed on this link: {type(exc).__name__}: {exc}")
     return _judged_alike(url, None, citations, decision)
 

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from .entities import Entity
-from .verdict import LinkResult, Verdict
+from .verdict import LinkResult, Verdict, facts
 
 FORMATS = ("table", "json", "markdown")
 
@@ -58,8 +58,7 @@ def print_table(rows: list[dict[str, Any]], console: Console) -> None:
     if many_articles:
         table.add_column("article", overflow="fold", max_width=30)
     for row in rows:
-        style = "green" if row["verdict"] == Verdict.OK else "yellow" if row["verdict"] in (
-            Verdict.DRIFTED, Verdict.BLOCKED, Verdict.UNREACHABLE) else "red"
+        style = facts(row["verdict"]).style
         cells = [f"[{style}]{row['verdict']}[/]", str(row["status"] or "-"), row["url"], row["reason"]]
         if many_articles:
             cells.append(row["article"])

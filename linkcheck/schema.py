@@ -10,6 +10,8 @@ from pathlib import Path
 import sqlite_utils
 import zstandard
 
+from .verdict import VERDICT_FACTS, Rule, Verdict, failing_verdicts
+
 BUSY_TIMEOUT_MS = 10_000
 
 
@@ -46,8 +48,8 @@ def read_snapshot_body(db: sqlite_utils.Database, snapshot_id: int) -> bytes:
     return zstandard.ZstdDecompressor().decompressobj().decompress(row[0])
 
 
-# Verdicts that say "the cited page is not there now" (history.FAILURE_VERDICTS + invalid).
-FAILING_VERDICTS_SQL = "('dead', 'soft_404', 'moved', 'unreachable', 'invalid')"
+# Verdicts that say "the cited page is not there now" (VerdictFacts.failing).
+FAILING_VERDICTS_SQL = "(" + ", ".join(f"'{v}'" for v in failing_verdicts()) + ")"
 
 _TABLES_V1 = """
 CREATE TABLE runs (
@@ -63,7 +65,7 @@ CREATE TABLE runs (
     links_checked INTEGER,
     citations_checked INTEGER,
     ok INTEGER, drifted INTEGER, soft_404 INTEGER, moved INTEGER, dead INTEGER,
-    blocked INTEGER, unreachable INTEGER, invalid INTEGER
+    blocked INTEGER, unreachable INTEGER, invalid INTEGER  -- citations per verdict (see ensure_derived)
 );
 CREATE TABLE articles (
     id INTEGER PRIMARY KEY,
@@ -217,13 +219,14 @@ VIEWS: dict[str, str] = {
     "latest_citation_verdicts": f"""
 SELECT a.path AS article, a.title AS article_title, l.url, cc.verdict, cc.reason, cc.score,
        cc.found, cc.missing, c.status, c.final_url, c.checked_at, l.state AS link_state,
-       l.failing_since, l.state_since, cc.rule, c.run_id, ci.id AS citation_id,
-       cc.id AS citation_check_id, c.id AS check_id
+       l.failing_since, l.state_since, cc.rule, r.explanation AS rule_explained, c.run_id,
+       ci.id AS citation_id, cc.id AS citation_check_id, c.id AS check_id
 FROM citations ci
 JOIN articles a ON a.id = ci.article_id AND a.is_current = 1
 JOIN links l ON l.id = ci.link_id
 JOIN citation_checks cc ON cc.id = ({_LATEST_CHECK_OF_CITATION})
-JOIN checks c ON c.id = cc.check_id""",
+JOIN checks c ON c.id = cc.check_id
+LEFT JOIN rules r ON r.name = cc.rule""",
     "broken_citations": """
 SELECT article, article_title, url, verdict, reason, status, final_url, failing_since,
        state_since AS broken_since, checked_at, citation_id, check_id
@@ -263,6 +266,48 @@ def migrate(db: sqlite_utils.Database) -> int:
             MIGRATIONS[version](db)
             db.execute(f"PRAGMA user_version = {version + 1}")
     return old
+
+
+# Tables that hold linkcheck's own knowledge, not observations: rewritten whenever linkcheck's
+# verdict facts or rules differ from what the archive holds, so Datasette can explain a check.
+_KNOWLEDGE_TABLES = """
+CREATE TABLE IF NOT EXISTS verdicts (
+    name TEXT PRIMARY KEY,
+    severity INTEGER NOT NULL,                   -- 0 = worst
+    history TEXT NOT NULL,                       -- success, failure, inconclusive, invalid
+    failing INTEGER NOT NULL,                    -- listed as failing in the views
+    meaning TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS rules (
+    name TEXT PRIMARY KEY,                       -- as in checks.rule and citation_checks.rule
+    verdict TEXT NOT NULL REFERENCES verdicts(name),
+    explanation TEXT NOT NULL
+);
+"""
+
+
+def ensure_derived(db: sqlite_utils.Database) -> None:
+    """Bring everything derived from linkcheck's code up to date: a count column in `runs` for
+    every verdict, the `verdicts` and `rules` tables, and the editor views."""
+    counted = {column.name for column in db["runs"].columns}
+    missing = [v for v in Verdict if v.value not in counted]
+    verdicts = [(v.value, f.severity, f.history.value, int(f.failing), f.meaning)
+                for v, f in VERDICT_FACTS.items()]
+    rules = [(rule.value, rule.verdict.value, rule.explanation) for rule in Rule]
+    with db.atomic():
+        for verdict in missing:
+            db.execute(f'ALTER TABLE runs ADD COLUMN "{verdict.value}" INTEGER')
+        for statement in _KNOWLEDGE_TABLES.split(";"):
+            if statement.strip():
+                db.execute(statement)
+        if sorted(verdicts) != sorted(db.execute("SELECT * FROM verdicts").fetchall()):
+            db.execute("DELETE FROM rules")
+            db.execute("DELETE FROM verdicts")
+            db.conn.executemany("INSERT INTO verdicts VALUES (?, ?, ?, ?, ?)", verdicts)
+        if sorted(rules) != sorted(db.execute("SELECT * FROM rules").fetchall()):
+            db.execute("DELETE FROM rules")
+            db.conn.executemany("INSERT INTO rules VALUES (?, ?, ?)", rules)
+    ensure_views(db)
 
 
 def ensure_views(db: sqlite_utils.Database) -> None:

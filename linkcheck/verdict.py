@@ -1,7 +1,12 @@
-"""One pure decision from (fetch result, page, match) to a verdict and a reason."""
+"""One pure decision from (fetch result, page, match) to a verdict, the rule that fired and a reason.
+
+What each verdict means for history, reports, views and severity is stated once, in VERDICT_FACTS;
+every way to reach a verdict is a named Rule with a one-line explanation for editors.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import urlsplit
@@ -9,6 +14,7 @@ from urllib.parse import urlsplit
 from rapidfuzz import fuzz
 
 from .article import Article, CitedUrl
+from .cues import CueKind
 from .fetch import FetchError, FetchResult
 from .match import Match
 from .page import PageKind, PageText
@@ -25,18 +31,174 @@ class Verdict(StrEnum):
     INVALID = "invalid"
 
 
-# Worst first: when one link gets several verdicts (one per citing article), the worst names the link.
-SEVERITY = (Verdict.DEAD, Verdict.SOFT_404, Verdict.MOVED, Verdict.DRIFTED, Verdict.BLOCKED,
-            Verdict.UNREACHABLE, Verdict.INVALID, Verdict.OK)
+class Outcome(StrEnum):
+    """What one run's verdict means for the link's history (see history.py)."""
+
+    SUCCESS = "success"            # the page is there: resets a failure streak
+    FAILURE = "failure"            # the page is gone or cannot be reached: one more failed run
+    INCONCLUSIVE = "inconclusive"  # the page may well be there: neither counts nor resets
+    INVALID = "invalid"            # no waiting can fix the URL: broken at once
+
+
+@dataclass(frozen=True)
+class VerdictFacts:
+    """Everything the rest of linkcheck needs to know about a verdict besides its rules."""
+
+    severity: int      # 0 is the worst; the worst verdict over a link's citing articles names the link
+    history: Outcome   # what it means for the link's state across runs
+    failing: bool      # listed as failing in reports and the archive's views
+    style: str         # how the terminal table shows it (a rich style)
+    meaning: str       # one line for editors
+
+
+VERDICT_FACTS: dict[Verdict, VerdictFacts] = {
+    Verdict.DEAD: VerdictFacts(0, Outcome.FAILURE, True, "red",
+                               "404 / 410, or the host name does not exist"),
+    Verdict.SOFT_404: VerdictFacts(1, Outcome.FAILURE, True, "red",
+                                   "answers 2xx but is an error / not-found page (text cues, or looks "
+                                   "like the host's answer to a random path)"),
+    Verdict.MOVED: VerdictFacts(2, Outcome.FAILURE, True, "red",
+                                "redirected (HTTP or meta refresh) to a home page, section front or "
+                                "unrelated page"),
+    # A drifted page is there: that it no longer supports the article is a content problem (the
+    # unsupported_sources view), not a broken link.
+    Verdict.DRIFTED: VerdictFacts(3, Outcome.SUCCESS, False, "yellow",
+                                  "reachable and a real page, but its main text no longer supports "
+                                  "the article"),
+    # IABot's paywall rule: auth codes are never dead; a block neither fails nor resets a streak.
+    Verdict.BLOCKED: VerdictFacts(4, Outcome.INCONCLUSIVE, False, "yellow",
+                                  "401 / 403 / 451, a bot challenge or consent wall, or a 429 that "
+                                  "never clears"),
+    Verdict.UNREACHABLE: VerdictFacts(5, Outcome.FAILURE, True, "yellow",
+                                      "timeout, refused or reset connection, persistent 5xx, redirect "
+                                      "loop, broken body, network down"),
+    Verdict.INVALID: VerdictFacts(6, Outcome.INVALID, True, "red",
+                                  "the cited URL is malformed, its scheme is not http(s), or it points "
+                                  "into a private or loopback network"),
+    Verdict.OK: VerdictFacts(7, Outcome.SUCCESS, False, "green",
+                             "reachable, and the main text still mentions enough of the article's key "
+                             "entities"),
+}
+
+
+def facts(verdict: Verdict | str) -> VerdictFacts:
+    """The facts of a verdict (given as a Verdict or its archived name)."""
+    return VERDICT_FACTS[Verdict(verdict)]
+
+
+def failing_verdicts() -> tuple[Verdict, ...]:
+    """The verdicts reports and views list as failing, worst first."""
+    return tuple(v for v in by_severity() if VERDICT_FACTS[v].failing)
+
+
+def by_severity() -> tuple[Verdict, ...]:
+    """Every verdict, worst first."""
+    return tuple(sorted(Verdict, key=lambda v: VERDICT_FACTS[v].severity))
+
+
+class Rule(StrEnum):
+    """Every way a link reaches its verdict: a stable name (archived in `checks.rule`), the verdict
+    it gives, and one line that tells an editor why it fired. Names are never assembled."""
+
+    verdict: Verdict
+    explanation: str
+
+    def __new__(cls, name: str, verdict: Verdict, explanation: str) -> Rule:
+        rule = str.__new__(cls, name)
+        rule._value_ = name
+        rule.verdict = verdict
+        rule.explanation = explanation
+        return rule
+
+    # The cited URL itself
+    INVALID_URL = ("invalid_url", Verdict.INVALID,
+                   "The cited text is not a URL linkcheck can fetch (malformed, or not http/https).")
+    PRIVATE_ADDRESS = ("private_address", Verdict.INVALID,
+                       "The host is on a private, loopback or link-local network: not a public source.")
+    # No usable answer
+    DNS = ("dns", Verdict.DEAD, "The host name does not exist (DNS says so).")
+    TIMEOUT = ("timeout", Verdict.UNREACHABLE, "The server did not answer in time, after retries.")
+    CONNECT = ("connect", Verdict.UNREACHABLE,
+               "The connection was refused or the host could not be reached, after retries.")
+    RESET = ("reset", Verdict.UNREACHABLE, "The connection was reset or broke the HTTP protocol.")
+    TOO_MANY_REDIRECTS = ("too_many_redirects", Verdict.UNREACHABLE,
+                          "The redirects went on longer than linkcheck follows.")
+    REDIRECT_LOOP = ("redirect_loop", Verdict.UNREACHABLE, "The redirects go round in a loop.")
+    BAD_REDIRECT = ("bad_redirect", Verdict.UNREACHABLE,
+                    "A redirect without a usable target (no or a broken Location).")
+    BROKEN_BODY = ("body", Verdict.UNREACHABLE,
+                   "The response body broke off or could not be decoded.")
+    NO_RESPONSE = ("no_response", Verdict.UNREACHABLE, "No HTTP response arrived.")
+    NETWORK_DOWN = ("network_down", Verdict.UNREACHABLE,
+                    "The network was down for the whole run (not even well-known names resolved); "
+                    "the link's state is unchanged.")
+    INTERNAL_ERROR = ("internal_error", Verdict.UNREACHABLE,
+                      "linkcheck itself failed on this link; the reason names the error.")
+    # HTTP errors
+    HTTP_404 = ("http_404", Verdict.DEAD, "The server answered 404 Not Found.")
+    HTTP_410 = ("http_410", Verdict.DEAD, "The server answered 410 Gone: removed for good.")
+    HTTP_4XX = ("http_4xx", Verdict.DEAD, "The server answered with another 4xx client error.")
+    HTTP_401 = ("http_401", Verdict.BLOCKED, "The server answered 401: the page needs a login.")
+    HTTP_403 = ("http_403", Verdict.BLOCKED, "The server answered 403 Forbidden (often a bot block).")
+    HTTP_429 = ("http_429", Verdict.BLOCKED,
+                "The server answered 429 Too Many Requests, and it did not clear within the retries.")
+    HTTP_451 = ("http_451", Verdict.BLOCKED, "The server answered 451: unavailable for legal reasons.")
+    HTTP_5XX = ("http_5xx", Verdict.UNREACHABLE, "The server kept answering with a 5xx server error.")
+    HTTP_UNEXPECTED = ("http_unexpected", Verdict.UNREACHABLE,
+                       "The final answer was neither a page nor an error (1xx or an unfollowed 3xx).")
+    BOT_WALL = ("bot_wall", Verdict.BLOCKED,
+                "A bot challenge, captcha or consent wall stands in front of the page.")
+    PAYWALL = ("paywall", Verdict.BLOCKED,
+               "The text is behind a paywall and the visible part does not mention the key entities.")
+    # Error pages in disguise
+    NOT_FOUND_CUE = ("not_found_cue", Verdict.SOFT_404,
+                     "The page answers 200 but says it is not found (title, top heading or text).")
+    SAME_AS_NOT_FOUND_PROBE = ("same_as_not_found_probe", Verdict.SOFT_404,
+                               "The URL redirects where the host sends a random path that cannot exist.")
+    LIKE_NOT_FOUND_PROBE = ("like_not_found_probe", Verdict.SOFT_404,
+                            "The page reads like the host's answer to a random path that cannot exist.")
+    # Moves
+    REDIRECT_TO_HOME = ("redirect_to_home", Verdict.MOVED, "An HTTP redirect leads to the site's home page.")
+    REDIRECT_TO_SECTION = ("redirect_to_section", Verdict.MOVED,
+                           "An HTTP redirect leads to a section front above the cited page.")
+    REDIRECT_TO_OTHER = ("redirect_to_other", Verdict.MOVED,
+                         "An HTTP redirect leads to another page that does not mention the key entities.")
+    META_REFRESH_TO_HOME = ("meta_refresh_to_home", Verdict.MOVED,
+                            "A meta refresh sends the reader to the site's home page.")
+    META_REFRESH_TO_SECTION = ("meta_refresh_to_section", Verdict.MOVED,
+                               "A meta refresh sends the reader to a section front.")
+    META_REFRESH_TO_OTHER = ("meta_refresh_to_other", Verdict.MOVED,
+                             "A meta refresh sends the reader to another page that does not mention "
+                             "the key entities.")
+    CANONICAL_TO_HOME = ("canonical_to_home", Verdict.MOVED,
+                         "The page names the site's home page as its canonical address.")
+    CANONICAL_TO_SECTION = ("canonical_to_section", Verdict.MOVED,
+                            "The page names a section front as its canonical address.")
+    # Pages that answered: what they say
+    ENTITIES_FOUND = ("entities_found", Verdict.OK, "The main text mentions enough of the article's key entities.")
+    ENTITIES_MISSING = ("entities_missing", Verdict.DRIFTED,
+                        "The main text no longer mentions enough of the article's key entities.")
+    NO_MAIN_TEXT = ("no_main_text", Verdict.DRIFTED, "The page has no readable main text.")
+    EMPTY_PAGE = ("empty_page", Verdict.DRIFTED, "The page answered with an empty body.")
+    NO_KEY_ENTITIES = ("no_key_entities", Verdict.OK,
+                       "The article names no key entities to look for: checked by status only.")
+    NOT_A_TEXT_DOCUMENT = ("not_a_text_document", Verdict.OK,
+                           "An image or other non-text document: checked by status only.")
+    NO_EXTRACTABLE_TEXT = ("no_extractable_text", Verdict.OK,
+                           "A PDF without extractable text (scanned?): checked by status only.")
+    STATUS_ONLY = ("status_only", Verdict.OK, "The page answered but was not read: checked by status only.")
 
 
 @dataclass(frozen=True)
 class Decision:
-    """A verdict with the rule that decided it and a one-line reason for an editor."""
+    """The rule that decided a verdict, and a one-line reason for an editor."""
 
-    verdict: Verdict
-    rule: str      # machine-readable rule name: "http_404", "not_found_cue", "redirect_to_root", ...
-    reason: str    # one line: "HTTP 404 at https://…", "title says 'Seite nicht gefunden'", ...
+    rule: Rule
+    reason: str    # one line: "HTTP 404 at https://…", "… says not found (heading 'Seite nicht gefunden')"
+
+    @property
+    def verdict(self) -> Verdict:
+        return self.rule.verdict
 
 
 @dataclass(frozen=True)
@@ -59,6 +221,11 @@ class CitationResult:
     position: int = 0          # 1-based place of the URL in the article's sources
 
 
+def worst(citations: Iterable[CitationResult]) -> CitationResult | None:
+    """The citation with the worst verdict (see VerdictFacts.severity); None for none."""
+    return min(citations, key=lambda c: VERDICT_FACTS[c.decision.verdict].severity, default=None)
+
+
 @dataclass(frozen=True)
 class LinkResult:
     """One URL checked in one run, with the verdict of every article citing it."""
@@ -71,7 +238,10 @@ class LinkResult:
     @property
     def decision(self) -> Decision:
         """The worst of the citations' decisions: what the link as a whole looks like."""
-        return min((c.decision for c in self.citations), key=lambda d: SEVERITY.index(d.verdict))
+        citation = worst(self.citations)
+        if citation is None:
+            raise ValueError(f"{self.url} has no citing article, hence no decision")
+        return citation.decision
 
 
 def decide(fetch: FetchResult, page: PageText | None, match: Match | None,
@@ -81,7 +251,7 @@ def decide(fetch: FetchResult, page: PageText | None, match: Match | None,
         return _fetch_failure(fetch)
     status = fetch.status
     if status is None:
-        return Decision(Verdict.UNREACHABLE, "no_response", f"no HTTP response from {fetch.url}")
+        return Decision(Rule.NO_RESPONSE, f"no HTTP response from {fetch.url}")
     if not 200 <= status < 300:
         return _http_failure(fetch, status, page)
     return _answered(fetch, page, match, probe)
@@ -89,45 +259,77 @@ def decide(fetch: FetchResult, page: PageText | None, match: Match | None,
 
 # PRIVATE_ADDRESS is `invalid`: a source on a loopback or private network is not a public source,
 # and retrying will not change that (unlike `unreachable`, which may clear on the next run).
-_FETCH_ERRORS = {
-    FetchError.INVALID_URL: (Verdict.INVALID, "the URL is malformed or not http(s)"),
-    FetchError.PRIVATE_ADDRESS: (Verdict.INVALID, "the host is on a private or loopback network"),
-    FetchError.DNS: (Verdict.DEAD, "the host name does not exist"),
-    FetchError.TIMEOUT: (Verdict.UNREACHABLE, "the server did not answer in time"),
-    FetchError.CONNECT: (Verdict.UNREACHABLE, "the connection was refused or the host is unreachable"),
-    FetchError.RESET: (Verdict.UNREACHABLE, "the connection was reset"),
-    FetchError.TOO_MANY_REDIRECTS: (Verdict.UNREACHABLE, "too many redirects"),
-    FetchError.REDIRECT_LOOP: (Verdict.UNREACHABLE, "the redirects go round in a loop"),
-    FetchError.BAD_REDIRECT: (Verdict.UNREACHABLE, "a redirect without a usable target"),
-    FetchError.BODY: (Verdict.UNREACHABLE, "the response body was broken"),
+FETCH_ERROR_RULES: dict[FetchError, tuple[Rule, str]] = {
+    FetchError.INVALID_URL: (Rule.INVALID_URL, "the URL is malformed or not http(s)"),
+    FetchError.PRIVATE_ADDRESS: (Rule.PRIVATE_ADDRESS, "the host is on a private or loopback network"),
+    FetchError.DNS: (Rule.DNS, "the host name does not exist"),
+    FetchError.TIMEOUT: (Rule.TIMEOUT, "the server did not answer in time"),
+    FetchError.CONNECT: (Rule.CONNECT, "the connection was refused or the host is unreachable"),
+    FetchError.RESET: (Rule.RESET, "the connection was reset"),
+    FetchError.TOO_MANY_REDIRECTS: (Rule.TOO_MANY_REDIRECTS, "too many redirects"),
+    FetchError.REDIRECT_LOOP: (Rule.REDIRECT_LOOP, "the redirects go round in a loop"),
+    FetchError.BAD_REDIRECT: (Rule.BAD_REDIRECT, "a redirect without a usable target"),
+    FetchError.BODY: (Rule.BROKEN_BODY, "the response body was broken"),
 }
-_BLOCKING_STATUSES = {401: "needs a login", 403: "forbidden", 451: "unavailable for legal reasons",
-                      429: "rate limited, did not clear within the retries"}
+_GONE = {404: Rule.HTTP_404, 410: Rule.HTTP_410}
+_BLOCKING_STATUSES = {401: (Rule.HTTP_401, "needs a login"), 403: (Rule.HTTP_403, "forbidden"),
+                      451: (Rule.HTTP_451, "unavailable for legal reasons"),
+                      429: (Rule.HTTP_429, "rate limited, did not clear within the retries")}
 _MAX_NAMES = 5
 _PROBE_SIMILARITY = 90.0   # rapidfuzz ratio (0..100) above which a page is the host's not-found page
 _PROBE_MIN_TEXT = 50       # characters both texts need before their similarity means anything
 _INDEX_PAGES = frozenset(("index.html", "index.htm", "index.php", "default.aspx", "start.html"))
 
 
+class Redirection(StrEnum):
+    """How a page sends its reader elsewhere."""
+
+    REDIRECT = "redirect"
+    META_REFRESH = "meta refresh"
+    CANONICAL = "canonical"
+
+
+class MoveTarget(StrEnum):
+    """Where a move leads, relative to the cited page."""
+
+    HOME = "home"
+    SECTION = "section"
+    OTHER = "other"
+
+
+_MOVE_RULES = {
+    (Redirection.REDIRECT, MoveTarget.HOME): Rule.REDIRECT_TO_HOME,
+    (Redirection.REDIRECT, MoveTarget.SECTION): Rule.REDIRECT_TO_SECTION,
+    (Redirection.REDIRECT, MoveTarget.OTHER): Rule.REDIRECT_TO_OTHER,
+    (Redirection.META_REFRESH, MoveTarget.HOME): Rule.META_REFRESH_TO_HOME,
+    (Redirection.META_REFRESH, MoveTarget.SECTION): Rule.META_REFRESH_TO_SECTION,
+    (Redirection.META_REFRESH, MoveTarget.OTHER): Rule.META_REFRESH_TO_OTHER,
+    (Redirection.CANONICAL, MoveTarget.HOME): Rule.CANONICAL_TO_HOME,
+    (Redirection.CANONICAL, MoveTarget.SECTION): Rule.CANONICAL_TO_SECTION,
+}
+
+
 def _fetch_failure(fetch: FetchResult) -> Decision:
-    verdict, what = _FETCH_ERRORS.get(fetch.error, (Verdict.UNREACHABLE, "the fetch failed"))
+    assert fetch.error is not None
+    rule, what = FETCH_ERROR_RULES[fetch.error]
     detail = f" ({fetch.error_detail})" if fetch.error_detail else ""
-    return Decision(verdict, str(fetch.error), f"{what}{detail}: {fetch.url}")
+    return Decision(rule, f"{what}{detail}: {fetch.url}")
 
 
 def _http_failure(fetch: FetchResult, status: int, page: PageText | None) -> Decision:
     at = f"HTTP {status} at {fetch.final_url}"
     if page is not None and page.bot_wall_cues and status in (403, 429, 503):
-        return Decision(Verdict.BLOCKED, "bot_wall", f"{at}: bot challenge ({page.bot_wall_cues[0]})")
-    if status in (404, 410):
-        return Decision(Verdict.DEAD, f"http_{status}", at)
+        return Decision(Rule.BOT_WALL, f"{at}: bot challenge ({page.bot_wall_cues[0]})")
+    if status in _GONE:
+        return Decision(_GONE[status], at)
     if status in _BLOCKING_STATUSES:
-        return Decision(Verdict.BLOCKED, f"http_{status}", f"{at}: {_BLOCKING_STATUSES[status]}")
+        rule, what = _BLOCKING_STATUSES[status]
+        return Decision(rule, f"{at}: {what}")
     if 400 <= status < 500:
-        return Decision(Verdict.DEAD, "http_4xx", at)
+        return Decision(Rule.HTTP_4XX, at)
     if status >= 500:
-        return Decision(Verdict.UNREACHABLE, "http_5xx", f"{at}: server error")
-    return Decision(Verdict.UNREACHABLE, "http_unexpected", f"{at}: no page to read")
+        return Decision(Rule.HTTP_5XX, f"{at}: server error")
+    return Decision(Rule.HTTP_UNEXPECTED, f"{at}: no page to read")
 
 
 def _answered(fetch: FetchResult, page: PageText | None, match: Match | None,
@@ -135,55 +337,49 @@ def _answered(fetch: FetchResult, page: PageText | None, match: Match | None,
     """A 2xx answer: is it the article, an error page in disguise, a wall, or something else?"""
     at = f"HTTP {fetch.status} at {fetch.final_url}"
     if page is None and not fetch.body:
-        return Decision(Verdict.DRIFTED, "empty_page", f"{at} has an empty body: nothing there "
-                        "supports the article")
+        return Decision(Rule.EMPTY_PAGE, f"{at} has an empty body: nothing there supports the article")
     if page is None:
-        return Decision(Verdict.OK, "status_only", f"{at}; the page was not read")
+        return Decision(Rule.STATUS_ONLY, f"{at}; the page was not read")
     if page.bot_wall_cues:
-        return Decision(Verdict.BLOCKED, "bot_wall",
-                        f"{at} is a challenge page ({page.bot_wall_cues[0]})")
+        return Decision(Rule.BOT_WALL, f"{at} is a challenge page ({page.bot_wall_cues[0]})")
     supports = match is not None and match.supports
     if page.not_found_cues and not (supports and _weak_cues_only(page)):
-        return Decision(Verdict.SOFT_404, "not_found_cue",
-                        f"{at} says not found ({page.not_found_cues[0]})")
+        return Decision(Rule.NOT_FOUND_CUE, f"{at} says not found ({page.not_found_cues[0]})")
     like_probe = _like_probe(fetch, page, probe)
-    if like_probe:
-        return Decision(Verdict.SOFT_404, like_probe, f"{at} looks like the host's not-found answer "
-                        f"to {probe.url}")
+    if like_probe is not None and probe is not None:
+        return Decision(like_probe, f"{at} looks like the host's not-found answer to {probe.url}")
     how, target = _redirect_target(fetch, page)
-    kind = _move_kind(fetch.url, target) if target else ""
+    kind = _move_kind(fetch.url, target) if target else None
     # Without key entities to miss, only a real redirect to a front page proves a move: nothing
     # tells an unrelated target from a copy at a new address, and a canonical link alone can be
     # a template's mistake (href="index.html").
-    sure_move = how != "canonical" and kind != "other"
-    if target and not supports and (sure_move or _has_entities(match)):
-        return Decision(Verdict.MOVED, f"{how}_to_{kind}",
-                        f"{fetch.url} now leads ({how.replace('_', ' ')}) to the {kind} page "
+    sure_move = how is not Redirection.CANONICAL and kind is not MoveTarget.OTHER
+    if how is not None and kind is not None and not supports and (sure_move or _has_entities(match)):
+        return Decision(_MOVE_RULES[how, kind], f"{fetch.url} now leads ({how}) to the {kind} page "
                         f"{target}{_missing(match)}")
     moved = f" (moved to {target})" if target else ""
     # Images and scanned PDFs cannot be read; calling them drifted would be a false alarm.
     if page.kind is PageKind.OTHER and not page.main_text:
-        return Decision(Verdict.OK, "not_a_text_document", f"{at}{moved}: not a text document, "
-                        "checked by status only")
+        return Decision(Rule.NOT_A_TEXT_DOCUMENT, f"{at}{moved}: not a text document, checked by "
+                        "status only")
     if page.kind is PageKind.PDF and not page.main_text.strip():
-        return Decision(Verdict.OK, "no_extractable_text", f"{at}{moved}: a PDF without extractable "
-                        "text (scanned?), checked by status only")
+        return Decision(Rule.NO_EXTRACTABLE_TEXT, f"{at}{moved}: a PDF without extractable text "
+                        "(scanned?), checked by status only")
     if match is None:
-        return Decision(Verdict.OK, "status_only", f"{at}{moved}; the text was not matched")
+        return Decision(Rule.STATUS_ONLY, f"{at}{moved}; the text was not matched")
     if not _has_entities(match):
         # Nothing to look for (a how-to or a recipe without names): no evidence either way.
-        return Decision(Verdict.OK, "no_key_entities", f"{at}{moved}: the article names no key "
-                        "entities to look for, checked by status only")
+        return Decision(Rule.NO_KEY_ENTITIES, f"{at}{moved}: the article names no key entities to "
+                        "look for, checked by status only")
     if supports:
         paywall = "; behind a paywall, the visible teaser" if page.paywall else ";"
-        return Decision(Verdict.OK, "entities_found", f"{at}{moved}{paywall} mentions "
-                        f"{_names(match.found)}")
+        return Decision(Rule.ENTITIES_FOUND, f"{at}{moved}{paywall} mentions {_names(match.found)}")
     if page.paywall:
-        return Decision(Verdict.BLOCKED, "paywall", f"{at}{moved}: the text is behind a paywall and "
-                        f"the visible part does not mention {_names(match.missing)}")
+        return Decision(Rule.PAYWALL, f"{at}{moved}: the text is behind a paywall and the visible "
+                        f"part does not mention {_names(match.missing)}")
     if not page.main_text.strip():
-        return Decision(Verdict.DRIFTED, "no_main_text", f"{at}{moved} has no readable main text")
-    return Decision(Verdict.DRIFTED, "entities_missing", f"{at}{moved} no longer mentions "
+        return Decision(Rule.NO_MAIN_TEXT, f"{at}{moved} has no readable main text")
+    return Decision(Rule.ENTITIES_MISSING, f"{at}{moved} no longer mentions "
                     f"{_names(match.missing)}{_found(match)}")
 
 
@@ -193,41 +389,41 @@ def _has_entities(match: Match | None) -> bool:
 
 def _weak_cues_only(page: PageText) -> bool:
     """Only words a real article may use too ("nicht verfügbar" in a headline, a quoted phrase)."""
-    return not any(cue.startswith("heading") for cue in page.not_found_cues)
+    return not any(cue.kind is CueKind.HEADING for cue in page.not_found_cues)
 
 
-def _like_probe(fetch: FetchResult, page: PageText, probe: NotFoundProbe | None) -> str | None:
-    """The rule name when the page is what the host answers for a path that cannot exist."""
+def _like_probe(fetch: FetchResult, page: PageText, probe: NotFoundProbe | None) -> Rule | None:
+    """The rule when the page is what the host answers for a path that cannot exist."""
     if probe is None or probe.fetch.status is None or not 200 <= probe.fetch.status < 300:
         return None
     if not _segments(fetch.url):
         return None  # a cited home page is what hosts show for unknown paths, and still fine
     redirected = _comparable(fetch.final_url) != _comparable(fetch.url)
     if redirected and _comparable(fetch.final_url) == _comparable(probe.fetch.final_url):
-        return "same_as_not_found_probe"
+        return Rule.SAME_AS_NOT_FOUND_PROBE
     if probe.page is None:
         return None
     ours, theirs = page.main_text[:5000], probe.page.main_text[:5000]
     if len(ours) >= _PROBE_MIN_TEXT and len(theirs) >= _PROBE_MIN_TEXT:
         if fuzz.ratio(ours, theirs) >= _PROBE_SIMILARITY:
-            return "like_not_found_probe"
+            return Rule.LIKE_NOT_FOUND_PROBE
     elif not ours and not theirs and page.title and page.title == probe.page.title:
-        return "like_not_found_probe"
+        return Rule.LIKE_NOT_FOUND_PROBE
     return None
 
 
-def _redirect_target(fetch: FetchResult, page: PageText) -> tuple[str, str | None]:
+def _redirect_target(fetch: FetchResult, page: PageText) -> tuple[Redirection | None, str | None]:
     """How and where a redirect, a meta refresh or a canonical link to a front page sends the reader."""
     cited = _comparable(fetch.url)
     if page.meta_refresh_url and _comparable(page.meta_refresh_url) not in (cited, _comparable(fetch.final_url)):
-        return "meta_refresh", page.meta_refresh_url
+        return Redirection.META_REFRESH, page.meta_refresh_url
     if _comparable(fetch.final_url) != cited:
-        return "redirect", fetch.final_url
+        return Redirection.REDIRECT, fetch.final_url
     canonical = page.canonical_url
     if (canonical and _comparable(canonical) != cited and _same_host(canonical, fetch.final_url)
-            and _move_kind(fetch.url, canonical) != "other"):
-        return "canonical", canonical
-    return "", None
+            and _move_kind(fetch.url, canonical) is not MoveTarget.OTHER):
+        return Redirection.CANONICAL, canonical
+    return None, None
 
 
 def _same_host(url: str, other: str) -> bool:
@@ -236,15 +432,15 @@ def _same_host(url: str, other: str) -> bool:
     return _comparable(url)[0] == _comparable(other)[0]
 
 
-def _move_kind(cited: str, target: str) -> str:
-    """'home' for the site root, 'section' for a front above the cited path, else 'other'."""
+def _move_kind(cited: str, target: str) -> MoveTarget:
+    """The site root, a section front above the cited path, or another page."""
     cited_path, target_path = _segments(cited), _segments(target)
     if not target_path:
-        return "home"
+        return MoveTarget.HOME
     if len(target_path) < len(cited_path) and (cited_path[: len(target_path)] == target_path
                                                or len(target_path) == 1):
-        return "section"
-    return "other"
+        return MoveTarget.SECTION
+    return MoveTarget.OTHER
 
 
 def _segments(url: str) -> list[str]:

@@ -10,7 +10,7 @@ from linkcheck.entities import Entity, EntityKind
 from linkcheck.fetch import FetchError, FetchResult, Hop
 from linkcheck.match import Match, Mention
 from linkcheck.page import PageKind, PageText
-from linkcheck.verdict import CitationResult, Decision, LinkResult, Verdict
+from linkcheck.verdict import CitationResult, Decision, LinkResult, Rule, Verdict
 
 T0 = datetime(2026, 1, 5, 6, 0, tzinfo=UTC)
 
@@ -61,9 +61,8 @@ def match(found: tuple[str, ...] = ("Kim Jong Un", "Nordkorea"), missing: tuple[
     return Match(found=found, missing=missing, mentions=mentions, score=score, supports=not missing)
 
 
-RULES = {Verdict.OK: "entities_found", Verdict.DRIFTED: "entities_missing", Verdict.DEAD: "http_404",
-         Verdict.UNREACHABLE: "timeout", Verdict.BLOCKED: "http_403", Verdict.INVALID: "malformed_url",
-         Verdict.SOFT_404: "not_found_cue", Verdict.MOVED: "redirect_to_root"}
+# One rule of each verdict.
+RULES = {verdict: next(rule for rule in Rule if rule.verdict is verdict) for verdict in Verdict}
 
 
 def result(url: str, verdict: Verdict = Verdict.OK, at: datetime = T0,
@@ -84,7 +83,7 @@ def result(url: str, verdict: Verdict = Verdict.OK, at: datetime = T0,
                   at=at, chain=chain)
         p = page(text)
         m = match() if verdict is Verdict.OK else match(("Kim Jong Un",), ("Nordkorea",))
-    decision = Decision(verdict, RULES[verdict], f"{verdict.value} because test says so")
+    decision = Decision(RULES[verdict], f"{verdict.value} because test says so")
     citations = tuple(CitationResult(a, next(c for c in a.cited_urls if c.url == url), decision, m)
                       for a in articles)
     return LinkResult(url=url, fetch=f, page=p, citations=citations)

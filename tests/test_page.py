@@ -97,7 +97,7 @@ def test_german_not_found_page_is_flagged():
 
 def test_english_not_found_page_is_flagged():
     page = read("soft404_en.html")
-    assert any("not found" in cue.lower() or "looking for" in cue for cue in page.not_found_cues)
+    assert any("not found" in str(cue).lower() or "looking for" in str(cue) for cue in page.not_found_cues)
 
 
 def test_article_mentioning_404_once_is_not_flagged():
@@ -114,7 +114,7 @@ def test_cloudflare_challenge_is_a_bot_wall():
 
 def test_consent_wall_hiding_the_text_is_a_bot_wall():
     page = read("consent_wall.html")
-    assert any("consent" in cue for cue in page.bot_wall_cues)
+    assert any("consent" in str(cue) for cue in page.bot_wall_cues)
 
 
 def test_article_is_no_bot_wall_even_with_cookie_banner():

@@ -10,6 +10,7 @@ import pytest
 from linkcheck.fetch import FetchError, FetchResult, Hop
 from linkcheck.match import Match
 from linkcheck.page import PageKind, PageText
+from linkcheck.cues import Cue, CueKind
 from linkcheck.verdict import NotFoundProbe, Verdict, decide
 
 CITED = "https://news.example/politik/2024/selenskyj-besucht-berlin-123.html"
@@ -78,7 +79,7 @@ CASES = [
     ("http_451_is_blocked", fetched(451), None, None, None, Verdict.BLOCKED, "http_451"),
     ("http_429_is_blocked", fetched(429), None, None, None, Verdict.BLOCKED, "http_429"),
     ("challenge_with_403_is_bot_wall", fetched(403),
-     page(main_text="", title="Just a moment...", bot_wall_cues=("title 'Just a moment...'",)),
+     page(main_text="", title="Just a moment...", bot_wall_cues=(Cue(CueKind.TITLE, "Just a moment..."),)),
      None, None, Verdict.BLOCKED, "bot_wall"),
     ("http_500_is_unreachable", fetched(500), None, None, None, Verdict.UNREACHABLE, "http_5xx"),
     ("http_503_is_unreachable", fetched(503), None, None, None, Verdict.UNREACHABLE, "http_5xx"),
@@ -88,23 +89,23 @@ CASES = [
      Verdict.DRIFTED, "entities_missing"),
     ("empty_page_is_drifted", fetched(), page(main_text=""), NO_TEXT, None,
      Verdict.DRIFTED, "no_main_text"),
-    ("challenge_with_200_is_blocked", fetched(), page(bot_wall_cues=("marker 'cf_chl_'",)), None,
+    ("challenge_with_200_is_blocked", fetched(), page(bot_wall_cues=(Cue(CueKind.MARKER, "cf_chl_"),)), None,
      None, Verdict.BLOCKED, "bot_wall"),
-    ("consent_wall_is_blocked", fetched(), page(bot_wall_cues=("consent dialog",)), NO_TEXT, None,
+    ("consent_wall_is_blocked", fetched(), page(bot_wall_cues=(Cue(CueKind.CONSENT),)), NO_TEXT, None,
      Verdict.BLOCKED, "bot_wall"),
     ("not_found_title_with_200_is_soft_404", fetched(),
-     page(title="Seite nicht gefunden", not_found_cues=("heading 'Seite nicht gefunden'",)),
+     page(title="Seite nicht gefunden", not_found_cues=(Cue(CueKind.HEADING, "Seite nicht gefunden"),)),
      UNSUPPORTED, None, Verdict.SOFT_404, "not_found_cue"),
     ("not_found_title_beats_entities", fetched(),
-     page(not_found_cues=("heading 'Fehler 404'",)), SUPPORTS, None, Verdict.SOFT_404, "not_found_cue"),
+     page(not_found_cues=(Cue(CueKind.HEADING, "Fehler 404"),)), SUPPORTS, None, Verdict.SOFT_404, "not_found_cue"),
     ("weak_heading_word_in_supporting_article_is_ok", fetched(),
-     page(not_found_cues=("word 'nicht verfügbar' in heading 'Impfstoff nicht verfügbar'",)),
+     page(not_found_cues=(Cue(CueKind.WORD_IN_HEADING, "nicht verfügbar", "Impfstoff nicht verfügbar"),)),
      SUPPORTS, None, Verdict.OK, "entities_found"),
     ("weak_heading_word_without_support_is_soft_404", fetched(),
-     page(not_found_cues=("word '404' in heading '404'",)), UNSUPPORTED, None,
+     page(not_found_cues=(Cue(CueKind.WORD_IN_HEADING, "404", "404"),)), UNSUPPORTED, None,
      Verdict.SOFT_404, "not_found_cue"),
     ("not_found_words_in_supporting_text_are_ok", fetched(),
-     page(not_found_cues=("text 'page not found'",)), SUPPORTS, None, Verdict.OK, "entities_found"),
+     page(not_found_cues=(Cue(CueKind.TEXT, "page not found"),)), SUPPORTS, None, Verdict.OK, "entities_found"),
     ("redirect_like_probe_is_soft_404", fetched(final_url="https://news.example/"), page(),
      UNSUPPORTED, probe(), Verdict.SOFT_404, "same_as_not_found_probe"),
     ("text_like_probe_is_soft_404", fetched(),
@@ -150,7 +151,7 @@ CASES = [
      page(canonical_url="https://news.example/politik/index.html"), NO_ENTITIES, None,
      Verdict.OK, "no_key_entities"),
     ("article_without_key_entities_on_not_found_page_is_soft_404", fetched(),
-     page(title="Seite nicht gefunden", not_found_cues=("heading 'Seite nicht gefunden'",)),
+     page(title="Seite nicht gefunden", not_found_cues=(Cue(CueKind.HEADING, "Seite nicht gefunden"),)),
      NO_ENTITIES, None, Verdict.SOFT_404, "not_found_cue"),
     ("redirect_to_renamed_article_that_supports_is_ok",
      fetched(final_url="https://news.example/politik/2024/selenskyj-in-berlin-123.html"), page(),
