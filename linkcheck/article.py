@@ -11,9 +11,7 @@ from pathlib import Path
 
 import httpx
 
-
-class ArticleError(ValueError):
-    """An article file cannot be read or parsed; the message says why."""
+from .errors import ArticleError
 
 
 @dataclass(frozen=True, slots=True)  # slots: a run holds one per cited URL

@@ -12,7 +12,8 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from .config import ConfigError, load_config
+from .config import load_config
+from .errors import LinkcheckError, UsageError
 
 if TYPE_CHECKING:
     from .verdict import LinkResult
@@ -27,10 +28,6 @@ EXIT_OK, EXIT_NOT_OK, EXIT_INPUT_ERROR = 0, 1, 2
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$")
 _SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-
-
-class UsageError(ValueError):
-    """A command-line value is not usable."""
 
 
 def parse_duration(text: str) -> float:
@@ -136,6 +133,23 @@ def entities(
 
 
 @app.command()
+def rules(
+    output_format: Annotated[str, typer.Option("--format", help="table, json or markdown.")] = "table",
+) -> None:
+    """List every rule that can decide a verdict, with what it means."""
+    from . import report
+
+    if output_format == "json":
+        print(report.rules_json())
+    elif output_format == "markdown":
+        print(report.verdicts_markdown() + "\n\n" + report.rules_markdown())
+    elif output_format == "table":
+        report.rules_table(Console())
+    else:
+        raise UsageError("--format must be table, json or markdown")
+
+
+@app.command()
 def diff(
     url: Annotated[str, typer.Argument(help="A checked URL.")],
     db: Annotated[Path, typer.Option(help="SQLite archive.")] = Path("archive/linkcheck.db"),
@@ -184,12 +198,9 @@ def _progress(console: Console) -> Progress:
 
 def main() -> None:
     """Console entry point: our errors become one line on stderr and exit status 2."""
-    from .article import ArticleError
-    from .schema import ArchiveError
-
     try:
         status = app(standalone_mode=False)
-    except (ArticleError, ArchiveError, ConfigError, UsageError, FileNotFoundError) as exc:
+    except LinkcheckError as exc:
         print(f"linkcheck: error: {exc}", file=sys.stderr)
         sys.exit(EXIT_INPUT_ERROR)
     except KeyboardInterrupt:

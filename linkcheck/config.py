@@ -8,15 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .errors import ConfigError
 
 USER_AGENT = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
     f"Chrome/131.0 Safari/537.36 linkcheck/{__version__} (+https://github.com/linkcheck/linkcheck)"
 )
-
-
-class ConfigError(ValueError):
-    """The configuration file or an option is not usable."""
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from .entities import Entity
-from .verdict import LinkResult, Verdict, facts
+from .verdict import VERDICT_FACTS, LinkResult, Rule, Verdict, facts
 
 FORMATS = ("table", "json", "markdown")
 
@@ -100,3 +100,36 @@ def entities_table(entities: tuple[Entity, ...], console: Console) -> None:
 def entities_json(entities: tuple[Entity, ...]) -> str:
     return json.dumps([{"name": e.name, "kind": str(e.kind), "weight": round(e.weight, 3),
                         "aliases": list(e.aliases)} for e in entities], ensure_ascii=False, indent=2)
+
+
+def verdicts_markdown() -> str:
+    """The verdicts and what each means, as the README's table (from the verdict facts)."""
+    lines = ["| verdict | meaning |", "|---|---|"]
+    lines += [f"| `{v}` | {VERDICT_FACTS[v].meaning} |" for v in Verdict]
+    return "\n".join(lines)
+
+
+def rules_markdown() -> str:
+    """Every rule with its verdict and explanation, as the README's table (from the registry)."""
+    lines = ["| rule | verdict | why it fires |", "|---|---|---|"]
+    lines += [f"| `{rule}` | `{rule.verdict}` | {rule.explanation} |" for rule in _rules_by_verdict()]
+    return "\n".join(lines)
+
+
+def rules_table(console: Console) -> None:
+    table = Table()
+    for column in ("rule", "verdict", "why it fires"):
+        table.add_column(column, overflow="fold")
+    for rule in _rules_by_verdict():
+        table.add_row(rule.value, f"[{facts(rule.verdict).style}]{rule.verdict}[/]", rule.explanation)
+    console.print(table)
+
+
+def rules_json() -> str:
+    return json.dumps([{"rule": r.value, "verdict": r.verdict.value, "explanation": r.explanation}
+                       for r in _rules_by_verdict()], ensure_ascii=False, indent=2)
+
+
+def _rules_by_verdict() -> list[Rule]:
+    order = {verdict: i for i, verdict in enumerate(Verdict)}
+    return sorted(Rule, key=lambda rule: order[rule.verdict])

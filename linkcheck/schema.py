@@ -10,13 +10,10 @@ from pathlib import Path
 import sqlite_utils
 import zstandard
 
+from .errors import ArchiveError
 from .verdict import VERDICT_FACTS, Rule, Verdict, failing_verdicts
 
 BUSY_TIMEOUT_MS = 10_000
-
-
-class ArchiveError(RuntimeError):
-    """The archive cannot be opened or written; the message says why."""
 
 
 def utc_iso(moment: datetime) -> str:
@@ -229,15 +226,15 @@ JOIN checks c ON c.id = cc.check_id
 LEFT JOIN rules r ON r.name = cc.rule""",
     "broken_citations": """
 SELECT article, article_title, url, verdict, reason, status, final_url, failing_since,
-       state_since AS broken_since, checked_at, citation_id, check_id
+       state_since AS broken_since, checked_at, rule, rule_explained, citation_id, check_id
 FROM latest_citation_verdicts WHERE link_state = 'broken'""",
     "failing_citations": f"""
 SELECT article, article_title, url, verdict, reason, status, final_url, link_state,
-       failing_since, checked_at, citation_id, check_id
+       failing_since, checked_at, rule, rule_explained, citation_id, check_id
 FROM latest_citation_verdicts WHERE verdict IN {FAILING_VERDICTS_SQL}""",
     "unsupported_sources": """
 SELECT article, article_title, url, reason, score, found, missing, final_url, checked_at,
-       citation_id, check_id
+       rule, rule_explained, citation_id, check_id
 FROM latest_citation_verdicts WHERE verdict = 'drifted'""",
     "changed_links": """
 SELECT l.url, c.checked_at, c.run_id, pt.title, c.verdict, c.previous_main_text_hash,

@@ -133,7 +133,7 @@ class Rule(StrEnum):
                     "The network was down for the whole run (not even well-known names resolved); "
                     "the link's state is unchanged.")
     INTERNAL_ERROR = ("internal_error", Verdict.UNREACHABLE,
-                      "linkcheck itself failed on this link; the reason names the error.")
+                      "A bug in linkcheck stopped the check of this link; the reason names the error.")
     # HTTP errors
     HTTP_404 = ("http_404", Verdict.DEAD, "The server answered 404 Not Found.")
     HTTP_410 = ("http_410", Verdict.DEAD, "The server answered 410 Gone: removed for good.")

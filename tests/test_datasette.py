@@ -166,3 +166,10 @@ def test_serve_command_uses_packaged_metadata(tmp_path):
 def test_serve_refuses_a_missing_archive(tmp_path):
     with pytest.raises(ArchiveError, match="no archive"):
         serve(tmp_path / "missing.db")
+
+
+def test_rules_table_explains_the_rule_of_each_failing_citation(db):
+    failing = rows(db, "/linkcheck/failing_citations.json")
+    assert failing and all(row["rule_explained"] for row in failing)
+    rules = rows(db, "/linkcheck/rules.json?_size=max")
+    assert {row["name"] for row in rules} >= {row["rule"] for row in failing}
