@@ -1,0 +1,79 @@
+"""article_cache.ArticleCache: articles read before, as the article loader finds them again."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from linkcheck import article_cache, article_loader
+
+ARTICLE = (Path(__file__).parent / "fixtures" / "article_fixture_site.txt").read_text()
+
+
+def write_article(folder: Path, name: str, urls: list[str]) -> None:
+    folder.mkdir(exist_ok=True)
+    (folder / name).write_text(ARTICLE.replace("{URLS}", " - ".join(urls)))
+
+
+LOAD_ARTICLE = article_loader._load_article
+
+
+def load_counting_reads(paths: list[Path], cache: Path, monkeypatch) -> tuple[list, list[str]]:
+    """Articles as one loader reads them in-process with `cache`, and the files it read afresh."""
+    read = []
+
+    def counted(file: Path):
+        read.append(file.name)
+        return LOAD_ARTICLE(file)
+
+    monkeypatch.setattr(article_loader, "_load_article", counted)
+    spool = article_loader.load_articles_spooled(paths, cache=cache)
+    return list(article_loader._read_spools([spool], pytest.fail, lambda warning: None)), read
+
+
+def test_unchanged_articles_come_from_the_cache_and_changed_ones_are_read_again(tmp_path, monkeypatch):
+    folder, cache = tmp_path / "articles", tmp_path / "archive.db-article-cache"
+    for name in ("a.txt", "b.txt", "c.txt"):
+        write_article(folder, name, [f"https://news.example/{name}"])
+    first, read_first = load_counting_reads([folder], cache, monkeypatch)
+    write_article(folder, "b.txt", ["https://news.example/b-corrected"])
+
+    second, read_second = load_counting_reads([folder], cache, monkeypatch)
+
+    assert read_first == ["a.txt", "b.txt", "c.txt"] and read_second == ["b.txt"]
+    assert second[0] == first[0] and second[2] == first[2]
+    assert second[1][0].cited_urls[0].url == "https://news.example/b-corrected"
+
+
+def test_a_cached_article_keeps_the_path_given_this_time(tmp_path, monkeypatch):
+    write_article(tmp_path / "articles", "a.txt", ["https://news.example/a"])
+    cache = tmp_path / "cache"
+    monkeypatch.chdir(tmp_path)
+    load_counting_reads([Path("articles")], cache, monkeypatch)
+
+    [(article, _)], read = load_counting_reads([tmp_path / "articles"], cache, monkeypatch)
+
+    assert read == [] and article.path == str(tmp_path / "articles" / "a.txt")
+
+
+def test_a_new_linkcheck_reads_every_article_again(tmp_path, monkeypatch):
+    write_article(tmp_path / "articles", "a.txt", ["https://news.example/a"])
+    cache = tmp_path / "cache"
+    load_counting_reads([tmp_path / "articles"], cache, monkeypatch)
+    monkeypatch.setattr(article_cache, "_code_fingerprint", lambda: "other code")
+
+    _, read = load_counting_reads([tmp_path / "articles"], cache, monkeypatch)
+
+    assert read == ["a.txt"]
+
+
+def test_a_cache_that_cannot_be_used_costs_nothing_but_time(tmp_path, monkeypatch):
+    write_article(tmp_path / "articles", "a.txt", ["https://news.example/a"])
+    not_a_database = tmp_path / "cache"
+    not_a_database.write_bytes(b"these bytes are no SQLite database" * 100)
+
+    for _ in range(2):
+        (article, entities), = load_counting_reads([tmp_path / "articles"], not_a_database, monkeypatch)[0]
+        assert article.cited_urls[0].url == "https://news.example/a" and entities
+    assert not_a_database.read_bytes().startswith(b"these bytes")
