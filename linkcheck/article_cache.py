@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import pickle
 import sqlite3
 import sys
-from dataclasses import replace
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from functools import lru_cache
-from importlib.metadata import version
-from pathlib import Path
+from importlib.metadata import PackageNotFoundError, distributions, packages_distributions, version
+from pathlib import Path, PurePosixPath
 
-from .article import MAX_ARTICLE_BYTES, Article
-from .entities import Entity
+from .article import MAX_ARTICLE_BYTES, Article, read_article
+from .entities import Entity, key_entities
 
 
 class ArticleCache:
     """Articles already read, with their key entities, in an SQLite file (kept beside the archive):
     a cron run over thousands of unchanged articles reads each file's bytes and finds the rest
-    here, instead of extracting entities again. An entry holds while the file's bytes and
-    linkcheck's code are the same; articles that could not be read are not kept. Entries are
+    here, instead of extracting entities again. An entry holds while the file's bytes and the
+    code that decides its entities (see entity_code) are the same; articles that could not be
+    read are not kept. Entries are
     pickles, as trusted as the archive folder the cache sits in.
 
     `None`, or a file that cannot be opened, is an empty cache that keeps nothing."""
@@ -37,7 +40,7 @@ class ArticleCache:
             self._db.execute("PRAGMA synchronous=NORMAL")  # a power cut may cost entries, never the file
             self._db.execute("CREATE TABLE IF NOT EXISTS articles "
                              "(path TEXT PRIMARY KEY, sha256 TEXT, code TEXT, outcome BLOB)")
-            self._db.execute("DELETE FROM articles WHERE code != ?", [_code_fingerprint()])
+            self._db.execute("DELETE FROM articles WHERE code != ?", [code_fingerprint()])
         except (sqlite3.Error, OSError):
             self._db = None
 
@@ -47,7 +50,7 @@ class ArticleCache:
             return None
         try:
             row = self._db.execute("SELECT sha256, outcome FROM articles WHERE path = ? AND code = ?",
-                                   [str(file.absolute()), _code_fingerprint()]).fetchone()
+                                   [str(file.absolute()), code_fingerprint()]).fetchone()
             # A new article is read once, by read_article; only a known one is hashed here.
             if row is None or file.stat().st_size > MAX_ARTICLE_BYTES:
                 return None
@@ -62,7 +65,7 @@ class ArticleCache:
         """Keep the article read from `file` and its key entities (written in batches)."""
         if self._db is None:
             return
-        self._pending.append((str(file.absolute()), outcome[0].content_hash, _code_fingerprint(),
+        self._pending.append((str(file.absolute()), outcome[0].content_hash, code_fingerprint(),
                               pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)))
         if len(self._pending) >= self._BATCH:
             self._write()
@@ -87,14 +90,91 @@ class ArticleCache:
             self._db.close()
 
 
-@lru_cache(maxsize=1)
-def _code_fingerprint() -> str:
-    """What reading an article depends on besides its bytes: this package's code and data, the
-    language data it reads, and the Python that pickled the result."""
+_PACKAGE = Path(__file__).parent
+# What decides an entry: reading the article, finding its key entities, and storing them here;
+# with all that these modules import from linkcheck.
+_ENTRY_MAKERS = (read_article.__module__, key_entities.__module__, __name__)
+
+
+@dataclass(frozen=True)
+class EntityCode:
+    """What an article's entities depend on besides its bytes: linkcheck's modules and data files
+    (relative to the package folder) and the third-party modules those import."""
+
+    files: tuple[PurePosixPath, ...]
+    third_party: tuple[str, ...]   # top-level module names: "babel", "simplemma", ...
+
+
+def entity_code(package: Path = _PACKAGE) -> EntityCode:
+    """The modules of `package` reachable from _ENTRY_MAKERS by imports (relative or absolute, at
+    any depth of the code), the files in its data folder that they name, and the third-party
+    modules they import."""
+    sources: dict[PurePosixPath, bytes] = {}
+    third_party: set[str] = set()
+    waiting = [_module_file(package, tuple(name.split(".")[1:])) for name in _ENTRY_MAKERS]
+    while waiting:
+        file = waiting.pop()
+        if file is None or file in sources:
+            continue
+        sources[file] = source = (package / file).read_bytes()
+        for target in _imports(ast.parse(source, str(file)).body, (package.name, *file.with_suffix("").parts)):
+            if target[0] != package.name:
+                if target[0] not in sys.stdlib_module_names:
+                    third_party.add(target[0])
+            elif (found := _module_file(package, target[1:])) is not None:
+                # A module of a subpackage runs the subpackage's __init__ first.
+                waiting.extend([found, *(_module_file(package, parent.parts) for parent in found.parents[:-1])])
+    data = [PurePosixPath(file.relative_to(package).as_posix()) for file in (package / "data").rglob("*")
+            if file.is_file() and any(file.name.encode() in source for source in sources.values())]
+    return EntityCode(tuple(sorted([*sources, *data])), tuple(sorted(third_party)))
+
+
+def _imports(statements: list[ast.stmt], importer: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
+    """The dotted names that these statements of the module at `importer` (its path parts) may
+    import, in nested blocks too; for `from x import y` both x and x.y (y may be a submodule)."""
+    for node in statements:
+        if isinstance(node, ast.Import):
+            yield from (tuple(alias.name.split(".")) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level < len(importer):
+            base = importer[:len(importer) - node.level] if node.level else ()
+            target = (*base, *(node.module.split(".") if node.module else ()))
+            yield target
+            yield from ((*target, alias.name) for alias in node.names)
+        for block in ("body", "orelse", "finalbody", "handlers", "cases"):
+            yield from _imports(getattr(node, block, []), importer)
+
+
+def _module_file(package: Path, name: tuple[str, ...]) -> PurePosixPath | None:
+    """The file of the package's module `name` (a module or a subpackage), if it is one of them."""
+    if not name:
+        return None  # the package's own __init__: it names the package, it decides nothing
+    for candidate in (PurePosixPath(*name[:-1], f"{name[-1]}.py"), PurePosixPath(*name, "__init__.py")):
+        if (package / candidate).is_file():
+            return candidate
+    return None
+
+
+@lru_cache(maxsize=4)
+def code_fingerprint(package: Path = _PACKAGE) -> str:
+    """A digest of everything an entry depends on besides the article's bytes (see entity_code):
+    those files' bytes, the versions of the distributions they import, and the Python."""
+    code = entity_code(package)
     digest = hashlib.sha256(sys.version.encode())
-    for distribution in ("simplemma", "babel"):
-        digest.update(f"\0{distribution} {version(distribution)}".encode())
-    package = Path(__file__).parent
-    for file in sorted([*package.glob("*.py"), *package.glob("data/*")]):
-        digest.update(b"\0" + file.name.encode() + b"\0" + file.read_bytes())
+    for module in code.third_party:
+        digest.update(f"\0{module} {_installed_version(module)}".encode())
+    for file in code.files:
+        digest.update(b"\0" + str(file).encode() + b"\0" + (package / file).read_bytes())
     return digest.hexdigest()
+
+
+def _installed_version(module: str) -> str:
+    """The version of the distribution that provides the top-level `module`."""
+    try:
+        return version(module)
+    except PackageNotFoundError:  # named apart from its module (ahocorasick is pyahocorasick's)
+        pass
+    providers = {f"{dist.metadata['Name']} {dist.version}" for dist in distributions()
+                 if module in (dist.read_text("top_level.txt") or "").split()}
+    if not providers:  # no top_level.txt: every distribution's file list (a tenth of a second)
+        providers = {f"{name} {version(name)}" for name in packages_distributions().get(module, [])}
+    return ", ".join(sorted(providers)) or "not installed"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -61,7 +62,7 @@ def test_a_new_linkcheck_reads_every_article_again(tmp_path, monkeypatch):
     write_article(tmp_path / "articles", "a.txt", ["https://news.example/a"])
     cache = tmp_path / "cache"
     load_counting_reads([tmp_path / "articles"], cache, monkeypatch)
-    monkeypatch.setattr(article_cache, "_code_fingerprint", lambda: "other code")
+    monkeypatch.setattr(article_cache, "code_fingerprint", lambda: "other code")
 
     _, read = load_counting_reads([tmp_path / "articles"], cache, monkeypatch)
 
@@ -77,3 +78,42 @@ def test_a_cache_that_cannot_be_used_costs_nothing_but_time(tmp_path, monkeypatc
         (article, entities), = load_counting_reads([tmp_path / "articles"], not_a_database, monkeypatch)[0]
         assert article.cited_urls[0].url == "https://news.example/a" and entities
     assert not_a_database.read_bytes().startswith(b"these bytes")
+
+
+PACKAGE = Path(article_cache.__file__).parent
+
+
+def test_the_fingerprint_covers_the_code_and_data_that_decide_entities_and_nothing_else():
+    code = article_cache.entity_code()
+
+    files = {str(file) for file in code.files}
+    assert {"article.py", "entities.py", "names.py", "gazetteer.py", "lexicon.py", "data/names.json"} <= files
+    assert files.isdisjoint({"cues.py", "fetch.py", "archive.py", "verdict.py", "page.py", "match.py",
+                             "pipeline.py", "cli.py", "page_reader.py", "data/datasette-metadata.json"})
+    assert {"simplemma", "babel"} <= set(code.third_party)
+
+
+def package_copy(where: Path) -> Path:
+    return shutil.copytree(PACKAGE, where / "linkcheck", ignore=shutil.ignore_patterns("__pycache__"))
+
+
+@pytest.mark.parametrize(("edited", "invalidates"), [
+    ("cues.py", False), ("fetch.py", False), ("verdict.py", False), ("page.py", False),
+    ("entities.py", True), ("names.py", True), ("article.py", True), ("lexicon.py", True),
+    ("data/names.json", True),
+])
+def test_only_editing_what_decides_entities_changes_the_fingerprint(tmp_path, edited, invalidates):
+    original, changed = package_copy(tmp_path / "original"), package_copy(tmp_path / "changed")
+    with open(changed / edited, "a") as file:
+        file.write("\n# edited\n" if edited.endswith(".py") else "\n")
+
+    assert (article_cache.code_fingerprint(changed) != article_cache.code_fingerprint(original)) is invalidates
+
+
+def test_a_module_that_entity_code_starts_importing_is_covered(tmp_path):
+    package = package_copy(tmp_path)
+    (package / "new_rule.py").write_text("LIMIT = 3\n")
+    with open(package / "entities.py", "a") as file:
+        file.write("\n\ndef _later():\n    from .new_rule import LIMIT\n    return LIMIT\n")
+
+    assert "new_rule.py" in {str(file) for file in article_cache.entity_code(package).files}
