@@ -1,20 +1,24 @@
-"""The article cache: articles already read, with their key entities, kept beside the archive."""
+"""The article cache: articles already read, with their key entities, kept beside the archive as
+checked JSON while the code that decides them (found by following its imports) is unchanged."""
 
 from __future__ import annotations
 
 import ast
 import hashlib
-import pickle
+import json
+import os
 import sqlite3
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, distributions, packages_distributions, version
 from pathlib import Path, PurePosixPath
+from typing import Any
 
-from .article import MAX_ARTICLE_BYTES, Article, read_article
-from .entities import Entity, key_entities
+from .article import MAX_ARTICLE_BYTES, Article, CitedUrl, read_article
+from .entities import Entity, EntityKind, key_entities
 
 
 class ArticleCache:
@@ -22,8 +26,8 @@ class ArticleCache:
     a cron run over thousands of unchanged articles reads each file's bytes and finds the rest
     here, instead of extracting entities again. An entry holds while the file's bytes and the
     code that decides its entities (see entity_code) are the same; articles that could not be
-    read are not kept. Entries are
-    pickles, as trusted as the archive folder the cache sits in.
+    read are not kept. Entries are JSON, checked field by field when read: anything else found in
+    the file is a miss (the article is read again), never code that runs.
 
     `None`, or a file that cannot be opened, is an empty cache that keeps nothing."""
 
@@ -31,42 +35,45 @@ class ArticleCache:
 
     def __init__(self, path: Path | None) -> None:
         self._db: sqlite3.Connection | None = None
-        self._pending: list[tuple[str, str, str, bytes]] = []
+        self._pending: list[tuple[bytes, str, str, str]] = []
         if path is None:
             return
         try:
             self._db = sqlite3.connect(path, timeout=60, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")  # a power cut may cost entries, never the file
-            self._db.execute("CREATE TABLE IF NOT EXISTS articles "
-                             "(path TEXT PRIMARY KEY, sha256 TEXT, code TEXT, outcome BLOB)")
-            self._db.execute("DELETE FROM articles WHERE code != ?", [code_fingerprint()])
+            self._db.execute("DROP TABLE IF EXISTS articles")  # earlier linkchecks' pickles: never read
+            # The path is the file system's bytes: a name need not be valid UTF-8.
+            self._db.execute("CREATE TABLE IF NOT EXISTS entries "
+                             "(path BLOB PRIMARY KEY, sha256 TEXT, code TEXT, entry TEXT)")
+            self._db.execute("DELETE FROM entries WHERE code != ?", [code_fingerprint()])
         except (sqlite3.Error, OSError):
             self._db = None
 
     def get(self, file: Path) -> tuple[Article, tuple[Entity, ...]] | None:
-        """The article at `file` and its key entities as last read, if neither it nor linkcheck changed."""
+        """The article at `file` and its key entities as last read, if neither it nor their code changed."""
         if self._db is None:
             return None
         try:
-            row = self._db.execute("SELECT sha256, outcome FROM articles WHERE path = ? AND code = ?",
-                                   [str(file.absolute()), code_fingerprint()]).fetchone()
+            row = self._db.execute("SELECT sha256, entry FROM entries WHERE path = ? AND code = ?",
+                                   [os.fsencode(file.absolute()), code_fingerprint()]).fetchone()
             # A new article is read once, by read_article; only a known one is hashed here.
             if row is None or file.stat().st_size > MAX_ARTICLE_BYTES:
                 return None
-            if hashlib.sha256(file.read_bytes()).hexdigest() != row[0]:
+            sha256, entry = row
+            if hashlib.sha256(file.read_bytes()).hexdigest() != sha256:
                 return None
-            article, entities = pickle.loads(row[1])
-        except Exception:  # unreadable now, or a damaged entry: the article is read as if new
+            return _from_json(entry, str(file), sha256)  # the path as given this time
+        except Exception:  # unreadable now, or a damaged or planted entry: the article is read as if new
             return None
-        return replace(article, path=str(file)), entities  # as given this time
 
     def put(self, file: Path, outcome: tuple[Article, tuple[Entity, ...]]) -> None:
         """Keep the article read from `file` and its key entities (written in batches)."""
         if self._db is None:
             return
-        self._pending.append((str(file.absolute()), outcome[0].content_hash, code_fingerprint(),
-                              pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)))
+        article, entities = outcome
+        self._pending.append((os.fsencode(file.absolute()), article.content_hash, code_fingerprint(),
+                              _to_json(article, entities)))
         if len(self._pending) >= self._BATCH:
             self._write()
 
@@ -77,7 +84,7 @@ class ArticleCache:
         try:
             with self._db:
                 self._db.execute("BEGIN")
-                self._db.executemany("INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?)", pending)
+                self._db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?)", pending)
         except sqlite3.Error:
             self._db = None  # a full disk or a broken file: go on without the cache
 
@@ -88,6 +95,57 @@ class ArticleCache:
         self._write()
         if self._db is not None:
             self._db.close()
+
+
+_ENTRY_FIELDS = {"title", "date", "cited_urls", "warnings", "entities"}
+
+
+def _to_json(article: Article, entities: tuple[Entity, ...]) -> str:
+    """An entry: the article without its path, body and hash (the row has those), and its entities."""
+    return json.dumps({
+        "title": article.title,
+        "date": article.date.isoformat() if article.date is not None else None,
+        "cited_urls": [[cited.url, cited.problem] for cited in article.cited_urls],
+        "warnings": list(article.warnings),
+        "entities": [[entity.name, entity.kind.value, float(entity.weight), list(entity.aliases), entity.country]
+                     for entity in entities],
+    })  # ASCII: a string that is not valid Unicode (a lone surrogate) is escaped, not refused
+
+
+def _from_json(entry: object, path: str, content_hash: str) -> tuple[Article, tuple[Entity, ...]]:
+    """The article and entities that _to_json wrote; ValueError (RecursionError for absurd nesting)
+    for anything else."""
+    fields = _typed(json.loads(_typed(entry, str)), dict)
+    if fields.keys() != _ENTRY_FIELDS:
+        raise ValueError(f"not an entry: {sorted(fields)}")
+    date_text = fields["date"]
+    article = Article(path, _typed(fields["title"], str),
+                      None if date_text is None else date.fromisoformat(_typed(date_text, str)), "",
+                      tuple(map(_cited_url, _typed(fields["cited_urls"], list))), content_hash,
+                      _strings(fields["warnings"]))
+    return article, tuple(map(_entity, _typed(fields["entities"], list)))
+
+
+def _cited_url(item: object) -> CitedUrl:
+    url, problem = _typed(item, list)
+    return CitedUrl(_typed(url, str), None if problem is None else _typed(problem, str))
+
+
+def _entity(item: object) -> Entity:
+    name, kind, weight, aliases, country = _typed(item, list)
+    return Entity(_typed(name, str), EntityKind(_typed(kind, str)), _typed(weight, float), _strings(aliases),
+                  _typed(country, bool))
+
+
+def _strings(value: object) -> tuple[str, ...]:
+    return tuple(_typed(item, str) for item in _typed(value, list))
+
+
+def _typed(value: object, kind: type) -> Any:
+    """`value` if it is exactly of `kind` (True is no number here), else ValueError."""
+    if type(value) is not kind:
+        raise ValueError(f"{kind.__name__} expected, not {type(value).__name__}")
+    return value
 
 
 _PACKAGE = Path(__file__).parent

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
+import pickle
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -78,6 +83,95 @@ def test_a_cache_that_cannot_be_used_costs_nothing_but_time(tmp_path, monkeypatc
         (article, entities), = load_counting_reads([tmp_path / "articles"], not_a_database, monkeypatch)[0]
         assert article.cited_urls[0].url == "https://news.example/a" and entities
     assert not_a_database.read_bytes().startswith(b"these bytes")
+
+
+
+class RunsCode:
+    """Unpickled, writes `marker`: what a planted pickle could do with anything else."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return exec, (f"open({str(self.marker)!r}, 'w').write('ran')",)
+
+
+def entry_of(cache: Path) -> str:
+    with contextlib.closing(sqlite3.connect(cache)) as db:
+        (entry,), = db.execute("SELECT entry FROM entries")
+    return entry
+
+
+def reshaped(change):
+    """A planted entry: the real one as JSON, changed by `change`."""
+    def plant(entry: str, marker: Path) -> str:
+        fields = json.loads(entry)
+        change(fields)
+        return json.dumps(fields)
+    return plant
+
+
+PLANTED = {
+    "a pickle that runs code": lambda entry, marker: pickle.dumps(RunsCode(marker)),
+    "bytes that are no text": lambda entry, marker: b"\x80\x04\x95 garbage",
+    "text that is no JSON": lambda entry, marker: "{'title': 'not JSON'",
+    "a truncated entry": lambda entry, marker: entry[:len(entry) // 2],
+    "a list, not an entry": lambda entry, marker: "[]",
+    "an entry with a field too many": reshaped(lambda fields: fields.update(extra=1)),
+    "a title that is a number": reshaped(lambda fields: fields.update(title=7)),
+    "a date that is no date": reshaped(lambda fields: fields.update(date="yesterday")),
+    "a cited URL without its problem": reshaped(lambda fields: fields.update(cited_urls=[["https://a.example/"]])),
+    "an entity of no known kind": reshaped(lambda fields: fields["entities"][0].__setitem__(1, "wizard")),
+    "a weight that is true": reshaped(lambda fields: fields["entities"][0].__setitem__(2, True)),
+    "aliases that are a string": reshaped(lambda fields: fields["entities"][0].__setitem__(3, "Wood")),
+    "an entity that is a dict": reshaped(lambda fields: fields["entities"].append({"name": "X"})),
+    "nesting deeper than any parser": lambda entry, marker: "[" * 200_000 + "]" * 200_000,
+}
+
+
+@pytest.mark.parametrize("planted", PLANTED.values(), ids=PLANTED.keys())
+def test_a_planted_or_damaged_entry_is_a_miss_and_runs_nothing(tmp_path, monkeypatch, planted):
+    write_article(tmp_path / "articles", "a.txt", ["https://news.example/a"])
+    cache, marker = tmp_path / "cache", tmp_path / "code-ran"
+    [fresh], _ = load_counting_reads([tmp_path / "articles"], cache, monkeypatch)
+    with contextlib.closing(sqlite3.connect(cache)) as db, db:  # found: same path, bytes and code
+        db.execute("UPDATE entries SET entry = ?", [planted(entry_of(cache), marker)])
+
+    [again], read = load_counting_reads([tmp_path / "articles"], cache, monkeypatch)
+
+    assert read == ["a.txt"] and again == fresh
+    assert not marker.exists()
+
+
+def test_a_cache_of_pickles_from_an_earlier_linkcheck_is_dropped_unread(tmp_path, monkeypatch):
+    write_article(tmp_path / "articles", "a.txt", ["https://news.example/a"])
+    cache, marker = tmp_path / "cache", tmp_path / "code-ran"
+    with contextlib.closing(sqlite3.connect(cache)) as db, db:
+        db.execute("CREATE TABLE articles (path TEXT PRIMARY KEY, sha256 TEXT, code TEXT, outcome BLOB)")
+        db.execute("INSERT INTO articles VALUES (?, ?, ?, ?)", [str(tmp_path / "articles" / "a.txt"), "", "",
+                                                              pickle.dumps(RunsCode(marker))])
+
+    [(article, _)], read = load_counting_reads([tmp_path / "articles"], cache, monkeypatch)
+
+    assert read == ["a.txt"] and article.cited_urls[0].url == "https://news.example/a"
+    with contextlib.closing(sqlite3.connect(cache)) as db:
+        assert [name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")] == ["entries"]
+    assert not marker.exists()
+    pickle.loads(pickle.dumps(RunsCode(marker)))  # what it would have done
+    assert marker.read_text() == "ran"
+
+
+def test_an_article_whose_file_name_is_not_utf8_is_cached_under_its_bytes(tmp_path, monkeypatch):
+    folder, cache = tmp_path / "articles", tmp_path / "cache"
+    name = os.fsdecode(b"caf\xe9.txt")  # Latin-1, as an old archive might name it
+    write_article(folder, name, ["https://news.example/a"])
+    load_counting_reads([folder], cache, monkeypatch)
+
+    [(article, entities)], read = load_counting_reads([folder], cache, monkeypatch)
+
+    assert read == [] and article.path == str(folder / name) and entities
+    with contextlib.closing(sqlite3.connect(cache)) as db:
+        assert [path for (path,) in db.execute("SELECT path FROM entries")] == [os.fsencode(folder / name)]
 
 
 PACKAGE = Path(article_cache.__file__).parent

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import sqlite3
 from collections import Counter
@@ -119,5 +120,5 @@ def test_a_run_keeps_its_article_cache_beside_the_archive(tmp_path):
     run(tmp_path, lambda request: httpx.Response(404), Config(allow_private=True, workers=1))
 
     with sqlite3.connect(tmp_path / "archive.db-article-cache") as cache:
-        cached = [path for (path,) in cache.execute("SELECT path FROM articles")]
+        cached = [os.fsdecode(path) for (path,) in cache.execute("SELECT path FROM entries")]
     assert cached == [str(tmp_path / "articles" / "a.txt")]
