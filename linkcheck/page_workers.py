@@ -1,10 +1,10 @@
 """Read fetched pages in helper processes, fed through their own pipes from the event loop.
 
-Each worker is `python -m linkcheck.worker`: it reads requests on stdin and writes answers on
-stdout, one pickled frame each (an 8-byte length, then the pickle). The event loop writes and reads
-those pipes itself. A ProcessPoolExecutor would need two threads and a lock handshake for every
-page: for small pages that cost 0.2 ms of the run's main process per page, seven times the pipes
-alone, and its lock waits stalled the event loop.
+Each worker is `python -m linkcheck.page_reader`: it reads requests on stdin and writes answers
+on stdout, one pickled frame each (an 8-byte length, then the pickle). The event loop writes and
+reads those pipes itself. A ProcessPoolExecutor would need two threads and a lock handshake for
+every page: for small pages that cost 0.2 ms of the run's main process per page, seven times the
+pipes alone, and its lock waits stalled the event loop.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pathlib import Path
 from .entities import Entity
 from .match import Match
 from .page import PageText
-from .worker import FRAME_HEADER
+from .page_reader import FRAME_HEADER
 
 _PIPE_BYTES = 1 << 20    # a page crosses in one or two writes, not a dozen (Linux default: 64 KB)
 _F_SETPIPE_SZ = 1031
@@ -49,7 +49,7 @@ class PageWorkers:
 
     async def read(self, body: bytes, headers: dict[str, str], url: str,
                    entity_sets: tuple[tuple[Entity, ...], ...] = ()) -> tuple[PageText, tuple[Match, ...]]:
-        """The page's text and its match against each entity set (see worker.read_page).
+        """The page's text and its match against each entity set (see page_reader.read_page).
 
         Raises what read_page raised, or PageWorkerDied."""
         worker = await self._least_busy()
@@ -101,7 +101,7 @@ class PageWorkers:
         env = {**os.environ, "PYTHONPATH": path}
         while len(self._workers) < self.count:
             process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "linkcheck.worker", stdin=asyncio.subprocess.PIPE,
+                sys.executable, "-m", "linkcheck.page_reader", stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE, env=env)
             _widen_pipe(process.stdin)
             worker = _Worker(process)

@@ -3,24 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-import io
-import multiprocessing
-import os
-import pickle
 import secrets
 import string
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import httpx
-import zstandard
 
 from .archive import Archive
 from .article import Article, CitedUrl
+from .article_loader import load_articles
 from .config import Config
 from .entities import Entity
 from .fetch import Fetcher, FetchError, FetchResult, host_key, network_is_up
@@ -28,10 +23,7 @@ from .match import Match
 from .page import PageText
 from .page_workers import PageWorkers
 from .verdict import CitationResult, Decision, LinkResult, NotFoundProbe, Rule, Verdict, decide
-from .worker import count_article_files, exit_with_parent, load_articles_spooled
 
-# Below this many articles per process, starting another loader costs more than it saves.
-_ARTICLES_PER_LOADER = 100
 _TRANSPORT_FAILURES = {FetchError.DNS, FetchError.CONNECT, FetchError.TIMEOUT, FetchError.RESET}
 
 
@@ -66,62 +58,6 @@ class RunOutcome:
     @property
     def all_ok(self) -> bool:
         return all(verdict == Verdict.OK for verdict, n in self.counts.items() if n)
-
-
-def load_articles(paths: Sequence[Path], on_error: Callable[[str], None],
-                  on_warning: Callable[[str], None], loaders: int = 0, cache: Path | None = None
-                  ) -> list[tuple[Article, tuple[Entity, ...]]]:
-    """Every readable article under `paths` with its key entities; unreadable ones are reported.
-
-    Articles are read in short-lived processes, one per core (`loaders`) when there are many: the
-    language data that entity extraction needs is large, and a long run should not carry it (the
-    returned articles have no body). Their results come back compressed and are unpacked once they
-    have exited, so that the two never peak together. Articles unchanged since they were put in
-    `cache` (see worker.ArticleCache) are taken from there.
-    """
-    paths = list(paths)
-    shares = max(1, min(loaders or os.cpu_count() or 1, count_article_files(paths) // _ARTICLES_PER_LOADER))
-    with ProcessPoolExecutor(shares, mp_context=multiprocessing.get_context("spawn"),
-                             initializer=exit_with_parent, initargs=(os.getpid(),)) as pool:
-        spools = [pool.submit(load_articles_spooled, paths, share, shares, cache) for share in range(shares)]
-        spooled = [spool.result() for spool in spools]
-    return list(_read_spools(spooled, on_error, on_warning))
-
-
-def _read_spools(spools: list[bytes], on_error: Callable[[str], None], on_warning: Callable[[str], None]
-                 ) -> Iterator[tuple[Article, tuple[Entity, ...]]]:
-    # Unpickled results share nothing: articles that name the same entity ("NATO", with its alias
-    # list) get one copy of it, or at least of its name and aliases.
-    entities_seen: dict[Entity, Entity] = {}
-    alias_lists: dict[tuple[str, ...], tuple[str, ...]] = {}
-    names: dict[str, str] = {}
-
-    def shared(entity: Entity) -> Entity:
-        if (seen := entities_seen.get(entity)) is None:
-            seen = entities_seen[entity] = replace(entity, name=names.setdefault(entity.name, entity.name),
-                                                   aliases=alias_lists.setdefault(entity.aliases, entity.aliases))
-        return seen
-
-    for spooled in spools:
-        yield from _read_spool(spooled, shared, on_error, on_warning)
-
-
-def _read_spool(spooled: bytes, shared: Callable[[Entity], Entity], on_error: Callable[[str], None],
-                on_warning: Callable[[str], None]) -> Iterator[tuple[Article, tuple[Entity, ...]]]:
-    with io.BytesIO(zstandard.ZstdDecompressor().decompressobj().decompress(spooled)) as records:
-        while True:
-            try:
-                file, outcome = pickle.load(records)
-            except EOFError:
-                return
-            if isinstance(outcome, str):
-                on_error(outcome)
-                continue
-            article, entities = outcome
-            entities = tuple(map(shared, entities))
-            for warning in article.warnings:
-                on_warning(f"{file}: warning: {warning}")
-            yield article, entities
 
 
 async def verify(

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import os
+import pickle
 import signal
+import subprocess
+import sys
 
 import pytest
 
 from linkcheck.entities import Entity, EntityKind
 from linkcheck.page_workers import PageWorkers, PageWorkerDied
-from linkcheck.worker import FRAME_HEADER
+from linkcheck.page_reader import FRAME_HEADER
 
 HEADERS = {"content-type": "text/html; charset=utf-8"}
 
@@ -85,3 +88,24 @@ def test_a_page_in_flight_when_its_worker_dies_fails_with_page_worker_died() -> 
             await reading
 
     with_one_worker(scenario)
+
+
+# A resident page worker holds what it imports for the whole run: none of the run's own machinery.
+NOT_FOR_PAGE_WORKERS = ("linkcheck.fetch", "linkcheck.archive", "linkcheck.cli", "linkcheck.pipeline",
+                        "linkcheck.article_loader", "linkcheck.article_cache", "simplemma", "sqlite3")
+
+
+def test_a_page_worker_reads_and_matches_pages_without_the_fetcher_archive_cli_or_lexicon(tmp_path):
+    entities = (Entity("Anna Schmidt", EntityKind.PERSON, 1.0, ("Schmidt",)),
+                Entity("Brüssel", EntityKind.PLACE, 0.9, ("Brussels",)))
+    request = pickle.dumps((7, story("Anna Schmidt"), HEADERS, "https://news.example/a", (entities,)))
+    modules = tmp_path / "modules"
+    serve_then_list_modules = ("import runpy, sys; runpy.run_module('linkcheck.page_reader', run_name='__main__'); "
+                               "open(sys.argv[1], 'w').write(' '.join(sys.modules))")
+
+    worker = subprocess.run([sys.executable, "-c", serve_then_list_modules, str(modules)],
+                            input=FRAME_HEADER.pack(len(request)) + request, capture_output=True, check=True)
+
+    job, ok, (page, (match,)) = pickle.loads(worker.stdout[FRAME_HEADER.size:])
+    assert (job, ok, page.title, match.found) == (7, True, "Anna Schmidt", ("Anna Schmidt", "Brüssel"))
+    assert set(NOT_FOR_PAGE_WORKERS).isdisjoint(modules.read_text().split())

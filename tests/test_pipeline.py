@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import sqlite3
 from collections import Counter
@@ -13,8 +14,7 @@ import pytest
 
 from linkcheck.archive import Archive
 from linkcheck.config import Config
-from linkcheck import worker
-from linkcheck.pipeline import _read_spools, load_articles, round_robin_by_host, verify
+from linkcheck.pipeline import round_robin_by_host, verify
 from linkcheck.verdict import Verdict
 
 STORY = (Path(__file__).parent / "fixtures" / "site" / "story.html").read_bytes()
@@ -114,89 +114,11 @@ def test_each_citation_knows_its_place_in_the_article(tmp_path):
     assert positions == {url: place for place, url in enumerate(urls, 1)}
 
 
-def test_many_articles_are_read_by_several_loaders_in_order_and_each_error_is_reported_once(tmp_path):
-    folder = tmp_path / "articles"
-    for n in range(250):
-        write_article(folder, f"a{n:03d}.txt", [f"https://news.example/{n}"])
-    (folder / "broken.txt").write_bytes(b"")
-    errors, warnings = [], []
-
-    articles = load_articles([folder, tmp_path / "missing"], errors.append, warnings.append, loaders=2)
-
-    assert [a.path for a, _ in articles] == [str(folder / f"a{n:03d}.txt") for n in range(250)]
-    assert [a.cited_urls[0].url for a, _ in articles[:2]] == ["https://news.example/0", "https://news.example/1"]
-    assert all(entities for _, entities in articles)
-    assert len(errors) == 2 and "broken.txt" in errors[0] and "missing" in errors[1]
-
-
-LOAD_ARTICLE = worker._load_article
-
-
-def load_counting_reads(paths: list[Path], cache: Path, monkeypatch) -> tuple[list, list[str]]:
-    """Articles as one loader reads them in-process with `cache`, and the files it read afresh."""
-    read = []
-
-    def counted(file: Path):
-        read.append(file.name)
-        return LOAD_ARTICLE(file)
-
-    monkeypatch.setattr(worker, "_load_article", counted)
-    spool = worker.load_articles_spooled(paths, cache=cache)
-    return list(_read_spools([spool], pytest.fail, lambda warning: None)), read
-
-
-def test_unchanged_articles_come_from_the_cache_and_changed_ones_are_read_again(tmp_path, monkeypatch):
-    folder, cache = tmp_path / "articles", tmp_path / "archive.db-article-cache"
-    for name in ("a.txt", "b.txt", "c.txt"):
-        write_article(folder, name, [f"https://news.example/{name}"])
-    first, read_first = load_counting_reads([folder], cache, monkeypatch)
-    write_article(folder, "b.txt", ["https://news.example/b-corrected"])
-
-    second, read_second = load_counting_reads([folder], cache, monkeypatch)
-
-    assert read_first == ["a.txt", "b.txt", "c.txt"] and read_second == ["b.txt"]
-    assert second[0] == first[0] and second[2] == first[2]
-    assert second[1][0].cited_urls[0].url == "https://news.example/b-corrected"
-
-
-def test_a_cached_article_keeps_the_path_given_this_time(tmp_path, monkeypatch):
-    write_article(tmp_path / "articles", "a.txt", ["https://news.example/a"])
-    cache = tmp_path / "cache"
-    monkeypatch.chdir(tmp_path)
-    load_counting_reads([Path("articles")], cache, monkeypatch)
-
-    [(article, _)], read = load_counting_reads([tmp_path / "articles"], cache, monkeypatch)
-
-    assert read == [] and article.path == str(tmp_path / "articles" / "a.txt")
-
-
-def test_a_new_linkcheck_reads_every_article_again(tmp_path, monkeypatch):
-    write_article(tmp_path / "articles", "a.txt", ["https://news.example/a"])
-    cache = tmp_path / "cache"
-    load_counting_reads([tmp_path / "articles"], cache, monkeypatch)
-    monkeypatch.setattr(worker, "_code_fingerprint", lambda: "other code")
-
-    _, read = load_counting_reads([tmp_path / "articles"], cache, monkeypatch)
-
-    assert read == ["a.txt"]
-
-
-def test_a_cache_that_cannot_be_used_costs_nothing_but_time(tmp_path, monkeypatch):
-    write_article(tmp_path / "articles", "a.txt", ["https://news.example/a"])
-    not_a_database = tmp_path / "cache"
-    not_a_database.write_bytes(b"these bytes are no SQLite database" * 100)
-
-    for _ in range(2):
-        (article, entities), = load_counting_reads([tmp_path / "articles"], not_a_database, monkeypatch)[0]
-        assert article.cited_urls[0].url == "https://news.example/a" and entities
-    assert not_a_database.read_bytes().startswith(b"these bytes")
-
-
 def test_a_run_keeps_its_article_cache_beside_the_archive(tmp_path):
     write_article(tmp_path / "articles", "a.txt", ["https://news.example/a"])
 
     run(tmp_path, lambda request: httpx.Response(404), Config(allow_private=True, workers=1))
 
     with sqlite3.connect(tmp_path / "archive.db-article-cache") as cache:
-        cached = [path for (path,) in cache.execute("SELECT path FROM articles")]
+        cached = [os.fsdecode(path) for (path,) in cache.execute("SELECT path FROM entries")]
     assert cached == [str(tmp_path / "articles" / "a.txt")]

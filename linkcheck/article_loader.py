@@ -1,0 +1,127 @@
+"""Read the input's articles and their key entities in short-lived loader processes."""
+
+from __future__ import annotations
+
+import io
+import multiprocessing
+import os
+import pickle
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
+from pathlib import Path
+
+import zstandard
+
+from .article import Article, ArticleError, find_articles, read_article
+from .article_cache import ArticleCache
+from .entities import Entity, key_entities
+from .helper_process import exit_with_parent
+
+# Below this many articles per process, starting another loader costs more than it saves.
+_ARTICLES_PER_LOADER = 100
+
+
+def load_articles(paths: Sequence[Path], on_error: Callable[[str], None],
+                  on_warning: Callable[[str], None], loaders: int = 0, cache: Path | None = None
+                  ) -> list[tuple[Article, tuple[Entity, ...]]]:
+    """Every readable article under `paths` with its key entities; unreadable ones are reported.
+
+    Articles are read in short-lived processes, one per core (`loaders`) when there are many: the
+    language data that entity extraction needs is large, and a long run should not carry it (the
+    returned articles have no body). Their results come back compressed and are unpacked once they
+    have exited, so that the two never peak together. Articles unchanged since they were put in
+    `cache` (see article_cache.ArticleCache) are taken from there.
+    """
+    paths = list(paths)
+    shares = max(1, min(loaders or os.cpu_count() or 1, count_article_files(paths) // _ARTICLES_PER_LOADER))
+    with ProcessPoolExecutor(shares, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=exit_with_parent, initargs=(os.getpid(),)) as pool:
+        spools = [pool.submit(load_articles_spooled, paths, share, shares, cache) for share in range(shares)]
+        spooled = [spool.result() for spool in spools]
+    return list(_read_spools(spooled, on_error, on_warning))
+
+
+def load_articles_spooled(paths: list[Path], share: int = 0, shares: int = 1,
+                          cache: Path | None = None) -> bytes:
+    """In a loader process: the outcome (see _load_article) of each article file in this loader's
+    share of them (the share-th of `shares` equal runs, in order), pickled one after another into
+    a zstd stream (a few MB for 20,000 articles); a path that does not exist is an outcome too.
+    (Listing the files here spares the run 13 MB of Path objects for 20,000.)
+
+    Articles found unchanged in `cache` (see ArticleCache) are not read again."""
+    listing = list(_listing(paths))
+    mine = listing[share * len(listing) // shares:(share + 1) * len(listing) // shares]
+    spool = io.BytesIO()
+    with (ArticleCache(cache) as known,
+          zstandard.ZstdCompressor(level=1).stream_writer(spool, closefd=False) as out):
+        for file, problem in mine:
+            outcome = problem if problem is not None else known.get(file)
+            if outcome is None:
+                outcome = _load_article(file)
+                if not isinstance(outcome, str):
+                    known.put(file, outcome)
+            pickle.dump((file, outcome), out, protocol=pickle.HIGHEST_PROTOCOL)
+    return spool.getvalue()
+
+
+def count_article_files(paths: list[Path]) -> int:
+    """How many outcomes load_articles_spooled gives for `paths` in all."""
+    return sum(1 for _ in _listing(paths))
+
+
+def _listing(paths: list[Path]) -> Iterator[tuple[Path, str | None]]:
+    """Each article file under `paths`, or a path that cannot be listed and why."""
+    for path in paths:
+        try:
+            for file in find_articles([path]):
+                yield file, None
+        except ArticleError as exc:
+            yield path, str(exc)
+
+
+def _load_article(file: Path) -> tuple[Article, tuple[Entity, ...]] | str:
+    """The article without its body, and its key entities; or what went wrong."""
+    try:
+        article = read_article(file)
+        return replace(article, body=""), key_entities(article)
+    except ArticleError as exc:
+        return str(exc)
+    except Exception as exc:  # a bug on one article must not cost the others their check
+        return f"{file}: cannot be read ({type(exc).__name__}: {exc})"
+
+
+def _read_spools(spools: list[bytes], on_error: Callable[[str], None], on_warning: Callable[[str], None]
+                 ) -> Iterator[tuple[Article, tuple[Entity, ...]]]:
+    # Unpickled results share nothing: articles that name the same entity ("NATO", with its alias
+    # list) get one copy of it, or at least of its name and aliases.
+    entities_seen: dict[Entity, Entity] = {}
+    alias_lists: dict[tuple[str, ...], tuple[str, ...]] = {}
+    names: dict[str, str] = {}
+
+    def shared(entity: Entity) -> Entity:
+        if (seen := entities_seen.get(entity)) is None:
+            seen = entities_seen[entity] = replace(entity, name=names.setdefault(entity.name, entity.name),
+                                                   aliases=alias_lists.setdefault(entity.aliases, entity.aliases))
+        return seen
+
+    for spooled in spools:
+        yield from _read_spool(spooled, shared, on_error, on_warning)
+
+
+def _read_spool(spooled: bytes, shared: Callable[[Entity], Entity], on_error: Callable[[str], None],
+                on_warning: Callable[[str], None]) -> Iterator[tuple[Article, tuple[Entity, ...]]]:
+    with io.BytesIO(zstandard.ZstdDecompressor().decompressobj().decompress(spooled)) as records:
+        while True:
+            try:
+                file, outcome = pickle.load(records)
+            except EOFError:
+                return
+            if isinstance(outcome, str):
+                on_error(outcome)
+                continue
+            article, entities = outcome
+            entities = tuple(map(shared, entities))
+            for warning in article.warnings:
+                on_warning(f"{file}: warning: {warning}")
+            yield article, entities
