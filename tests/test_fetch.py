@@ -14,9 +14,10 @@ import httpx
 import pytest
 import respx
 
-from linkcheck import fetch as fetch_module
 from linkcheck.config import Config
-from linkcheck.fetch import Fetcher, FetchError, FetchResult, _retry_after_seconds, host_key, network_is_up
+from linkcheck.fetch import fetcher as fetcher_module
+from linkcheck.fetch import Fetcher, FetchError, FetchResult, host_key, network_is_up
+from linkcheck.fetch.fetcher import _retry_after_seconds
 from linkcheck.safety import UnsafeAddress, check_host
 
 CONFIG = Config(allow_private=False, retries=2, max_retry_after=30.0, max_redirects=10)
@@ -418,7 +419,7 @@ def test_per_host_limit_is_never_exceeded() -> None:
 
 def test_every_host_uses_the_given_transport_which_is_closed_once_at_the_end(
         router: respx.Router, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(fetch_module, "_MAX_CLIENTS", 1)  # every new host closes the last one's client
+    monkeypatch.setattr(fetcher_module, "_MAX_CLIENTS", 1)  # every new host closes the last one's client
     closes: list[int] = []
 
     class Transport(httpx.MockTransport):

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from linkcheck import fetch as fetch_module
 from linkcheck.config import Config
+from linkcheck.fetch import fetcher as fetcher_module
 from linkcheck.fetch import Fetcher, FetchError, FetchResult
 
 from .local_server import (
@@ -108,7 +108,7 @@ def test_connections_to_a_host_are_reused() -> None:
 
 
 def test_idle_clients_beyond_the_bound_are_closed(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(fetch_module, "_MAX_CLIENTS", 2)
+    monkeypatch.setattr(fetcher_module, "_MAX_CLIENTS", 2)
     with local_web(SPARE_HOSTS) as web:
         web.routes["/a"] = page(b"a")
 

@@ -1,29 +1,4 @@
-"""Fetch URLs concurrently and politely with httpx; record the redirect chain. Knows nothing of HTML.
-
-Per URL: redirects are followed by hand (every hop recorded and checked); each hop is retried with
-backoff on connect errors, timeouts, resets, 5xx and 429, never on DNS failures (name not found is
-final, and a machine without network must finish fast). A Retry-After pauses that host for every
-request; one longer than `max_retry_after` is not waited for (the status is returned). Each attempt
-has an overall deadline of `timeout` (so a byte-a-second server cannot hold us), and the whole URL
-the budget of `url_budget()`. Bodies are decoded while streaming and cut at `max_bytes` decoded
-bytes; a body that breaks off or does not decode gives FetchError.BODY and keeps what arrived.
-
-Safety: unless `config.allow_private`, every hop's host must be public. Literal addresses (also
-integer, octal and hex forms such as http://2130706433/) are checked without DNS; names are resolved
-with the event loop's getaddrinfo before connecting, and the address actually connected to is
-checked again once the response arrives (against DNS rebinding). With a custom transport (tests)
-there is no real DNS, so names are not resolved unless a `resolver` is passed; literals and, when
-the transport reports one, the connected address are still checked.
-
-Connections: one httpx transport (a connection pool of `per_host` connections) per host
-(host[:port]), made on first use, and called directly: an httpx.AsyncClient around it would add a
-fifth to the CPU of each request for work we do not need (we follow redirects ourselves). Not one
-shared pool: httpcore scans every pooled connection (with syscalls) on every request and every
-response close, which at 100 connections cost a fifth of the run's CPU. Transports idle for longer
-than the keep-alive, and the least recently used idle ones beyond `_MAX_CLIENTS`, are closed, so a
-run over many hosts holds few sockets. All hosts share one cookie jar (a consent bounce may cross
-hosts of one site), one TLS context and, in tests, the caller's transport.
-"""
+"""The Fetcher: the per-URL loop of hops, their retries and the exchange on a host's transport."""
 
 from __future__ import annotations
 
@@ -38,7 +13,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import StrEnum
 from functools import partial
 from http.cookiejar import CookieJar
 from urllib.parse import urlsplit
@@ -46,62 +20,12 @@ from urllib.parse import urlsplit
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, wait_exponential_jitter
 
-from .config import Config
-from .safety import CappedBody, Resolver, UnsafeAddress, check_address, check_addresses, check_host, drain
-from .safety import literal_address, read_capped, system_resolve
+from ..config import Config
+from ..safety import CappedBody, Resolver, UnsafeAddress, check_address, check_addresses, check_host, drain
+from ..safety import literal_address, read_capped, system_resolve
+from .result import FetchError, FetchResult, Hop
 
-__all__ = ["FetchError", "FetchResult", "Fetcher", "Hop", "host_key", "network_is_up", "url_budget"]
-
-
-class FetchError(StrEnum):
-    """Why no usable HTTP response was obtained."""
-
-    DNS = "dns"                        # host name does not exist
-    CONNECT = "connect"                # refused / unreachable
-    TIMEOUT = "timeout"
-    RESET = "reset"                    # connection reset / closed early / protocol error
-    TOO_MANY_REDIRECTS = "too_many_redirects"
-    REDIRECT_LOOP = "redirect_loop"
-    BAD_REDIRECT = "bad_redirect"      # 3xx without usable Location
-    PRIVATE_ADDRESS = "private_address"  # refused: loopback/private/link-local, not allowed
-    BODY = "body"                      # broken body (bad gzip, truncated transfer, decompression bomb)
-    INVALID_URL = "invalid_url"
-
-
-@dataclass(frozen=True)
-class Hop:
-    """One request of a redirect chain."""
-
-    url: str
-    status: int
-    location: str | None = None
-
-
-@dataclass(frozen=True)
-class FetchResult:
-    """Everything the network said about one URL."""
-
-    url: str                                   # as requested
-    final_url: str                             # after redirects (== url when none)
-    status: int | None                         # final HTTP status, None when no response
-    chain: tuple[Hop, ...]                     # every hop, last one is the final response
-    headers: tuple[tuple[str, str], ...]       # final response headers (lower-case names)
-    body: bytes                                # decoded (decompressed) body, at most max_bytes
-    truncated: bool                            # body was cut at max_bytes
-    error: FetchError | None                   # set when there is no usable response
-    error_detail: str                          # human-readable cause ("" when fine)
-    started_at: datetime                       # UTC
-    elapsed: float                             # seconds, all attempts included
-    attempts: int                              # requests made for the final hop, retries included
-    remote_ip: str | None = None               # address actually connected to, when known
-    http_version: str | None = None
-
-    def header(self, name: str) -> str | None:
-        name = name.lower()
-        for key, value in self.headers:
-            if key == name:
-                return value
-        return None
+__all__ = ["Fetcher", "host_key", "network_is_up", "url_budget"]
 
 
 Sleep = Callable[[float], Awaitable[None]]
