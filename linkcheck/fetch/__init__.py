@@ -25,7 +25,8 @@ run over many hosts holds few sockets. All hosts share one cookie jar (a consent
 hosts of one site), one TLS context and, in tests, the caller's transport.
 """
 
-from .fetcher import Fetcher, host_key, network_is_up, url_budget
+from .dns import network_is_up
+from .fetcher import Fetcher, host_key, url_budget
 from .result import FetchError, FetchResult, Hop
 
 __all__ = ["FetchError", "FetchResult", "Fetcher", "Hop", "host_key", "network_is_up", "url_budget"]

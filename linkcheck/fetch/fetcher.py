@@ -21,11 +21,12 @@ import httpx
 from tenacity import AsyncRetrying, RetryCallState, wait_exponential_jitter
 
 from ..config import Config
-from ..safety import CappedBody, Resolver, UnsafeAddress, check_address, check_addresses, check_host, drain
-from ..safety import literal_address, read_capped, system_resolve
+from .addresses import UnsafeAddress, check_address, check_addresses, check_host, literal_address
+from .body import CappedBody, drain, read_capped
+from .dns import CachedResolver, Resolver, system_resolve
 from .result import FetchError, FetchResult, Hop
 
-__all__ = ["Fetcher", "host_key", "network_is_up", "url_budget"]
+__all__ = ["Fetcher", "host_key", "url_budget"]
 
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -35,9 +36,6 @@ ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,application/pdf;
 _BACKOFF = wait_exponential_jitter(multiplier=0.5, max=8.0, jitter=0.5)
 _PAUSE_AFTER_429 = 1.0         # host pause when a 429 names no Retry-After
 _MAX_PAUSED_HOSTS = 1024       # idle hosts whose 429 pause we still remember
-_CANARY_TIMEOUT = 3.0
-_DNS_TTL = 60.0                # seconds a lookup (or a name-not-found) is reused within a run
-_DNS_CACHE_SIZE = 4096
 _KEEPALIVE = 5.0               # seconds an idle connection, and so an idle host's client, is kept
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _MAX_CLIENTS = 256             # per-host clients kept open; the least recently used idle ones beyond are closed
@@ -130,22 +128,6 @@ def url_budget(config: Config) -> float:
     return config.timeout * (config.retries + 1) + config.retries * longest_wait
 
 
-async def network_is_up(config: Config, resolver: Resolver | None = None) -> bool:
-    """True when any of `config.network_canaries` resolves (DNS only, no connection)."""
-    if not config.network_canaries:
-        return True
-    resolve = resolver or system_resolve
-
-    async def resolves(name: str) -> bool:
-        try:
-            async with asyncio.timeout(min(config.timeout, _CANARY_TIMEOUT)):
-                return bool(await resolve(name, 443))
-        except (OSError, TimeoutError):
-            return False
-
-    return any(await asyncio.gather(*(resolves(name) for name in config.network_canaries)))
-
-
 class Fetcher:
     """Async fetcher with global and per-host limits. Use as `async with Fetcher(config) as f:`.
 
@@ -164,7 +146,8 @@ class Fetcher:
     ) -> None:
         self.config = config
         self.transport = transport
-        self._resolver = resolver if resolver is not None else (system_resolve if transport is None else None)
+        resolver = resolver if resolver is not None else (system_resolve if transport is None else None)
+        self._dns = CachedResolver(resolver, clock) if resolver is not None else None
         self._sleep = sleep
         self._clock = clock
         self._new_client: Callable[[], httpx.AsyncBaseTransport] | None = None  # set while entered
@@ -181,7 +164,6 @@ class Fetcher:
         self._slots = asyncio.Semaphore(max(1, config.concurrency))
         self._hosts: dict[str, _HostGate] = {}      # hosts with requests waiting or in flight
         self._paused: dict[str, float] = {}         # idle hosts -> not-before time left by a 429
-        self._dns: dict[tuple[str, int], tuple[float, list[str] | socket.gaierror]] = {}
 
     async def __aenter__(self) -> "Fetcher":
         per_host = max(1, self.config.per_host)
@@ -402,8 +384,8 @@ class Fetcher:
         try:
             if not allow_private:
                 check_host(host)
-            if self._resolver is not None and literal_address(host) is None:
-                addresses = await self._resolve(host, url.port or (443 if url.scheme == "https" else 80))
+            if self._dns is not None and literal_address(host) is None:
+                addresses = await self._dns.resolve(host, url.port or (443 if url.scheme == "https" else 80))
                 if not allow_private:
                     check_addresses(host, addresses)
             response = await client.handle_async_request(request)
@@ -445,24 +427,6 @@ class Fetcher:
             raise _Failure(FetchError.PRIVATE_ADDRESS, str(exc)) from None
         finally:
             await response.aclose()
-
-    async def _resolve(self, host: str, port: int) -> list[str]:
-        """The resolver's answer, cached briefly: many URLs of a run share few hosts."""
-        assert self._resolver is not None
-        now = self._clock()
-        expires, answer = self._dns.get((host, port), (0.0, []))
-        if expires <= now:
-            try:
-                answer = await self._resolver(host, port)
-            except socket.gaierror as exc:
-                answer = exc
-            if len(self._dns) >= _DNS_CACHE_SIZE:
-                self._dns.clear()
-            self._dns[(host, port)] = (now + _DNS_TTL, answer)
-        if isinstance(answer, socket.gaierror):
-            raise socket.gaierror(answer.errno, answer.strerror)
-        return answer
-
 
 def _parse_url(url: str | httpx.URL, what: str = "URL") -> httpx.URL:
     try:

@@ -10,12 +10,23 @@ import httpx
 import pytest
 
 from linkcheck.config import Config
-from linkcheck.fetch import fetcher as fetcher_module
 from linkcheck.fetch import Fetcher, FetchError, FetchResult
+from linkcheck.fetch import fetcher as fetcher_module
 
 from .local_server import (
-    LocalWeb, brotli_bomb, delayed, gzip_bomb, local_web, page, raw, redirect, reset, sequence,
-    slowloris, stream, truncated,
+    LocalWeb,
+    brotli_bomb,
+    delayed,
+    gzip_bomb,
+    local_web,
+    page,
+    raw,
+    redirect,
+    reset,
+    sequence,
+    slowloris,
+    stream,
+    truncated,
 )
 
 LOCAL = Config(allow_private=True, timeout=5.0, retries=2, max_bytes=1024 * 1024)
