@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
-import socket
-import ssl
 import time
 import weakref
 from collections import Counter, OrderedDict
@@ -24,6 +22,7 @@ from ..config import Config
 from .addresses import UnsafeAddress, check_address, check_addresses, check_host, literal_address
 from .body import CappedBody, drain, read_capped
 from .dns import CachedResolver, Resolver, system_resolve
+from .failures import Failure, describe, failure_for
 from .result import FetchError, FetchResult, Hop
 
 __all__ = ["Fetcher", "host_key", "url_budget"]
@@ -39,14 +38,6 @@ _MAX_PAUSED_HOSTS = 1024       # idle hosts whose 429 pause we still remember
 _KEEPALIVE = 5.0               # seconds an idle connection, and so an idle host's client, is kept
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _MAX_CLIENTS = 256             # per-host clients kept open; the least recently used idle ones beyond are closed
-
-
-class _Failure(Exception):
-    """One attempt (or the whole URL) failed without a usable response."""
-
-    def __init__(self, error: FetchError, detail: str, retryable: bool = False) -> None:
-        super().__init__(detail)
-        self.error, self.detail, self.retryable = error, detail, retryable
 
 
 @dataclass(frozen=True)
@@ -218,13 +209,13 @@ class Fetcher:
 
         try:
             current = _parse_url(url)
-        except _Failure as failure:
+        except Failure as failure:
             return result(None, failure.error, failure.detail)
         visits = Counter([str(current)])
         cookies_seen = False
         while True:
             outcome = await self._request_with_retries(current, budget)
-            if isinstance(outcome, _Failure):
+            if isinstance(outcome, Failure):
                 return result(None, outcome.error, outcome.detail)
             response = outcome
             if not 300 <= response.status < 400:
@@ -236,7 +227,7 @@ class Fetcher:
                 return result(response, FetchError.BAD_REDIRECT, f"HTTP {response.status} without Location")
             try:
                 target = _parse_url(current.join(location.strip()), what="redirect target")
-            except (_Failure, httpx.InvalidURL, ValueError) as exc:
+            except (Failure, httpx.InvalidURL, ValueError) as exc:
                 return result(response, FetchError.BAD_REDIRECT, getattr(exc, "detail", str(exc)))
             cookies_seen = cookies_seen or response.header("set-cookie") is not None
             visits[str(target)] += 1
@@ -250,7 +241,7 @@ class Fetcher:
             current = target
             budget.attempts = 0
 
-    async def _request_with_retries(self, url: httpx.URL, budget: _Budget) -> _Response | _Failure:
+    async def _request_with_retries(self, url: httpx.URL, budget: _Budget) -> _Response | Failure:
         """One hop with tenacity retries on transient failures, 5xx and 429."""
 
         async def attempt() -> _Response:
@@ -272,7 +263,7 @@ class Fetcher:
                 return False
             if outcome.failed:
                 error = outcome.exception()
-                return isinstance(error, _Failure) and error.retryable
+                return isinstance(error, Failure) and error.retryable
             return _is_retryable_status(outcome.result().status)
 
         retrying = AsyncRetrying(
@@ -281,7 +272,7 @@ class Fetcher:
         )
         try:
             return await retrying(attempt)
-        except _Failure as failure:
+        except Failure as failure:
             return failure
 
     async def _request_once(self, url: httpx.URL, budget: _Budget) -> _Response:
@@ -289,14 +280,14 @@ class Fetcher:
         async with self._slot(key) as gate:
             remaining = budget.remaining(self._clock())
             if remaining <= 0:
-                raise _Failure(FetchError.TIMEOUT, f"gave up after {budget.seconds:g} s for this URL")
+                raise Failure(FetchError.TIMEOUT, f"gave up after {budget.seconds:g} s for this URL")
             limit = min(self.config.timeout, remaining)
             try:
                 # Overall deadline: httpx's timeouts are per read, a byte a second never trips them.
                 async with asyncio.timeout(limit), self._client(key) as client:
                     return await self._exchange(client, url, gate)
             except TimeoutError:
-                raise _Failure(FetchError.TIMEOUT, f"no complete response within {limit:g} s", True) from None
+                raise Failure(FetchError.TIMEOUT, f"no complete response within {limit:g} s", True) from None
 
     @asynccontextmanager
     async def _slot(self, host: str) -> AsyncIterator[_HostGate]:
@@ -375,7 +366,7 @@ class Fetcher:
     async def _exchange(self, client: httpx.AsyncBaseTransport, url: httpx.URL, gate: _HostGate) -> _Response:
         """Check the target, send one GET on the host's transport (see the module docstring: no
         httpx.AsyncClient, so cookies are sent and read here), read the body (capped); map errors
-        to _Failure."""
+        to Failure."""
         host = url.raw_host.decode("ascii")
         allow_private = self.config.allow_private
         request = httpx.Request("GET", url, headers=self._headers, extensions={"timeout": self._timeouts})
@@ -391,9 +382,9 @@ class Fetcher:
             response = await client.handle_async_request(request)
             response.request = request
         except UnsafeAddress as exc:
-            raise _Failure(FetchError.PRIVATE_ADDRESS, str(exc)) from None
+            raise Failure(FetchError.PRIVATE_ADDRESS, str(exc)) from None
         except (httpx.HTTPError, OSError) as exc:
-            raise _failure_for(exc, host) from None
+            raise failure_for(exc, host) from None
         try:
             if "set-cookie" in response.headers:
                 self._cookies.extract_cookies(response)
@@ -411,7 +402,7 @@ class Fetcher:
                 try:
                     body = await read_capped(response, self.config.max_bytes)
                 except httpx.TimeoutException as exc:
-                    raise _Failure(FetchError.TIMEOUT, f"body stalled: {_describe(exc)}", True) from None
+                    raise Failure(FetchError.TIMEOUT, f"body stalled: {describe(exc)}", True) from None
             return _Response(
                 url=url,
                 status=response.status_code,
@@ -424,7 +415,7 @@ class Fetcher:
                 retry_after=retry_after,
             )
         except UnsafeAddress as exc:
-            raise _Failure(FetchError.PRIVATE_ADDRESS, str(exc)) from None
+            raise Failure(FetchError.PRIVATE_ADDRESS, str(exc)) from None
         finally:
             await response.aclose()
 
@@ -432,11 +423,11 @@ def _parse_url(url: str | httpx.URL, what: str = "URL") -> httpx.URL:
     try:
         parsed = httpx.URL(url.strip() if isinstance(url, str) else url)
     except (httpx.InvalidURL, TypeError, ValueError) as exc:
-        raise _Failure(FetchError.INVALID_URL, f"invalid {what} {str(url)[:200]!r}: {exc}") from None
+        raise Failure(FetchError.INVALID_URL, f"invalid {what} {str(url)[:200]!r}: {exc}") from None
     if parsed.scheme not in ("http", "https"):
-        raise _Failure(FetchError.INVALID_URL, f"{what} scheme {parsed.scheme or 'missing'!r} is not http(s)")
+        raise Failure(FetchError.INVALID_URL, f"{what} scheme {parsed.scheme or 'missing'!r} is not http(s)")
     if not parsed.raw_host:
-        raise _Failure(FetchError.INVALID_URL, f"{what} {str(url)[:200]!r} has no host")
+        raise Failure(FetchError.INVALID_URL, f"{what} {str(url)[:200]!r} has no host")
     # copy_with parses the whole URL again: only worth it when there is a fragment to drop.
     return parsed.copy_with(fragment=None) if "#" in str(parsed) else parsed
 
@@ -490,44 +481,6 @@ def _remote_ip(response: httpx.Response) -> str | None:
 # A connection's peer address, asked once: anyio answers by building all of a socket's attributes
 # (a getpeername call among them), and a kept-alive connection serves many requests.
 _REMOTE_IPS: weakref.WeakKeyDictionary[object, str | None] = weakref.WeakKeyDictionary()
-
-
-def _failure_for(exc: BaseException, host: str) -> _Failure:
-    """Map a transport error to a FetchError; DNS and certificate failures are not worth a retry."""
-    causes = _causes(exc)
-    if any(isinstance(c, socket.gaierror) for c in causes):
-        gai = next(c for c in causes if isinstance(c, socket.gaierror))
-        if gai.errno in (socket.EAI_AGAIN, socket.EAI_FAIL):
-            # The resolver did not answer: says nothing about the name, so not 'dead'.
-            return _Failure(FetchError.CONNECT, f"{host}: DNS lookup failed, resolver unavailable "
-                                                f"({gai.strerror or gai})")
-        return _Failure(FetchError.DNS, f"{host}: name does not resolve ({gai.strerror or gai})")
-    if isinstance(exc, httpx.TimeoutException):
-        return _Failure(FetchError.TIMEOUT, f"{type(exc).__name__}: {_describe(exc)}", True)
-    if any(isinstance(c, ssl.SSLCertVerificationError) for c in causes):
-        return _Failure(FetchError.CONNECT, f"TLS certificate not valid: {_describe(exc)}")
-    if isinstance(exc, httpx.UnsupportedProtocol):
-        return _Failure(FetchError.INVALID_URL, _describe(exc))
-    if isinstance(exc, (httpx.ConnectError, ConnectionRefusedError)) or (
-        isinstance(exc, OSError) and not isinstance(exc, ConnectionResetError)
-    ):
-        return _Failure(FetchError.CONNECT, f"cannot connect to {host}: {_describe(exc)}", True)
-    if isinstance(exc, (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError, ConnectionResetError)):
-        return _Failure(FetchError.RESET, _describe(exc), True)
-    return _Failure(FetchError.RESET, _describe(exc))
-
-
-def _causes(exc: BaseException) -> list[BaseException]:
-    chain: list[BaseException] = []
-    current: BaseException | None = exc
-    while current is not None and current not in chain:
-        chain.append(current)
-        current = current.__cause__ or current.__context__
-    return chain
-
-
-def _describe(exc: BaseException) -> str:
-    return str(exc) or type(exc).__name__
 
 
 def _h2_installed() -> bool:
