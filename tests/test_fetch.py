@@ -315,6 +315,7 @@ def test_private_targets_are_refused_by_default(router: respx.Router, url: str) 
     result = fetch(url, router)
     assert result.error is FetchError.PRIVATE_ADDRESS
     assert "allow-private" in result.error_detail
+    assert (result.status, result.attempts, result.chain) == (None, 1, ())
     assert route.call_count == 0
 
 
@@ -331,6 +332,7 @@ def test_redirect_into_a_private_address_is_refused(router: respx.Router) -> Non
     assert result.error is FetchError.PRIVATE_ADDRESS
     assert result.final_url == "http://127.0.0.1/admin"
     assert [hop.status for hop in result.chain] == [302]
+    assert (result.status, result.headers, result.attempts) == (None, (), 1)
     assert internal.call_count == 0
 
 

@@ -11,11 +11,14 @@ from .result import FetchError
 
 
 class Failure(Exception):
-    """One attempt (or the whole URL) failed without a usable response."""
+    """One attempt (or the whole URL) failed without a usable response; `refused` names a hop
+    not requested because its host is not public, where the chain then ends."""
 
-    def __init__(self, error: FetchError, detail: str, retryable: bool = False) -> None:
+    def __init__(
+        self, error: FetchError, detail: str, retryable: bool = False, refused: httpx.URL | None = None
+    ) -> None:
         super().__init__(detail)
-        self.error, self.detail, self.retryable = error, detail, retryable
+        self.error, self.detail, self.retryable, self.refused = error, detail, retryable, refused
 
 
 def failure_for(exc: BaseException, host: str) -> Failure:

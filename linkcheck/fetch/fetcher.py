@@ -19,10 +19,11 @@ import httpx
 from tenacity import AsyncRetrying, RetryCallState, wait_exponential_jitter
 
 from ..config import Config
-from .addresses import UnsafeAddress, check_address, check_addresses, check_host, literal_address
+from .addresses import UnsafeAddress, check_address, check_addresses, literal_address
 from .body import CappedBody, drain, read_capped
 from .dns import CachedResolver, Resolver, system_resolve
 from .failures import Failure, describe, failure_for
+from .redirects import first_hop, next_hop
 from .result import FetchError, FetchResult, Hop
 
 __all__ = ["Fetcher", "host_key", "url_budget"]
@@ -207,39 +208,32 @@ class Fetcher:
                 http_version=response.http_version if response is not None else None,
             )
 
-        try:
-            current = _parse_url(url)
-        except Failure as failure:
-            return result(None, failure.error, failure.detail)
-        visits = Counter([str(current)])
+        hop = first_hop(url, self.config.allow_private)
+        response: _Response | None = None
+        visits: Counter[str] = Counter()
         cookies_seen = False
-        while True:
+        while not isinstance(hop, Failure):
+            current, here = hop, str(hop)
+            visits[here] += 1
+            budget.attempts = 0
             outcome = await self._request_with_retries(current, budget)
             if isinstance(outcome, Failure):
                 return result(None, outcome.error, outcome.detail)
             response = outcome
             if not 300 <= response.status < 400:
-                chain.append(Hop(str(current), response.status))
+                chain.append(Hop(here, response.status))
                 return result(response)
             location = response.header("location")
-            chain.append(Hop(str(current), response.status, location))
-            if not location:
-                return result(response, FetchError.BAD_REDIRECT, f"HTTP {response.status} without Location")
-            try:
-                target = _parse_url(current.join(location.strip()), what="redirect target")
-            except (Failure, httpx.InvalidURL, ValueError) as exc:
-                return result(response, FetchError.BAD_REDIRECT, getattr(exc, "detail", str(exc)))
+            chain.append(Hop(here, response.status, location))
             cookies_seen = cookies_seen or response.header("set-cookie") is not None
-            visits[str(target)] += 1
-            # A cookie-setting bounce (A -> consent -> A) is normal; a second return is a loop.
-            if visits[str(target)] > (2 if cookies_seen else 1):
-                return result(response, FetchError.REDIRECT_LOOP, f"redirect loop back to {target}")
-            if len(chain) > self.config.max_redirects:
-                return result(
-                    response, FetchError.TOO_MANY_REDIRECTS, f"more than {self.config.max_redirects} redirects"
-                )
-            current = target
-            budget.attempts = 0
+            hop = next_hop(
+                current, response.status, location, visits=visits, cookies_seen=cookies_seen,
+                redirects=len(chain), max_redirects=self.config.max_redirects, allow_private=self.config.allow_private,
+            )
+        if hop.refused is not None:
+            # Reported as a refused attempt at that hop, as when its name resolves to a private address.
+            current, response, budget.attempts = hop.refused, None, 1
+        return result(response, hop.error, hop.detail)
 
     async def _request_with_retries(self, url: httpx.URL, budget: _Budget) -> _Response | Failure:
         """One hop with tenacity retries on transient failures, 5xx and 429."""
@@ -373,8 +367,6 @@ class Fetcher:
         if len(self._cookies.jar):
             self._cookies.set_cookie_header(request)
         try:
-            if not allow_private:
-                check_host(host)
             if self._dns is not None and literal_address(host) is None:
                 addresses = await self._dns.resolve(host, url.port or (443 if url.scheme == "https" else 80))
                 if not allow_private:
@@ -418,19 +410,6 @@ class Fetcher:
             raise Failure(FetchError.PRIVATE_ADDRESS, str(exc)) from None
         finally:
             await response.aclose()
-
-def _parse_url(url: str | httpx.URL, what: str = "URL") -> httpx.URL:
-    try:
-        parsed = httpx.URL(url.strip() if isinstance(url, str) else url)
-    except (httpx.InvalidURL, TypeError, ValueError) as exc:
-        raise Failure(FetchError.INVALID_URL, f"invalid {what} {str(url)[:200]!r}: {exc}") from None
-    if parsed.scheme not in ("http", "https"):
-        raise Failure(FetchError.INVALID_URL, f"{what} scheme {parsed.scheme or 'missing'!r} is not http(s)")
-    if not parsed.raw_host:
-        raise Failure(FetchError.INVALID_URL, f"{what} {str(url)[:200]!r} has no host")
-    # copy_with parses the whole URL again: only worth it when there is a fragment to drop.
-    return parsed.copy_with(fragment=None) if "#" in str(parsed) else parsed
-
 
 def _is_retryable_status(status: int) -> bool:
     return status == 429 or 500 <= status <= 599
