@@ -9,13 +9,24 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from linkcheck import fetch as fetch_module
 from linkcheck.config import Config
 from linkcheck.fetch import Fetcher, FetchError, FetchResult
+from linkcheck.fetch import fetcher as fetcher_module
 
 from .local_server import (
-    LocalWeb, brotli_bomb, delayed, gzip_bomb, local_web, page, raw, redirect, reset, sequence,
-    slowloris, stream, truncated,
+    LocalWeb,
+    brotli_bomb,
+    delayed,
+    gzip_bomb,
+    local_web,
+    page,
+    raw,
+    redirect,
+    reset,
+    sequence,
+    slowloris,
+    stream,
+    truncated,
 )
 
 LOCAL = Config(allow_private=True, timeout=5.0, retries=2, max_bytes=1024 * 1024)
@@ -108,7 +119,7 @@ def test_connections_to_a_host_are_reused() -> None:
 
 
 def test_idle_clients_beyond_the_bound_are_closed(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(fetch_module, "_MAX_CLIENTS", 2)
+    monkeypatch.setattr(fetcher_module, "_MAX_CLIENTS", 2)
     with local_web(SPARE_HOSTS) as web:
         web.routes["/a"] = page(b"a")
 

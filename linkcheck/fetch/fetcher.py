@@ -1,36 +1,9 @@
-"""Fetch URLs concurrently and politely with httpx; record the redirect chain. Knows nothing of HTML.
-
-Per URL: redirects are followed by hand (every hop recorded and checked); each hop is retried with
-backoff on connect errors, timeouts, resets, 5xx and 429, never on DNS failures (name not found is
-final, and a machine without network must finish fast). A Retry-After pauses that host for every
-request; one longer than `max_retry_after` is not waited for (the status is returned). Each attempt
-has an overall deadline of `timeout` (so a byte-a-second server cannot hold us), and the whole URL
-the budget of `url_budget()`. Bodies are decoded while streaming and cut at `max_bytes` decoded
-bytes; a body that breaks off or does not decode gives FetchError.BODY and keeps what arrived.
-
-Safety: unless `config.allow_private`, every hop's host must be public. Literal addresses (also
-integer, octal and hex forms such as http://2130706433/) are checked without DNS; names are resolved
-with the event loop's getaddrinfo before connecting, and the address actually connected to is
-checked again once the response arrives (against DNS rebinding). With a custom transport (tests)
-there is no real DNS, so names are not resolved unless a `resolver` is passed; literals and, when
-the transport reports one, the connected address are still checked.
-
-Connections: one httpx transport (a connection pool of `per_host` connections) per host
-(host[:port]), made on first use, and called directly: an httpx.AsyncClient around it would add a
-fifth to the CPU of each request for work we do not need (we follow redirects ourselves). Not one
-shared pool: httpcore scans every pooled connection (with syscalls) on every request and every
-response close, which at 100 connections cost a fifth of the run's CPU. Transports idle for longer
-than the keep-alive, and the least recently used idle ones beyond `_MAX_CLIENTS`, are closed, so a
-run over many hosts holds few sockets. All hosts share one cookie jar (a consent bounce may cross
-hosts of one site), one TLS context and, in tests, the caller's transport.
-"""
+"""The Fetcher: the per-URL loop of hops, their retries and the exchange on a host's transport."""
 
 from __future__ import annotations
 
 import asyncio
 import email.utils
-import socket
-import ssl
 import time
 import weakref
 from collections import Counter, OrderedDict
@@ -38,7 +11,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import StrEnum
 from functools import partial
 from http.cookiejar import CookieJar
 from urllib.parse import urlsplit
@@ -46,62 +18,15 @@ from urllib.parse import urlsplit
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, wait_exponential_jitter
 
-from .config import Config
-from .safety import CappedBody, Resolver, UnsafeAddress, check_address, check_addresses, check_host, drain
-from .safety import literal_address, read_capped, system_resolve
+from ..config import Config
+from .addresses import UnsafeAddress, check_address, check_addresses, literal_address
+from .body import CappedBody, drain, read_capped
+from .dns import CachedResolver, Resolver, system_resolve
+from .failures import Failure, describe, failure_for
+from .redirects import first_hop, next_hop
+from .result import FetchError, FetchResult, Hop
 
-__all__ = ["FetchError", "FetchResult", "Fetcher", "Hop", "host_key", "network_is_up", "url_budget"]
-
-
-class FetchError(StrEnum):
-    """Why no usable HTTP response was obtained."""
-
-    DNS = "dns"                        # host name does not exist
-    CONNECT = "connect"                # refused / unreachable
-    TIMEOUT = "timeout"
-    RESET = "reset"                    # connection reset / closed early / protocol error
-    TOO_MANY_REDIRECTS = "too_many_redirects"
-    REDIRECT_LOOP = "redirect_loop"
-    BAD_REDIRECT = "bad_redirect"      # 3xx without usable Location
-    PRIVATE_ADDRESS = "private_address"  # refused: loopback/private/link-local, not allowed
-    BODY = "body"                      # broken body (bad gzip, truncated transfer, decompression bomb)
-    INVALID_URL = "invalid_url"
-
-
-@dataclass(frozen=True)
-class Hop:
-    """One request of a redirect chain."""
-
-    url: str
-    status: int
-    location: str | None = None
-
-
-@dataclass(frozen=True)
-class FetchResult:
-    """Everything the network said about one URL."""
-
-    url: str                                   # as requested
-    final_url: str                             # after redirects (== url when none)
-    status: int | None                         # final HTTP status, None when no response
-    chain: tuple[Hop, ...]                     # every hop, last one is the final response
-    headers: tuple[tuple[str, str], ...]       # final response headers (lower-case names)
-    body: bytes                                # decoded (decompressed) body, at most max_bytes
-    truncated: bool                            # body was cut at max_bytes
-    error: FetchError | None                   # set when there is no usable response
-    error_detail: str                          # human-readable cause ("" when fine)
-    started_at: datetime                       # UTC
-    elapsed: float                             # seconds, all attempts included
-    attempts: int                              # requests made for the final hop, retries included
-    remote_ip: str | None = None               # address actually connected to, when known
-    http_version: str | None = None
-
-    def header(self, name: str) -> str | None:
-        name = name.lower()
-        for key, value in self.headers:
-            if key == name:
-                return value
-        return None
+__all__ = ["Fetcher", "host_key", "url_budget"]
 
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -111,20 +36,9 @@ ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,application/pdf;
 _BACKOFF = wait_exponential_jitter(multiplier=0.5, max=8.0, jitter=0.5)
 _PAUSE_AFTER_429 = 1.0         # host pause when a 429 names no Retry-After
 _MAX_PAUSED_HOSTS = 1024       # idle hosts whose 429 pause we still remember
-_CANARY_TIMEOUT = 3.0
-_DNS_TTL = 60.0                # seconds a lookup (or a name-not-found) is reused within a run
-_DNS_CACHE_SIZE = 4096
 _KEEPALIVE = 5.0               # seconds an idle connection, and so an idle host's client, is kept
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _MAX_CLIENTS = 256             # per-host clients kept open; the least recently used idle ones beyond are closed
-
-
-class _Failure(Exception):
-    """One attempt (or the whole URL) failed without a usable response."""
-
-    def __init__(self, error: FetchError, detail: str, retryable: bool = False) -> None:
-        super().__init__(detail)
-        self.error, self.detail, self.retryable = error, detail, retryable
 
 
 @dataclass(frozen=True)
@@ -206,22 +120,6 @@ def url_budget(config: Config) -> float:
     return config.timeout * (config.retries + 1) + config.retries * longest_wait
 
 
-async def network_is_up(config: Config, resolver: Resolver | None = None) -> bool:
-    """True when any of `config.network_canaries` resolves (DNS only, no connection)."""
-    if not config.network_canaries:
-        return True
-    resolve = resolver or system_resolve
-
-    async def resolves(name: str) -> bool:
-        try:
-            async with asyncio.timeout(min(config.timeout, _CANARY_TIMEOUT)):
-                return bool(await resolve(name, 443))
-        except (OSError, TimeoutError):
-            return False
-
-    return any(await asyncio.gather(*(resolves(name) for name in config.network_canaries)))
-
-
 class Fetcher:
     """Async fetcher with global and per-host limits. Use as `async with Fetcher(config) as f:`.
 
@@ -240,7 +138,8 @@ class Fetcher:
     ) -> None:
         self.config = config
         self.transport = transport
-        self._resolver = resolver if resolver is not None else (system_resolve if transport is None else None)
+        resolver = resolver if resolver is not None else (system_resolve if transport is None else None)
+        self._dns = CachedResolver(resolver, clock) if resolver is not None else None
         self._sleep = sleep
         self._clock = clock
         self._new_client: Callable[[], httpx.AsyncBaseTransport] | None = None  # set while entered
@@ -257,7 +156,6 @@ class Fetcher:
         self._slots = asyncio.Semaphore(max(1, config.concurrency))
         self._hosts: dict[str, _HostGate] = {}      # hosts with requests waiting or in flight
         self._paused: dict[str, float] = {}         # idle hosts -> not-before time left by a 429
-        self._dns: dict[tuple[str, int], tuple[float, list[str] | socket.gaierror]] = {}
 
     async def __aenter__(self) -> "Fetcher":
         per_host = max(1, self.config.per_host)
@@ -310,41 +208,34 @@ class Fetcher:
                 http_version=response.http_version if response is not None else None,
             )
 
-        try:
-            current = _parse_url(url)
-        except _Failure as failure:
-            return result(None, failure.error, failure.detail)
-        visits = Counter([str(current)])
+        hop = first_hop(url, self.config.allow_private)
+        response: _Response | None = None
+        visits: Counter[str] = Counter()
         cookies_seen = False
-        while True:
+        while not isinstance(hop, Failure):
+            current, here = hop, str(hop)
+            visits[here] += 1
+            budget.attempts = 0
             outcome = await self._request_with_retries(current, budget)
-            if isinstance(outcome, _Failure):
+            if isinstance(outcome, Failure):
                 return result(None, outcome.error, outcome.detail)
             response = outcome
             if not 300 <= response.status < 400:
-                chain.append(Hop(str(current), response.status))
+                chain.append(Hop(here, response.status))
                 return result(response)
             location = response.header("location")
-            chain.append(Hop(str(current), response.status, location))
-            if not location:
-                return result(response, FetchError.BAD_REDIRECT, f"HTTP {response.status} without Location")
-            try:
-                target = _parse_url(current.join(location.strip()), what="redirect target")
-            except (_Failure, httpx.InvalidURL, ValueError) as exc:
-                return result(response, FetchError.BAD_REDIRECT, getattr(exc, "detail", str(exc)))
+            chain.append(Hop(here, response.status, location))
             cookies_seen = cookies_seen or response.header("set-cookie") is not None
-            visits[str(target)] += 1
-            # A cookie-setting bounce (A -> consent -> A) is normal; a second return is a loop.
-            if visits[str(target)] > (2 if cookies_seen else 1):
-                return result(response, FetchError.REDIRECT_LOOP, f"redirect loop back to {target}")
-            if len(chain) > self.config.max_redirects:
-                return result(
-                    response, FetchError.TOO_MANY_REDIRECTS, f"more than {self.config.max_redirects} redirects"
-                )
-            current = target
-            budget.attempts = 0
+            hop = next_hop(
+                current, response.status, location, visits=visits, cookies_seen=cookies_seen,
+                redirects=len(chain), max_redirects=self.config.max_redirects, allow_private=self.config.allow_private,
+            )
+        if hop.refused is not None:
+            # Reported as a refused attempt at that hop, as when its name resolves to a private address.
+            current, response, budget.attempts = hop.refused, None, 1
+        return result(response, hop.error, hop.detail)
 
-    async def _request_with_retries(self, url: httpx.URL, budget: _Budget) -> _Response | _Failure:
+    async def _request_with_retries(self, url: httpx.URL, budget: _Budget) -> _Response | Failure:
         """One hop with tenacity retries on transient failures, 5xx and 429."""
 
         async def attempt() -> _Response:
@@ -366,7 +257,7 @@ class Fetcher:
                 return False
             if outcome.failed:
                 error = outcome.exception()
-                return isinstance(error, _Failure) and error.retryable
+                return isinstance(error, Failure) and error.retryable
             return _is_retryable_status(outcome.result().status)
 
         retrying = AsyncRetrying(
@@ -375,7 +266,7 @@ class Fetcher:
         )
         try:
             return await retrying(attempt)
-        except _Failure as failure:
+        except Failure as failure:
             return failure
 
     async def _request_once(self, url: httpx.URL, budget: _Budget) -> _Response:
@@ -383,14 +274,14 @@ class Fetcher:
         async with self._slot(key) as gate:
             remaining = budget.remaining(self._clock())
             if remaining <= 0:
-                raise _Failure(FetchError.TIMEOUT, f"gave up after {budget.seconds:g} s for this URL")
+                raise Failure(FetchError.TIMEOUT, f"gave up after {budget.seconds:g} s for this URL")
             limit = min(self.config.timeout, remaining)
             try:
                 # Overall deadline: httpx's timeouts are per read, a byte a second never trips them.
                 async with asyncio.timeout(limit), self._client(key) as client:
                     return await self._exchange(client, url, gate)
             except TimeoutError:
-                raise _Failure(FetchError.TIMEOUT, f"no complete response within {limit:g} s", True) from None
+                raise Failure(FetchError.TIMEOUT, f"no complete response within {limit:g} s", True) from None
 
     @asynccontextmanager
     async def _slot(self, host: str) -> AsyncIterator[_HostGate]:
@@ -469,25 +360,23 @@ class Fetcher:
     async def _exchange(self, client: httpx.AsyncBaseTransport, url: httpx.URL, gate: _HostGate) -> _Response:
         """Check the target, send one GET on the host's transport (see the module docstring: no
         httpx.AsyncClient, so cookies are sent and read here), read the body (capped); map errors
-        to _Failure."""
+        to Failure."""
         host = url.raw_host.decode("ascii")
         allow_private = self.config.allow_private
         request = httpx.Request("GET", url, headers=self._headers, extensions={"timeout": self._timeouts})
         if len(self._cookies.jar):
             self._cookies.set_cookie_header(request)
         try:
-            if not allow_private:
-                check_host(host)
-            if self._resolver is not None and literal_address(host) is None:
-                addresses = await self._resolve(host, url.port or (443 if url.scheme == "https" else 80))
+            if self._dns is not None and literal_address(host) is None:
+                addresses = await self._dns.resolve(host, url.port or (443 if url.scheme == "https" else 80))
                 if not allow_private:
                     check_addresses(host, addresses)
             response = await client.handle_async_request(request)
             response.request = request
         except UnsafeAddress as exc:
-            raise _Failure(FetchError.PRIVATE_ADDRESS, str(exc)) from None
+            raise Failure(FetchError.PRIVATE_ADDRESS, str(exc)) from None
         except (httpx.HTTPError, OSError) as exc:
-            raise _failure_for(exc, host) from None
+            raise failure_for(exc, host) from None
         try:
             if "set-cookie" in response.headers:
                 self._cookies.extract_cookies(response)
@@ -505,7 +394,7 @@ class Fetcher:
                 try:
                     body = await read_capped(response, self.config.max_bytes)
                 except httpx.TimeoutException as exc:
-                    raise _Failure(FetchError.TIMEOUT, f"body stalled: {_describe(exc)}", True) from None
+                    raise Failure(FetchError.TIMEOUT, f"body stalled: {describe(exc)}", True) from None
             return _Response(
                 url=url,
                 status=response.status_code,
@@ -518,40 +407,9 @@ class Fetcher:
                 retry_after=retry_after,
             )
         except UnsafeAddress as exc:
-            raise _Failure(FetchError.PRIVATE_ADDRESS, str(exc)) from None
+            raise Failure(FetchError.PRIVATE_ADDRESS, str(exc)) from None
         finally:
             await response.aclose()
-
-    async def _resolve(self, host: str, port: int) -> list[str]:
-        """The resolver's answer, cached briefly: many URLs of a run share few hosts."""
-        assert self._resolver is not None
-        now = self._clock()
-        expires, answer = self._dns.get((host, port), (0.0, []))
-        if expires <= now:
-            try:
-                answer = await self._resolver(host, port)
-            except socket.gaierror as exc:
-                answer = exc
-            if len(self._dns) >= _DNS_CACHE_SIZE:
-                self._dns.clear()
-            self._dns[(host, port)] = (now + _DNS_TTL, answer)
-        if isinstance(answer, socket.gaierror):
-            raise socket.gaierror(answer.errno, answer.strerror)
-        return answer
-
-
-def _parse_url(url: str | httpx.URL, what: str = "URL") -> httpx.URL:
-    try:
-        parsed = httpx.URL(url.strip() if isinstance(url, str) else url)
-    except (httpx.InvalidURL, TypeError, ValueError) as exc:
-        raise _Failure(FetchError.INVALID_URL, f"invalid {what} {str(url)[:200]!r}: {exc}") from None
-    if parsed.scheme not in ("http", "https"):
-        raise _Failure(FetchError.INVALID_URL, f"{what} scheme {parsed.scheme or 'missing'!r} is not http(s)")
-    if not parsed.raw_host:
-        raise _Failure(FetchError.INVALID_URL, f"{what} {str(url)[:200]!r} has no host")
-    # copy_with parses the whole URL again: only worth it when there is a fragment to drop.
-    return parsed.copy_with(fragment=None) if "#" in str(parsed) else parsed
-
 
 def _is_retryable_status(status: int) -> bool:
     return status == 429 or 500 <= status <= 599
@@ -602,44 +460,6 @@ def _remote_ip(response: httpx.Response) -> str | None:
 # A connection's peer address, asked once: anyio answers by building all of a socket's attributes
 # (a getpeername call among them), and a kept-alive connection serves many requests.
 _REMOTE_IPS: weakref.WeakKeyDictionary[object, str | None] = weakref.WeakKeyDictionary()
-
-
-def _failure_for(exc: BaseException, host: str) -> _Failure:
-    """Map a transport error to a FetchError; DNS and certificate failures are not worth a retry."""
-    causes = _causes(exc)
-    if any(isinstance(c, socket.gaierror) for c in causes):
-        gai = next(c for c in causes if isinstance(c, socket.gaierror))
-        if gai.errno in (socket.EAI_AGAIN, socket.EAI_FAIL):
-            # The resolver did not answer: says nothing about the name, so not 'dead'.
-            return _Failure(FetchError.CONNECT, f"{host}: DNS lookup failed, resolver unavailable "
-                                                f"({gai.strerror or gai})")
-        return _Failure(FetchError.DNS, f"{host}: name does not resolve ({gai.strerror or gai})")
-    if isinstance(exc, httpx.TimeoutException):
-        return _Failure(FetchError.TIMEOUT, f"{type(exc).__name__}: {_describe(exc)}", True)
-    if any(isinstance(c, ssl.SSLCertVerificationError) for c in causes):
-        return _Failure(FetchError.CONNECT, f"TLS certificate not valid: {_describe(exc)}")
-    if isinstance(exc, httpx.UnsupportedProtocol):
-        return _Failure(FetchError.INVALID_URL, _describe(exc))
-    if isinstance(exc, (httpx.ConnectError, ConnectionRefusedError)) or (
-        isinstance(exc, OSError) and not isinstance(exc, ConnectionResetError)
-    ):
-        return _Failure(FetchError.CONNECT, f"cannot connect to {host}: {_describe(exc)}", True)
-    if isinstance(exc, (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError, ConnectionResetError)):
-        return _Failure(FetchError.RESET, _describe(exc), True)
-    return _Failure(FetchError.RESET, _describe(exc))
-
-
-def _causes(exc: BaseException) -> list[BaseException]:
-    chain: list[BaseException] = []
-    current: BaseException | None = exc
-    while current is not None and current not in chain:
-        chain.append(current)
-        current = current.__cause__ or current.__context__
-    return chain
-
-
-def _describe(exc: BaseException) -> str:
-    return str(exc) or type(exc).__name__
 
 
 def _h2_installed() -> bool:

@@ -1,0 +1,32 @@
+"""Fetch URLs concurrently and politely with httpx; record the redirect chain. Knows nothing of HTML.
+
+Per URL: redirects are followed by hand (every hop recorded and checked); each hop is retried with
+backoff on connect errors, timeouts, resets, 5xx and 429, never on DNS failures (name not found is
+final, and a machine without network must finish fast). A Retry-After pauses that host for every
+request; one longer than `max_retry_after` is not waited for (the status is returned). Each attempt
+has an overall deadline of `timeout` (so a byte-a-second server cannot hold us), and the whole URL
+the budget of `url_budget()`. Bodies are decoded while streaming and cut at `max_bytes` decoded
+bytes; a body that breaks off or does not decode gives FetchError.BODY and keeps what arrived.
+
+Safety: unless `config.allow_private`, every hop's host must be public. Literal addresses (also
+integer, octal and hex forms such as http://2130706433/) are checked without DNS; names are resolved
+with the event loop's getaddrinfo before connecting, and the address actually connected to is
+checked again once the response arrives (against DNS rebinding). With a custom transport (tests)
+there is no real DNS, so names are not resolved unless a `resolver` is passed; literals and, when
+the transport reports one, the connected address are still checked.
+
+Connections: one httpx transport (a connection pool of `per_host` connections) per host
+(host[:port]), made on first use, and called directly: an httpx.AsyncClient around it would add a
+fifth to the CPU of each request for work we do not need (we follow redirects ourselves). Not one
+shared pool: httpcore scans every pooled connection (with syscalls) on every request and every
+response close, which at 100 connections cost a fifth of the run's CPU. Transports idle for longer
+than the keep-alive, and the least recently used idle ones beyond `_MAX_CLIENTS`, are closed, so a
+run over many hosts holds few sockets. All hosts share one cookie jar (a consent bounce may cross
+hosts of one site), one TLS context and, in tests, the caller's transport.
+"""
+
+from .dns import network_is_up
+from .fetcher import Fetcher, host_key, url_budget
+from .result import FetchError, FetchResult, Hop
+
+__all__ = ["FetchError", "FetchResult", "Fetcher", "Hop", "host_key", "network_is_up", "url_budget"]

@@ -1,0 +1,60 @@
+"""Why an attempt failed: the Failure it raises, and transport errors mapped onto FetchError."""
+
+from __future__ import annotations
+
+import socket
+import ssl
+
+import httpx
+
+from .result import FetchError
+
+
+class Failure(Exception):
+    """One attempt (or the whole URL) failed without a usable response; `refused` names a hop
+    not requested because its host is not public, where the chain then ends."""
+
+    def __init__(
+        self, error: FetchError, detail: str, retryable: bool = False, refused: httpx.URL | None = None
+    ) -> None:
+        super().__init__(detail)
+        self.error, self.detail, self.retryable, self.refused = error, detail, retryable, refused
+
+
+def failure_for(exc: BaseException, host: str) -> Failure:
+    """Map a transport error to a Failure; DNS and certificate failures are not worth a retry."""
+    causes = _causes(exc)
+    if any(isinstance(c, socket.gaierror) for c in causes):
+        gai = next(c for c in causes if isinstance(c, socket.gaierror))
+        if gai.errno in (socket.EAI_AGAIN, socket.EAI_FAIL):
+            # The resolver did not answer: says nothing about the name, so not 'dead'.
+            return Failure(FetchError.CONNECT, f"{host}: DNS lookup failed, resolver unavailable "
+                                               f"({gai.strerror or gai})")
+        return Failure(FetchError.DNS, f"{host}: name does not resolve ({gai.strerror or gai})")
+    if isinstance(exc, httpx.TimeoutException):
+        return Failure(FetchError.TIMEOUT, f"{type(exc).__name__}: {describe(exc)}", True)
+    if any(isinstance(c, ssl.SSLCertVerificationError) for c in causes):
+        return Failure(FetchError.CONNECT, f"TLS certificate not valid: {describe(exc)}")
+    if isinstance(exc, httpx.UnsupportedProtocol):
+        return Failure(FetchError.INVALID_URL, describe(exc))
+    if isinstance(exc, (httpx.ConnectError, ConnectionRefusedError)) or (
+        isinstance(exc, OSError) and not isinstance(exc, ConnectionResetError)
+    ):
+        return Failure(FetchError.CONNECT, f"cannot connect to {host}: {describe(exc)}", True)
+    if isinstance(exc, (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError, ConnectionResetError)):
+        return Failure(FetchError.RESET, describe(exc), True)
+    return Failure(FetchError.RESET, describe(exc))
+
+
+def describe(exc: BaseException) -> str:
+    """An exception's message, or its type's name when it has none."""
+    return str(exc) or type(exc).__name__
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
