@@ -16,8 +16,8 @@ import respx
 
 from linkcheck.config import Config
 from linkcheck.fetch import Fetcher, FetchError, FetchResult, host_key
-from linkcheck.fetch import fetcher as fetcher_module
-from linkcheck.fetch.fetcher import _retry_after_seconds
+from linkcheck.fetch import hosts as hosts_module
+from linkcheck.fetch.retries import retry_after_seconds
 
 CONFIG = Config(allow_private=False, retries=2, max_retry_after=30.0, max_redirects=10)
 
@@ -222,7 +222,7 @@ def test_429_slows_down_that_host_only(router: respx.Router) -> None:
     ("Wed, 25 Nov 2026 00:59:00 GMT", 0.0), ("soon", None), ("", None), (None, None)])
 def test_retry_after_header_forms(value: str | None, seconds: float | None) -> None:
     now = datetime(2026, 11, 25, 1, 0, 0, tzinfo=UTC)
-    assert _retry_after_seconds(value, now) == seconds
+    assert retry_after_seconds(value, now) == seconds
 
 
 def test_connect_error_is_retried(router: respx.Router) -> None:
@@ -409,7 +409,7 @@ def test_per_host_limit_is_never_exceeded() -> None:
 
 def test_every_host_uses_the_given_transport_which_is_closed_once_at_the_end(
         router: respx.Router, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(fetcher_module, "_MAX_CLIENTS", 1)  # every new host closes the last one's client
+    monkeypatch.setattr(hosts_module, "_MAX_TRANSPORTS", 1)  # every new host closes the last one's client
     closes: list[int] = []
 
     class Transport(httpx.MockTransport):

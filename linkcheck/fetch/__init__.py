@@ -20,13 +20,21 @@ Connections: one httpx transport (a connection pool of `per_host` connections) p
 fifth to the CPU of each request for work we do not need (we follow redirects ourselves). Not one
 shared pool: httpcore scans every pooled connection (with syscalls) on every request and every
 response close, which at 100 connections cost a fifth of the run's CPU. Transports idle for longer
-than the keep-alive, and the least recently used idle ones beyond `_MAX_CLIENTS`, are closed, so a
+than the keep-alive, and the least recently used idle ones beyond `_MAX_TRANSPORTS`, are closed, so a
 run over many hosts holds few sockets. All hosts share one cookie jar (a consent bounce may cross
 hosts of one site), one TLS context and, in tests, the caller's transport.
+
+Modules: result (what other steps see), fetcher (the per-URL loop and the exchange), hosts
+(per-host transports and politeness), redirects (the pure next-hop step), retries (the retry
+policy, Retry-After, the URL's time budget), failures (transport errors onto FetchError),
+addresses (which addresses are public), dns (resolving, its run cache, network_is_up), body
+(capped, decoded bodies).
 """
 
 from .dns import network_is_up
-from .fetcher import Fetcher, host_key, url_budget
+from .fetcher import Fetcher
+from .hosts import host_key
+from .retries import url_budget
 from .result import FetchError, FetchResult, Hop
 
 __all__ = ["FetchError", "FetchResult", "Fetcher", "Hop", "host_key", "network_is_up", "url_budget"]

@@ -11,7 +11,7 @@ import pytest
 
 from linkcheck.config import Config
 from linkcheck.fetch import Fetcher, FetchError, FetchResult
-from linkcheck.fetch import fetcher as fetcher_module
+from linkcheck.fetch import hosts as hosts_module
 
 from .local_server import (
     LocalWeb,
@@ -119,7 +119,7 @@ def test_connections_to_a_host_are_reused() -> None:
 
 
 def test_idle_clients_beyond_the_bound_are_closed(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(fetcher_module, "_MAX_CLIENTS", 2)
+    monkeypatch.setattr(hosts_module, "_MAX_TRANSPORTS", 2)
     with local_web(SPARE_HOSTS) as web:
         web.routes["/a"] = page(b"a")
 
