@@ -308,28 +308,6 @@ def test_storage_stats_report_bytes_per_thousand_checks(archive):
     assert stats.bytes_per_1000_checks == pytest.approx(stats.file_bytes * 500)
 
 
-def test_second_run_is_refused_while_one_holds_the_lock(tmp_path):
-    path = tmp_path / "linkcheck.db"
-    with Archive(path) as first:
-        first.start_run(Config(), [])
-        second = Archive(path)
-        with pytest.raises(ArchiveBusy, match=r"another linkcheck run is using .*linkcheck.db \(pid \d+\)"):
-            second.start_run(Config(), [])
-        with pytest.raises(ArchiveBusy):
-            with second.lock():
-                pass
-        second.close()
-    with Archive(path) as third:  # released on close
-        third.start_run(Config(), [])
-
-
-def test_lock_is_reentrant_within_one_archive(archive):
-    with archive.lock():
-        run_id = archive.start_run(Config(), [])
-        archive.finish_run(run_id, {}, True)
-    assert archive.run_summary(run_id).status == "finished"
-
-
 KILLED_RUN = textwrap.dedent("""
     import os, signal, sys
     sys.path[:0] = [{tests!r}, {repo!r}]

@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import difflib
-import fcntl
 import hashlib
 import json
 import os
@@ -24,21 +23,18 @@ from urllib.parse import urlsplit
 import sqlite_utils
 import zstandard
 
-from . import __version__, history, schema
-from .article import Article
-from .config import Config
-from .entities import Entity
-from .fetch import FetchResult
-from .page import PageText
-from .schema import ArchiveError, open_database, read_snapshot_body, utc_iso
-from .verdict import SEVERITY, CitationResult, LinkResult, Verdict
+from .. import __version__, history, schema
+from ..article import Article
+from ..config import Config
+from ..entities import Entity
+from ..fetch import FetchResult
+from ..page import PageText
+from ..schema import ArchiveError, open_database, read_snapshot_body, utc_iso
+from ..verdict import SEVERITY, CitationResult, LinkResult, Verdict
+from .lock import ArchiveBusy, RunLock
 
 __all__ = ["Archive", "ArchiveBusy", "ArchiveError", "RunSummary", "StorageStats",
            "diff_snapshots", "utc_iso"]
-
-
-class ArchiveBusy(ArchiveError):
-    """Another linkcheck run holds the archive's lock."""
 
 
 @dataclass(frozen=True)
@@ -76,10 +72,9 @@ class Archive:
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
-        self.lock_path = self.path.with_name(self.path.name + ".lock")
+        self._run_lock = RunLock(self.path)
         # Articles already read, for the next run (see worker.ArticleCache); not part of the record.
         self.article_cache_path = self.path.with_name(self.path.name + "-article-cache")
-        self._lock_file = None
         self._compressor = zstandard.ZstdCompressor(level=3)  # most of level 10's ratio at a fraction of its CPU
         self._config = Config()
         self._network_up: dict[int, bool | None] = {}
@@ -112,40 +107,16 @@ class Archive:
 
         Re-entrant within one Archive; start_run takes it too and close() lets it go.
         """
-        if self._lock_file is not None:
+        with self._run_lock.hold():
             yield
-            return
-        self.acquire_lock()
-        try:
-            yield
-        finally:
-            self.release_lock()
 
     def acquire_lock(self) -> None:
         """Take the run lock (a flock on `<db>.lock` holding our pid) or raise ArchiveBusy."""
-        if self._lock_file is not None:
-            return
-        handle = open(self.lock_path, "a+")
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            pid = handle.read().strip() or "unknown"
-            handle.close()
-            raise ArchiveBusy(f"another linkcheck run is using {self.path} (pid {pid}); "
-                              "wait for it to finish, or stop that process and run again")
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"{os.getpid()}\n")
-        handle.flush()
-        self._lock_file = handle
+        self._run_lock.acquire()
 
     def release_lock(self) -> None:
         """Let the run lock go (no-op when not held)."""
-        if self._lock_file is not None:
-            fcntl.flock(self._lock_file, fcntl.LOCK_UN)
-            self._lock_file.close()
-            self._lock_file = None
+        self._run_lock.release()
 
     # -- runs ----------------------------------------------------------------------------------
 
