@@ -6,6 +6,7 @@ import hashlib
 from datetime import UTC, date, datetime, timedelta
 
 from linkcheck.article import Article, CitedUrl
+from linkcheck.config import Config
 from linkcheck.entities import Entity, EntityKind
 from linkcheck.fetch import FetchError, FetchResult, Hop
 from linkcheck.match import Match, Mention
@@ -87,3 +88,17 @@ def result(url: str, verdict: Verdict = Verdict.OK, at: datetime = T0,
     citations = tuple(CitationResult(a, next(c for c in a.cited_urls if c.url == url), decision, m)
                       for a in articles)
     return LinkResult(url=url, fetch=f, page=p, citations=citations)
+
+
+def one_run(archive, *results: LinkResult, network_up: bool = True) -> int:
+    """A whole run over `results` (with the default Config); returns its id."""
+    run_id = archive.start_run(Config(), ["articles"])
+    for link_result in results:
+        archive.record_link(run_id, link_result)
+    archive.finish_run(run_id, None, network_up)
+    return run_id
+
+
+def rows(archive, sql: str, params=()) -> list[dict]:
+    """The rows `sql` selects from the archive, as dicts."""
+    return [dict(r) for r in archive.db.query(sql, params)]

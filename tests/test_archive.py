@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
-from archive_fakes import ENTITIES, T0, article, day, result
+from archive_fakes import ENTITIES, T0, article, day, one_run, result, rows
 from linkcheck import schema
-from linkcheck.archive import Archive, ArchiveBusy, ArchiveError, diff_snapshots
+from linkcheck.archive import Archive, ArchiveError
 from linkcheck.config import Config
 from linkcheck.verdict import Verdict
 
@@ -27,18 +27,6 @@ DEAD = "https://dead.example/gone"
 def archive(tmp_path):
     with Archive(tmp_path / "archive" / "linkcheck.db") as opened:
         yield opened
-
-
-def one_run(archive, *results, network_up=True):
-    run_id = archive.start_run(Config(), ["articles"])
-    for link_result in results:
-        archive.record_link(run_id, link_result)
-    archive.finish_run(run_id, None, network_up)
-    return run_id
-
-
-def rows(archive, sql, params=()):
-    return [dict(r) for r in archive.db.query(sql, params)]
 
 
 def test_new_archive_has_schema_views_wal_and_foreign_keys(archive):
@@ -128,32 +116,6 @@ def test_changed_page_is_flagged_and_shows_in_change_view(archive):
     assert archive.db["snapshots"].count == 2
     changed = rows(archive, "select url, run_id from changed_links")
     assert changed == [{"url": URL, "run_id": 2}]
-
-
-def test_diff_shows_the_two_latest_distinct_texts(archive):
-    for n, text in enumerate(["Erster Satz.\nKim in Nordkorea.", "Erster Satz.\nKim in Nordkorea.",
-                              "Erster Satz.\nKim in Russland.", "Erster Satz.\nKim in Russland."]):
-        one_run(archive, result(URL, at=day(n), main_text=text))
-    diff = diff_snapshots(archive.path, URL)
-    assert "-Kim in Nordkorea.\n" in diff and "+Kim in Russland.\n" in diff
-    assert " Erster Satz.\n" in diff and "run 1" in diff and "run 3" in diff
-    assert archive.diff(URL, old=1, new=3) == diff
-    assert archive.diff(URL, old=3, new=1).startswith("--- ")
-
-
-def test_diff_splits_long_paragraphs_into_sentences(archive):
-    stem = "Ein langer Satz über die Lage in der Region, der nichts Neues sagt. " * 4
-    one_run(archive, result(URL, at=day(0), main_text=stem + "Kim reist ab."))
-    one_run(archive, result(URL, at=day(1), main_text=stem + "Kim bleibt."))
-    diff = archive.diff(URL)
-    assert "-Kim reist ab.\n" in diff and "+Kim bleibt.\n" in diff
-
-
-def test_diff_with_one_version_is_empty_and_unknown_url_is_an_error(archive):
-    one_run(archive, result(URL))
-    assert archive.diff(URL) == ""
-    with pytest.raises(ArchiveError, match="not in the archive"):
-        archive.diff("https://elsewhere.example/")
 
 
 def test_link_breaks_after_three_failures_spanning_three_days(archive):
@@ -297,37 +259,6 @@ def test_urls_checked_since_for_max_age(archive):
 def test_checks_of_a_network_down_run_are_not_fresh(archive):
     one_run(archive, result(URL, Verdict.UNREACHABLE, at=day(0)), network_up=False)
     assert archive.urls_checked_since(T0 - timedelta(hours=1)) == set()
-
-
-def test_storage_stats_report_bytes_per_thousand_checks(archive):
-    one_run(archive, result(URL, at=day(0), body=b"x" * 50_000))
-    one_run(archive, result(URL, at=day(1), body=b"x" * 50_000))
-    stats = archive.storage_stats()
-    assert (stats.checks, stats.snapshots, stats.body_bytes) == (2, 1, 50_000)
-    assert stats.compressed_body_bytes < 1_000
-    assert stats.bytes_per_1000_checks == pytest.approx(stats.file_bytes * 500)
-
-
-def test_second_run_is_refused_while_one_holds_the_lock(tmp_path):
-    path = tmp_path / "linkcheck.db"
-    with Archive(path) as first:
-        first.start_run(Config(), [])
-        second = Archive(path)
-        with pytest.raises(ArchiveBusy, match=r"another linkcheck run is using .*linkcheck.db \(pid \d+\)"):
-            second.start_run(Config(), [])
-        with pytest.raises(ArchiveBusy):
-            with second.lock():
-                pass
-        second.close()
-    with Archive(path) as third:  # released on close
-        third.start_run(Config(), [])
-
-
-def test_lock_is_reentrant_within_one_archive(archive):
-    with archive.lock():
-        run_id = archive.start_run(Config(), [])
-        archive.finish_run(run_id, {}, True)
-    assert archive.run_summary(run_id).status == "finished"
 
 
 KILLED_RUN = textwrap.dedent("""

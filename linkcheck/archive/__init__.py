@@ -7,60 +7,32 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import difflib
-import fcntl
 import hashlib
 import json
 import os
-import re
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import sqlite_utils
 import zstandard
 
-from . import __version__, history, schema
-from .article import Article
-from .config import Config
-from .entities import Entity
-from .fetch import FetchResult
-from .page import PageText
-from .schema import ArchiveError, open_database, read_snapshot_body, utc_iso
-from .verdict import CitationResult, LinkResult, Verdict, worst
+from .. import __version__, history, schema
+from ..article import Article
+from ..config import Config
+from ..entities import Entity
+from ..fetch import FetchResult
+from ..page import PageText
+from ..schema import ArchiveError, open_database, utc_iso
+from ..verdict import CitationResult, LinkResult, Verdict, worst
+from . import reader
+from .lock import ArchiveBusy, RunLock
+from .reader import RunSummary, StorageStats, diff_snapshots
 
 __all__ = ["Archive", "ArchiveBusy", "ArchiveError", "RunSummary", "StorageStats",
            "diff_snapshots", "utc_iso"]
-
-
-class ArchiveBusy(ArchiveError):
-    """Another linkcheck run holds the archive's lock."""
-
-
-@dataclass(frozen=True)
-class RunSummary:
-    run_id: int
-    started: datetime
-    finished: datetime | None
-    counts: dict[str, int]   # verdict -> number of citations
-    network_up: bool | None  # None while unknown (a run still going or interrupted)
-    status: str = "finished"  # running, finished, interrupted
-
-
-@dataclass(frozen=True)
-class StorageStats:
-    """How big the archive is, and how much one check costs."""
-
-    checks: int
-    snapshots: int
-    file_bytes: int             # database pages in use, WAL not counted
-    body_bytes: int             # snapshot bodies, decoded
-    compressed_body_bytes: int  # snapshot bodies as stored
-    bytes_per_1000_checks: float
 
 
 def _now() -> str:
@@ -76,10 +48,9 @@ class Archive:
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
-        self.lock_path = self.path.with_name(self.path.name + ".lock")
+        self._run_lock = RunLock(self.path)
         # Articles already read, for the next run (see worker.ArticleCache); not part of the record.
         self.article_cache_path = self.path.with_name(self.path.name + "-article-cache")
-        self._lock_file = None
         self._compressor = zstandard.ZstdCompressor(level=3)  # most of level 10's ratio at a fraction of its CPU
         self._config = Config()
         self._network_up: dict[int, bool | None] = {}
@@ -112,40 +83,16 @@ class Archive:
 
         Re-entrant within one Archive; start_run takes it too and close() lets it go.
         """
-        if self._lock_file is not None:
+        with self._run_lock.hold():
             yield
-            return
-        self.acquire_lock()
-        try:
-            yield
-        finally:
-            self.release_lock()
 
     def acquire_lock(self) -> None:
         """Take the run lock (a flock on `<db>.lock` holding our pid) or raise ArchiveBusy."""
-        if self._lock_file is not None:
-            return
-        handle = open(self.lock_path, "a+")
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            pid = handle.read().strip() or "unknown"
-            handle.close()
-            raise ArchiveBusy(f"another linkcheck run is using {self.path} (pid {pid}); "
-                              "wait for it to finish, or stop that process and run again")
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"{os.getpid()}\n")
-        handle.flush()
-        self._lock_file = handle
+        self._run_lock.acquire()
 
     def release_lock(self) -> None:
         """Let the run lock go (no-op when not held)."""
-        if self._lock_file is not None:
-            fcntl.flock(self._lock_file, fcntl.LOCK_UN)
-            self._lock_file.close()
-            self._lock_file = None
+        self._run_lock.release()
 
     # -- runs ----------------------------------------------------------------------------------
 
@@ -223,13 +170,7 @@ class Archive:
 
     def run_summary(self, run_id: int) -> RunSummary:
         """What the archive holds about run `run_id`."""
-        row = self.db["runs"].get(run_id)
-        return RunSummary(
-            run_id=run_id, started=datetime.fromisoformat(row["started"]),
-            finished=datetime.fromisoformat(row["finished"]) if row["finished"] else None,
-            counts={v.value: row[v.value] or 0 for v in Verdict},
-            network_up=None if row["network_up"] is None else bool(row["network_up"]),
-            status=row["status"])
+        return reader.run_summary(self.db, run_id)
 
     # -- articles ------------------------------------------------------------------------------
 
@@ -498,28 +439,19 @@ class Archive:
 
     def snapshot_body(self, snapshot_id: int) -> bytes:
         """The decoded body of a stored snapshot."""
-        return read_snapshot_body(self.db, snapshot_id)
+        return reader.snapshot_body(self.db, snapshot_id)
 
     def diff(self, url: str, old: int | str | None = None, new: int | str | None = None) -> str:
         """diff_snapshots on this archive."""
-        return diff_snapshots(self.db, url, old, new)
+        return reader.diff_snapshots(self.db, url, old, new)
 
     def storage_stats(self) -> StorageStats:
         """Archive size and bytes per 1,000 checks (snapshot bodies stored once, compressed)."""
-        page_size = self.db.execute("PRAGMA page_size").fetchone()[0]
-        pages = self.db.execute("PRAGMA page_count").fetchone()[0]
-        free = self.db.execute("PRAGMA freelist_count").fetchone()[0]
-        checks = self.db.execute("SELECT count(*) FROM checks").fetchone()[0]
-        snapshots, body, compressed = self.db.execute(
-            "SELECT count(*), coalesce(sum(size), 0), coalesce(sum(compressed_size), 0) "
-            "FROM snapshots").fetchone()
-        file_bytes = (pages - free) * page_size
-        return StorageStats(checks, snapshots, file_bytes, body, compressed,
-                            file_bytes * 1000 / checks if checks else 0.0)
+        return reader.storage_stats(self.db)
 
     def integrity_check(self) -> str:
         """PRAGMA integrity_check: "ok" for a sound file."""
-        return self.db.execute("PRAGMA integrity_check").fetchone()[0]
+        return reader.integrity_check(self.db)
 
     def close(self) -> None:
         """Checkpoint the WAL (never waiting for readers), close, and release the run lock."""
@@ -560,51 +492,3 @@ def _history_of(link: dict) -> history.LinkHistory:
         return datetime.fromisoformat(value) if value else None
     return history.LinkHistory(history.LinkState(link["state"]), moment(link["state_since"]),
                                link["consecutive_failures"], moment(link["failing_since"]))
-
-
-def diff_snapshots(db: sqlite_utils.Database | Path | str, url: str,
-                   old: int | str | None = None, new: int | str | None = None) -> str:
-    """Unified diff between two archived main texts of `url` ("" when there is only one).
-
-    Defaults: the two latest distinct texts. `old`/`new` pick a check id (int) or a
-    main-text hash prefix (str).
-    """
-    if not isinstance(db, sqlite_utils.Database):
-        db = open_database(db, readonly=True)
-    rows = db.execute(
-        "SELECT c.id, c.checked_at, c.run_id, c.main_text_hash, pt.main_text FROM checks c "
-        "JOIN links l ON l.id = c.link_id JOIN page_texts pt ON pt.id = c.page_text_id "
-        "WHERE l.url = ? ORDER BY c.checked_at, c.id", [url]).fetchall()
-    if not rows:
-        known = db.execute("SELECT 1 FROM links WHERE url = ?", [url]).fetchone()
-        raise ArchiveError(f"no archived text for {url}" if known else f"{url} is not in the archive")
-    versions = [r for i, r in enumerate(rows) if i == 0 or r[3] != rows[i - 1][3]]
-    newer = _pick(rows, new, url) if new is not None else versions[-1]
-    if old is not None:
-        older = _pick(rows, old, url)
-    else:
-        before = [v for v in versions if (v[1], v[0]) < (newer[1], newer[0]) and v[3] != newer[3]]
-        if not before:
-            return ""
-        older = before[-1]
-    label = "{} (checked {}, run {}, text {})".format
-    return "".join(difflib.unified_diff(
-        _diff_lines(older[4]), _diff_lines(newer[4]),
-        fromfile=label(url, older[1], older[2], older[3][:12]),
-        tofile=label(url, newer[1], newer[2], newer[3][:12])))
-
-
-def _pick(rows: list, key: int | str, url: str) -> tuple:
-    for row in reversed(rows):
-        if (isinstance(key, int) and row[0] == key) or \
-                (isinstance(key, str) and row[3].startswith(key.lower())):
-            return row
-    raise ArchiveError(f"no archived text {key!r} for {url}")
-
-
-def _diff_lines(text: str) -> list[str]:
-    # One sentence a line, so that a changed sentence in a long paragraph reads as one change.
-    lines = []
-    for line in text.splitlines():
-        lines.extend(re.split(r"(?<=[.!?])\s+", line) if len(line) > 200 else [line])
-    return [line + "\n" for line in lines]

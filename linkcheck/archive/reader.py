@@ -1,0 +1,122 @@
+"""The archive's read side: run summaries, storage figures, integrity, snapshot bodies, text diffs."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import sqlite_utils
+
+from ..schema import ArchiveError, open_database, read_snapshot_body
+from ..verdict import Verdict
+
+__all__ = ["RunSummary", "StorageStats", "diff_snapshots", "integrity_check", "run_summary",
+           "snapshot_body", "storage_stats"]
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    run_id: int
+    started: datetime
+    finished: datetime | None
+    counts: dict[str, int]   # verdict -> number of citations
+    network_up: bool | None  # None while unknown (a run still going or interrupted)
+    status: str = "finished"  # running, finished, interrupted
+
+
+@dataclass(frozen=True)
+class StorageStats:
+    """How big the archive is, and how much one check costs."""
+
+    checks: int
+    snapshots: int
+    file_bytes: int             # database pages in use, WAL not counted
+    body_bytes: int             # snapshot bodies, decoded
+    compressed_body_bytes: int  # snapshot bodies as stored
+    bytes_per_1000_checks: float
+
+
+def run_summary(db: sqlite_utils.Database, run_id: int) -> RunSummary:
+    """What the archive holds about run `run_id`."""
+    row = db["runs"].get(run_id)
+    return RunSummary(
+        run_id=run_id, started=datetime.fromisoformat(row["started"]),
+        finished=datetime.fromisoformat(row["finished"]) if row["finished"] else None,
+        counts={v.value: row[v.value] or 0 for v in Verdict},
+        network_up=None if row["network_up"] is None else bool(row["network_up"]),
+        status=row["status"])
+
+
+def snapshot_body(db: sqlite_utils.Database, snapshot_id: int) -> bytes:
+    """The decoded body of a stored snapshot."""
+    return read_snapshot_body(db, snapshot_id)
+
+
+def storage_stats(db: sqlite_utils.Database) -> StorageStats:
+    """Archive size and bytes per 1,000 checks (snapshot bodies stored once, compressed)."""
+    page_size = db.execute("PRAGMA page_size").fetchone()[0]
+    pages = db.execute("PRAGMA page_count").fetchone()[0]
+    free = db.execute("PRAGMA freelist_count").fetchone()[0]
+    checks = db.execute("SELECT count(*) FROM checks").fetchone()[0]
+    snapshots, body, compressed = db.execute(
+        "SELECT count(*), coalesce(sum(size), 0), coalesce(sum(compressed_size), 0) "
+        "FROM snapshots").fetchone()
+    file_bytes = (pages - free) * page_size
+    return StorageStats(checks, snapshots, file_bytes, body, compressed,
+                        file_bytes * 1000 / checks if checks else 0.0)
+
+
+def integrity_check(db: sqlite_utils.Database) -> str:
+    """PRAGMA integrity_check: "ok" for a sound file."""
+    return db.execute("PRAGMA integrity_check").fetchone()[0]
+
+
+def diff_snapshots(db: sqlite_utils.Database | Path | str, url: str,
+                   old: int | str | None = None, new: int | str | None = None) -> str:
+    """Unified diff between two archived main texts of `url` ("" when there is only one).
+
+    Defaults: the two latest distinct texts. `old`/`new` pick a check id (int) or a
+    main-text hash prefix (str).
+    """
+    if not isinstance(db, sqlite_utils.Database):
+        db = open_database(db, readonly=True)
+    rows = db.execute(
+        "SELECT c.id, c.checked_at, c.run_id, c.main_text_hash, pt.main_text FROM checks c "
+        "JOIN links l ON l.id = c.link_id JOIN page_texts pt ON pt.id = c.page_text_id "
+        "WHERE l.url = ? ORDER BY c.checked_at, c.id", [url]).fetchall()
+    if not rows:
+        known = db.execute("SELECT 1 FROM links WHERE url = ?", [url]).fetchone()
+        raise ArchiveError(f"no archived text for {url}" if known else f"{url} is not in the archive")
+    versions = [r for i, r in enumerate(rows) if i == 0 or r[3] != rows[i - 1][3]]
+    newer = _pick(rows, new, url) if new is not None else versions[-1]
+    if old is not None:
+        older = _pick(rows, old, url)
+    else:
+        before = [v for v in versions if (v[1], v[0]) < (newer[1], newer[0]) and v[3] != newer[3]]
+        if not before:
+            return ""
+        older = before[-1]
+    label = "{} (checked {}, run {}, text {})".format
+    return "".join(difflib.unified_diff(
+        _diff_lines(older[4]), _diff_lines(newer[4]),
+        fromfile=label(url, older[1], older[2], older[3][:12]),
+        tofile=label(url, newer[1], newer[2], newer[3][:12])))
+
+
+def _pick(rows: list, key: int | str, url: str) -> tuple:
+    for row in reversed(rows):
+        if (isinstance(key, int) and row[0] == key) or \
+                (isinstance(key, str) and row[3].startswith(key.lower())):
+            return row
+    raise ArchiveError(f"no archived text {key!r} for {url}")
+
+
+def _diff_lines(text: str) -> list[str]:
+    # One sentence a line, so that a changed sentence in a long paragraph reads as one change.
+    lines = []
+    for line in text.splitlines():
+        lines.extend(re.split(r"(?<=[.!?])\s+", line) if len(line) > 200 else [line])
+    return [line + "\n" for line in lines]
