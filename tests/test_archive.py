@@ -15,7 +15,7 @@ import sqlite_utils
 
 from archive_fakes import ENTITIES, T0, article, day, one_run, result, rows
 from linkcheck import schema
-from linkcheck.archive import Archive, ArchiveError
+from linkcheck.archive import Archive, ArchiveError, link_state
 from linkcheck.config import Config
 from linkcheck.verdict import Verdict
 
@@ -118,54 +118,6 @@ def test_changed_page_is_flagged_and_shows_in_change_view(archive):
     assert changed == [{"url": URL, "run_id": 2}]
 
 
-def test_link_breaks_after_three_failures_spanning_three_days(archive):
-    for n in (0, 1, 2):
-        one_run(archive, result(DEAD, Verdict.DEAD, at=day(n), body=b"404"))
-    assert archive.db["links"].get(1)["state"] == "flaky"
-    assert archive.db["broken_citations"].count == 0
-    assert archive.db["failing_citations"].count == 1
-    one_run(archive, result(DEAD, Verdict.DEAD, at=day(3), body=b"404"))
-    link = archive.db["links"].get(1)
-    assert (link["state"], link["consecutive_failures"]) == ("broken", 4)
-    assert link["failing_since"] == "2026-01-05T06:00:00Z"
-    assert link["state_since"] == "2026-01-08T06:00:00Z"
-    broken = rows(archive, "select url, verdict, broken_since from broken_citations")
-    assert broken == [{"url": DEAD, "verdict": "dead", "broken_since": "2026-01-08T06:00:00Z"}]
-    one_run(archive, result(DEAD, Verdict.OK, at=day(4)))
-    assert archive.db["links"].get(1)["state"] == "healthy"
-    assert archive.db["broken_citations"].count == 0
-
-
-def test_network_down_run_changes_no_state(archive):
-    one_run(archive, result(URL, at=day(0)))
-    one_run(archive, result(URL, Verdict.UNREACHABLE, at=day(1)), network_up=False)
-    link = archive.db["links"].get(1)
-    assert (link["state"], link["consecutive_failures"]) == ("healthy", 0)
-    history = rows(archive, "select verdict, link_state from link_history order by checked_at")
-    assert history == [{"verdict": "ok", "link_state": "healthy"},
-                       {"verdict": "unreachable", "link_state": "healthy"}]
-
-
-def test_network_down_known_at_start_changes_no_state(archive):
-    run_id = archive.start_run(Config(), [], network_up=False)
-    archive.record_link(run_id, result(DEAD, Verdict.DEAD))
-    assert archive.db["links"].get(1)["state"] == "unknown"
-
-
-def test_drifted_source_is_listed_as_unsupported_not_broken(archive):
-    one_run(archive, result(URL, Verdict.DRIFTED, main_text="Nur noch Kim."))
-    unsupported = rows(archive, "select url, found, missing from unsupported_sources")
-    assert unsupported == [{"url": URL, "found": '["Kim Jong Un"]', "missing": '["Nordkorea"]'}]
-    assert archive.db["links"].get(1)["state"] == "healthy"
-
-
-def test_invalid_url_is_recorded_and_broken_at_once(archive):
-    one_run(archive, result("htp:/broken", Verdict.INVALID))
-    check = rows(archive, "select status, snapshot_id, verdict from checks")[0]
-    assert check == {"status": None, "snapshot_id": None, "verdict": "invalid"}
-    assert archive.db["broken_citations"].count == 1
-
-
 def test_latest_verdict_view_ignores_old_article_versions(archive):
     old = article(urls=(URL,), text="v1")
     new = article(urls=(URL,), text="v2")
@@ -192,25 +144,24 @@ def test_record_link_is_one_transaction(archive, monkeypatch):
 
     def explode(*args):
         raise RuntimeError("disk on fire")
-    monkeypatch.setattr(archive, "_record_citation", explode)
+    monkeypatch.setattr(archive._writer, "_record_citation", explode)
     with pytest.raises(RuntimeError):
         archive.record_link(run_id, result(URL))
     assert archive.db["checks"].count == 0 and archive.db["snapshots"].count == 0
     assert archive.db["page_texts"].count == 0
 
 
-def test_failed_record_link_leaves_nothing_behind_and_the_next_one_works(archive):
+def test_failed_record_link_leaves_nothing_behind_and_the_next_one_works(archive, monkeypatch):
     run_id = archive.start_run(Config(), [])
-    real_step = archive._step_state
 
-    def explode(*args):
+    def explode(*args, **kwargs):
         raise sqlite3.OperationalError("disk I/O error")
-    archive._step_state = explode  # fails after the article, citation and evidence rows
+    monkeypatch.setattr(link_state, "step", explode)  # fails after the article, citation and evidence rows
     with pytest.raises(sqlite3.OperationalError):
         archive.record_link(run_id, result(URL))
     for table in ("articles", "citations", "checks", "citation_checks", "mentions", "links"):
         assert archive.db[table].count == 0, table
-    archive._step_state = real_step
+    monkeypatch.undo()
     archive.record_link(run_id, result(URL))
     assert archive.db["citation_checks"].count == 1 and archive.integrity_check() == "ok"
     assert archive.db.execute("PRAGMA foreign_key_check").fetchall() == []
@@ -236,13 +187,13 @@ def test_batched_links_are_committed_together_and_at_the_end(archive):
 
 def test_a_failed_link_in_a_batch_leaves_the_others(archive, monkeypatch):
     run_id = archive.start_run(Config(), [])
-    real_record_citation = archive._record_citation
+    real_record_citation = archive._writer._record_citation
 
     def explode_on_second(check_id, citation):
         if citation.cited.url.endswith("/1"):
             raise RuntimeError("disk on fire")
         real_record_citation(check_id, citation)
-    monkeypatch.setattr(archive, "_record_citation", explode_on_second)
+    monkeypatch.setattr(archive._writer, "_record_citation", explode_on_second)
     with pytest.raises(RuntimeError), archive.batched(links=100):
         for n in range(3):
             archive.record_link(run_id, result(f"{URL}/{n}"))
