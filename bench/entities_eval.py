@@ -27,8 +27,7 @@ sys.path.insert(0, str(REPO))
 
 from linkcheck.article import Article, parse_article  # noqa: E402
 from linkcheck.entities import Entity, EntityKind, key_entities  # noqa: E402
-from linkcheck.match import (SUPPORT_MIN_SCORE, SUPPORT_MIN_SPECIFIC, EntityMatcher,  # noqa: E402
-                             is_specific, supports)
+from linkcheck.match import SUPPORT_MIN_SCORE, SUPPORT_MIN_SPECIFIC, EntityMatcher, is_specific, supports  # noqa: E402
 from linkcheck.spelling import fold  # noqa: E402
 
 LABELS = REPO / "tests" / "data" / "entities_labels.json"

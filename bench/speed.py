@@ -45,7 +45,7 @@ REPO_ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(REPO_ROOT))
 
-from testweb import CorpusMissing, NOT_FOUND_PAGE, TestWeb, html_file, build_plan, corpus_dir, tiny_html  # noqa: E402
+from testweb import NOT_FOUND_PAGE, CorpusMissing, TestWeb, build_plan, corpus_dir, html_file, tiny_html  # noqa: E402
 
 VENV_BIN = Path(sys.executable).parent
 NODE_PREFIX = BENCH / ".node"
@@ -254,6 +254,7 @@ def parse_throughput(web: TestWeb, max_seconds: float) -> tuple[float, float, fl
     pages) over the distinct pages, in-process."""
     try:
         from selectolax.lexbor import LexborHTMLParser
+
         from linkcheck.article import read_article
         from linkcheck.entities import key_entities
         from linkcheck.match import EntityMatcher

@@ -115,7 +115,7 @@ def tiny_html(info: PageInfo) -> bytes:
             f"<title>{html.escape(info.title)}</title></head><body>"
             f'<nav><a href="/">Startseite</a> <a href="/politik/">Politik</a></nav>'
             f"<article><h1>{html.escape(info.title)}</h1>{paragraphs}</article>"
-            f"<footer>Impressum · Datenschutz</footer></body></html>").encode("utf-8")
+            f"<footer>Impressum · Datenschutz</footer></body></html>").encode()
 
 
 # ---------------------------------------------------------------- the plan
@@ -405,8 +405,7 @@ class _Server:
         while True:
             try:
                 head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout=60)
-            except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, asyncio.TimeoutError,
-                    ConnectionError):
+            except (TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
                 return
             lines = head.decode("latin-1").split("\r\n")
             parts = lines[0].split(" ")
@@ -567,7 +566,7 @@ def _serve_forever(spec_file: Path, port: int, corpus: Path) -> None:
         while not stop.is_set():
             try:
                 await asyncio.wait_for(stop.wait(), timeout=1.0)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 if os.getppid() != parent:
                     break
         for s in servers:
@@ -587,7 +586,7 @@ class TestWeb:
         self.corpus = corpus or corpus_dir()
         self.process: subprocess.Popen | None = None
 
-    def __enter__(self) -> "TestWeb":
+    def __enter__(self) -> TestWeb:
         self.workdir.mkdir(parents=True, exist_ok=True)
         port = free_port(["127.0.0.1", *self.plan.hosts])
         spec_file = self.workdir / "plan.json"

@@ -177,7 +177,8 @@ def _segment(chunk: str, vocabulary: frozenset[str]) -> list[str]:
 
     n = len(chunk)
     lower = "".join(c.lower() if len(c.lower()) == 1 else c for c in chunk)  # offsets stay put
-    best: list[tuple[float, list[str]]] = [(0.0, [])] + [(-1.0, [])] * n
+    unreached: list[tuple[float, list[str]]] = [(-1.0, [])] * n
+    best: list[tuple[float, list[str]]] = [(0.0, []), *unreached]
     for start, dictionary_lengths in enumerate(known_word_lengths(chunk, longest=_LONGEST_WORD)):
         score, words = best[start]
         if score < 0:
@@ -205,7 +206,8 @@ def _word_lengths(window: str, vocabulary: frozenset[str], dictionary_lengths: s
     lengths.update(length for length in dictionary_lengths if length >= 3)
     lengths.update(length + len(ending) for length in dictionary_lengths if length >= 4
                    for ending in _ENDINGS if window.startswith(ending, length))
-    lengths.update(range(1, _DIGITS.match(window).end() + 1))
+    digits = _DIGITS.match(window)
+    lengths.update(range(1, digits.end() + 1 if digits else 1))
     return lengths
 
 
@@ -281,8 +283,9 @@ def _decode(raw: bytes, path: Path) -> tuple[str, tuple[str, ...]]:
                 return raw.decode(encoding).lstrip("\ufeff"), ()
             except UnicodeDecodeError as exc:
                 raise ArticleError(f"{path}: starts with a {encoding} mark but is not {encoding}: {exc}") from exc
+    warnings: tuple[str, ...] = ()
     try:
-        text, warnings = raw.decode("utf-8"), ()
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         text, warnings = raw.decode("cp1252", errors="replace"), ("file is not UTF-8; read as windows-1252",)
     if _control_share(text) > 0.05:

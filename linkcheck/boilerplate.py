@@ -165,7 +165,7 @@ def _in_main_block(ancestors: tuple[int, ...], container: int, beside: set[int])
 
 def _furniture_kind(node: LexborNode, names_seen: dict[tuple, Furniture | None]) -> Furniture | None:
     """How sure a node is furniture, or None."""
-    tag = node.tag
+    tag = node.tag or ""
     kind = TAG_KINDS.get(tag)
     if kind is Furniture.ELEMENT:
         return kind
@@ -313,7 +313,7 @@ def _blocks(body: LexborNode) -> list[_Block]:
     return [b for b in blocks.values() if b.text]
 
 
-def _ancestors(node: LexborNode, known: dict[int, tuple[tuple[int, ...], bool]]
+def _ancestors(node: LexborNode | None, known: dict[int, tuple[tuple[int, ...], bool]]
                ) -> tuple[tuple[int, ...], bool]:
     """The mem_ids from the node up to below <body>, and whether a link wraps the node.
 

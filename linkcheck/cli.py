@@ -6,7 +6,7 @@ import asyncio
 import re
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -41,16 +41,17 @@ def parse_duration(text: str) -> float:
 @app.command()
 def verify(
     paths: Annotated[list[Path], typer.Argument(help="Article files or folders of articles.")],
-    db: Annotated[Optional[Path], typer.Option(help="SQLite archive [default: archive/linkcheck.db].")] = None,
+    db: Annotated[Path | None, typer.Option(help="SQLite archive [default: archive/linkcheck.db].")] = None,
     output_format: Annotated[str, typer.Option("--format", help="table, json (JSON Lines) or markdown.")] = "table",
-    concurrency: Annotated[Optional[int], typer.Option(help="Requests in flight, all hosts together.")] = None,
-    per_host: Annotated[Optional[int], typer.Option(help="Requests in flight to one host.")] = None,
-    timeout: Annotated[Optional[float], typer.Option(help="Seconds per request.")] = None,
-    retries: Annotated[Optional[int], typer.Option(help="Extra attempts after a retryable failure.")] = None,
-    max_age: Annotated[Optional[str], typer.Option(help="Skip links checked more recently than this (6h, 2d).")] = None,
-    allow_private: Annotated[bool, typer.Option("--allow-private", help="Allow loopback/private/link-local targets.")] = False,
+    concurrency: Annotated[int | None, typer.Option(help="Requests in flight, all hosts together.")] = None,
+    per_host: Annotated[int | None, typer.Option(help="Requests in flight to one host.")] = None,
+    timeout: Annotated[float | None, typer.Option(help="Seconds per request.")] = None,
+    retries: Annotated[int | None, typer.Option(help="Extra attempts after a retryable failure.")] = None,
+    max_age: Annotated[str | None, typer.Option(help="Skip links checked more recently than this (6h, 2d).")] = None,
+    allow_private: Annotated[bool, typer.Option(
+        "--allow-private", help="Allow loopback/private/link-local targets.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the summary line and errors.")] = False,
-    config_file: Annotated[Optional[Path], typer.Option("--config", help="A linkcheck.toml to read options from.")] = None,
+    config_file: Annotated[Path | None, typer.Option("--config", help="A linkcheck.toml to read options from.")] = None,
 ) -> None:
     """Check every URL cited by the articles and archive what was seen."""
     from . import report
@@ -164,7 +165,7 @@ def diff(
 def export(
     warc: Annotated[Path, typer.Option("--warc", help="WARC file to write (.warc.gz compresses).")],
     db: Annotated[Path, typer.Option(help="SQLite archive.")] = Path("archive/linkcheck.db"),
-    run: Annotated[Optional[int], typer.Option(help="Only this run [default: all].")] = None,
+    run: Annotated[int | None, typer.Option(help="Only this run [default: all].")] = None,
 ) -> None:
     """Write the archived snapshots as standard WARC request/response records."""
     from .warc import export_warc
@@ -207,8 +208,9 @@ def main() -> None:
         print("linkcheck: interrupted", file=sys.stderr)
         sys.exit(130)
     except Exception as exc:  # the parser's usage errors: click's, or those of the click typer carries
-        if callable(getattr(exc, "show", None)) and hasattr(exc, "exit_code"):
-            exc.show()
+        show = getattr(exc, "show", None)
+        if callable(show) and hasattr(exc, "exit_code"):
+            show()
             sys.exit(EXIT_INPUT_ERROR)
         raise
     sys.exit(status if isinstance(status, int) else EXIT_OK)

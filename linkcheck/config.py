@@ -40,7 +40,7 @@ class Config:
     quiet: bool = False
     output_format: str = "table"
 
-    def with_overrides(self, **overrides: Any) -> "Config":
+    def with_overrides(self, **overrides: Any) -> Config:
         """A copy with the given options set; None means 'not given' and keeps the value."""
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})
 

@@ -12,8 +12,7 @@ from .article import Article, recover_title_words
 from .gazetteer import Place, place_index, places_by_key
 from .language import guess_language
 from .lexicon import is_acronym, is_known, is_noun_form
-from .names import (candidates, is_org, is_person, is_place_name, mid_sentence_capitals,
-                    single_is_name)
+from .names import candidates, is_org, is_person, is_place_name, mid_sentence_capitals, single_is_name
 from .spelling import fold, transliterations
 from .surface import NAME_ENDINGS, SurfaceForm, SurfaceIndex, surface_form
 
@@ -51,7 +50,7 @@ _NUMBER = re.compile(r"(?<![\d.,])(\d{1,3}(?:[.,  ]\d{3})+|\d{3,})(?![\d]|[.,]\d
 def key_entities(article: Article) -> tuple[Entity, ...]:
     """The article's key entities, most salient first."""
     body = article.body
-    lang = guess_language(body, sure=False)
+    lang = guess_language(body, sure=False) or "de"
     title = recover_title_words(article.title, body)  # a no-op once the parser did it
     names, inside_names = _name_entities(body, lang)
     named = _place_entities(title, body, lang, inside_names) + names + _numbers(body)
@@ -71,14 +70,14 @@ def _place_entities(title: str, body: str, lang: str, inside_names: list[tuple[i
                     ) -> list[Entity]:
     """Gazetteer places and organisations, except where they are part of a longer name
     (Deutsche Bank is not Germany, Real Madrid is not Madrid)."""
-    by_key: dict[str, Counter] = {}
+    by_key: dict[str, Counter[str]] = {}
     for text, spans in ((title, []), (body, inside_names)):
         for hit in place_index().find(text):
             if any(start <= hit.start < end for start, end in spans):
                 continue
             core = text[hit.start:hit.end]
             standalone = not text[hit.end:hit.end + 1] == "-"
-            by_key.setdefault(hit.key, Counter())[core] += 1.0 if standalone else 0.5
+            by_key.setdefault(hit.key, Counter())[core] += 1.0 if standalone else 0.5  # type: ignore[assignment]
     entities = []
     for key, surfaces in by_key.items():
         place = places_by_key()[key]

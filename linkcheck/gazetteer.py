@@ -81,7 +81,7 @@ def places() -> tuple[Place, ...]:
     adjective_owner: dict[str, set[str]] = {}
     country_names: dict[str, dict[str, str]] = {}
     for code in locales[0][1].territories:
-        if len(code) != 2 or not code.isalpha() or code in _NOT_COUNTRIES:
+        if not isinstance(code, str) or len(code) != 2 or not code.isalpha() or code in _NOT_COUNTRIES:
             continue
         names = {lang: loc.territories[code] for lang, loc in locales if code in loc.territories}
         country_names[code] = names
@@ -91,9 +91,9 @@ def places() -> tuple[Place, ...]:
                 adjective_owner.setdefault(adjective, set()).add(code)
     for code, names in country_names.items():
         # a derived adjective two countries could own (irisch: Irland or Iran?) is dropped
-        derived = [a for a, owners in adjective_owner.items() if owners == {code}]
+        owned = [a for a, owners in adjective_owner.items() if owners == {code}]
         irregular = data["country_adjectives"].get(code, [])
-        aliases = {*names.values(), *data["country_aliases"].get(code, []), *derived, *irregular}
+        aliases = {*names.values(), *data["country_aliases"].get(code, []), *owned, *irregular}
         aliases = {a for a in aliases if a not in _UNSAFE_NAMES and "(" not in a and "," not in a}
         proper = {*names.values(), *data["country_aliases"].get(code, [])} & aliases
         entries.append(Place(f"country:{code}", "place", names, tuple(sorted(aliases)), True,

@@ -7,6 +7,7 @@ import re
 from functools import lru_cache
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 import marisa_trie
 from platformdirs import user_cache_dir
@@ -39,7 +40,7 @@ _ROMAN = re.compile(r"^[IVXLC]+$")
 
 
 @lru_cache(maxsize=1)
-def _dictionaries():
+def _dictionaries() -> Any:
     """simplemma's dictionaries as MARISA tries (built once per simplemma version into the user's
     cache folder, then loaded in milliseconds): about 10 MB instead of 130 MB for German as a
     Python dict. Imported on first use: importing simplemma takes 0.3 s (its rule tables), which
@@ -49,7 +50,7 @@ def _dictionaries():
     return TrieDictionaryFactory()
 
 
-def _dictionary(lang: str):
+def _dictionary(lang: str) -> Any:
     """simplemma's form -> lemma mapping for `lang`."""
     return _dictionaries().get_dictionary(lang)
 

@@ -4,13 +4,25 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
 from .gazetteer import place_index
-from .lexicon import (has_inflections, is_acronym, is_adjective_like,
-                      is_capitalised_function_word, is_common_noun, is_compound, is_inflected,
-                      is_known, is_noun_form, is_org_word, is_stopword, is_title)
+from .lexicon import (
+    has_inflections,
+    is_acronym,
+    is_adjective_like,
+    is_capitalised_function_word,
+    is_common_noun,
+    is_compound,
+    is_inflected,
+    is_known,
+    is_noun_form,
+    is_org_word,
+    is_stopword,
+    is_title,
+)
 
 _TOKEN = re.compile(r"[^\W\d_](?:[\w'’.-]*\w)?\.?")
 _PARTICLES = frozenset({"von", "van", "de", "da", "di", "al", "bin", "del", "du", "la", "le"})
@@ -173,7 +185,7 @@ def mid_sentence_capitals(runs_text: str) -> Counter:
     return counts
 
 
-def _runs(body: str, covered: set[int]):
+def _runs(body: str, covered: set[int]) -> Iterator[list[Token]]:
     """Runs of capitalised tokens joined by single spaces (and name particles)."""
     run: list[Token] = []
     last_end = -1

@@ -14,11 +14,10 @@ from urllib.parse import urljoin
 
 from selectolax.lexbor import LexborHTMLParser
 
-from .boilerplate import main_text as html_main_text
 from .boilerplate import SHORT_MAIN_TEXT, strip_non_content
+from .boilerplate import main_text as html_main_text
 from .cues import Cue, bot_wall_cues, not_found_cues
 from .language import guess_language
-
 
 # pypdf warns about every quirk of a damaged file on stderr; a cron run must stay quiet.
 logging.getLogger("pypdf").addHandler(logging.NullHandler())
@@ -93,11 +92,11 @@ def _decode(body: bytes, content_type: str = "", sniff_meta: bool = True) -> tup
     if sniff_meta:
         declared += [m.group(1).decode("ascii", "replace") for m in [META_CHARSET.search(body[:4096])] if m]
     for label in [*declared, "utf-8"]:
-        encoding = _codec(label)
-        if encoding is None:
+        codec = _codec(label)
+        if codec is None:
             continue
         try:
-            return body.decode(encoding), encoding
+            return body.decode(codec), codec
         except UnicodeDecodeError:
             continue
     encoding = _detected(body)
@@ -168,7 +167,7 @@ def _pdf_page(body: bytes) -> PageText:
     try:
         reader = PdfReader(io.BytesIO(body))
         pages = [page.extract_text() or "" for page in reader.pages]
-        title = str((reader.metadata or {}).get("/Title") or "")
+        title = str(reader.metadata.get("/Title") or "") if reader.metadata else ""
     except Exception:  # pypdf raises many types on damaged files; a broken PDF reads as empty
         return _empty_page(PageKind.PDF, None)
     text = "\n\n".join(p.strip() for p in pages if p.strip())
@@ -237,8 +236,8 @@ def _refresh_target(tree: LexborHTMLParser, base: str) -> str | None:
 
 
 def _html_language(tree: LexborHTMLParser, text: str) -> str | None:
-    declared = (tree.root.attributes.get("lang") or "") if tree.root is not None else ""
-    declared = declared.strip().lower().split("-")[0].split("_")[0] or None
+    lang_attribute = (tree.root.attributes.get("lang") or "") if tree.root is not None else ""
+    declared = lang_attribute.strip().lower().split("-")[0].split("_")[0] or None
     guessed = guess_language(text)
     # Templates often keep lang="en" on German pages; trust the words when they clearly disagree.
     if declared in (None, "de", "en") and guessed:

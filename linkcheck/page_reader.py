@@ -43,6 +43,7 @@ def serve_pages() -> None:
     exit_with_parent(os.getppid())
     while len(header := requests.read(FRAME_HEADER.size)) == FRAME_HEADER.size:
         job, body, headers, url, entity_sets = pickle.loads(requests.read(FRAME_HEADER.unpack(header)[0]))
+        answer: tuple[int, bool, object]
         try:
             answer = (job, True, read_page(body, headers, url, entity_sets))
         except Exception as exc:  # the run judges this link as failed and goes on

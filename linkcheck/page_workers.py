@@ -138,6 +138,6 @@ def _widen_pipe(stream: asyncio.StreamWriter | None) -> None:
         import fcntl
 
         pipe = stream.get_extra_info("pipe") if stream is not None else None
-        fcntl.fcntl(pipe.fileno(), _F_SETPIPE_SZ, _PIPE_BYTES)
+        fcntl.fcntl(pipe.fileno(), _F_SETPIPE_SZ, _PIPE_BYTES)  # type: ignore[union-attr]
     except (AttributeError, ImportError, OSError, ValueError):
         pass

@@ -6,9 +6,9 @@ import asyncio
 import secrets
 import string
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -92,7 +92,7 @@ async def verify(
 
     skip = set(already_checked)
     if config.max_age is not None:
-        skip |= archive.urls_checked_since(datetime.now(timezone.utc) - timedelta(seconds=config.max_age))
+        skip |= archive.urls_checked_since(datetime.now(UTC) - timedelta(seconds=config.max_age))
     if skip:
         outcome.skipped_recent = sum(1 for url in citations_by_url if url in skip)
         citations_by_url = {u: c for u, c in citations_by_url.items() if u not in skip}
@@ -161,7 +161,7 @@ class _LinkChecker:
         self.fetched = 0
         self.only_transport_failures = True
 
-    async def check_all(self, citations_by_url: dict[str, list[Citation]]):
+    async def check_all(self, citations_by_url: dict[str, list[Citation]]) -> AsyncIterator[LinkResult]:
         """Yield a LinkResult per URL as soon as it is done; at most `concurrency` in flight."""
         queue: asyncio.Queue[str | None] = asyncio.Queue()
         for url in round_robin_by_host(citations_by_url):
@@ -186,8 +186,8 @@ class _LinkChecker:
         finally:
             for task in tasks:
                 task.cancel()
-            for task in self.probes.values():
-                task.cancel()
+            for probe in self.probes.values():
+                probe.cancel()
 
     async def check(self, url: str, citations: list[Citation]) -> LinkResult:
         assert self.fetcher is not None

@@ -201,7 +201,7 @@ def _v1_tables(db: sqlite_utils.Database) -> None:
 
 
 def _v2_full_text_search(db: sqlite_utils.Database) -> None:
-    db["page_texts"].enable_fts(["title", "main_text"], create_triggers=True)
+    db.table("page_texts").enable_fts(["title", "main_text"], create_triggers=True)
 
 
 # Append only: MIGRATIONS[i] brings an archive from user_version i to i + 1.

@@ -15,6 +15,8 @@ from io import BytesIO
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from sqlite_utils import Database
+from warcio.recordloader import ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -56,7 +58,7 @@ def export_warc(db_path: Path | str, out_file: Path | str, run_id: int | None = 
     return written
 
 
-def _write_check(writer: WARCWriter, db, check: dict, payload_records: dict) -> int:
+def _write_check(writer: WARCWriter, db: Database, check: dict, payload_records: dict) -> int:
     date = check["checked_at"]
     user_agent = json.loads(check["options"] or "{}").get("user_agent", USER_AGENT)
     hops = json.loads(check["chain"] or "[]")
@@ -93,8 +95,8 @@ def _write_check(writer: WARCWriter, db, check: dict, payload_records: dict) -> 
     return count + 1
 
 
-def _final_response(writer: WARCWriter, db, check: dict, hop: dict, warc_headers: dict,
-                    payload_records: dict):
+def _final_response(writer: WARCWriter, db: Database, check: dict, hop: dict, warc_headers: dict,
+                    payload_records: dict) -> ArcWarcRecord:
     body = read_snapshot_body(db, check["snapshot_id"]) if check["snapshot_id"] else b""
     stored = [tuple(pair) for pair in json.loads(check["headers"] or "[]")]
     headers = [(k, v) for k, v in stored if k.lower() not in _DROPPED_HEADERS]
@@ -119,7 +121,7 @@ def _final_response(writer: WARCWriter, db, check: dict, hop: dict, warc_headers
     return record
 
 
-def _metadata(writer: WARCWriter, db, check: dict, response_id: str | None):
+def _metadata(writer: WARCWriter, db: Database, check: dict, response_id: str | None) -> ArcWarcRecord:
     fields = [("linkcheck-check-id", check["id"]), ("linkcheck-run-id", check["run_id"]),
               ("verdict", check["verdict"]), ("rule", check["rule"]), ("reason", check["reason"]),
               ("score", check["score"]), ("link-state", check["link_state"]),

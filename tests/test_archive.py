@@ -13,11 +13,12 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
-from archive_fakes import ENTITIES, T0, article, day, one_run, result, rows
 from linkcheck import schema
 from linkcheck.archive import Archive, ArchiveError, link_state
 from linkcheck.config import Config
 from linkcheck.verdict import Verdict
+
+from archive_fakes import ENTITIES, T0, article, day, one_run, result, rows
 
 URL = "https://news.example/kim"
 DEAD = "https://dead.example/gone"

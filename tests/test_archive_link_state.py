@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from archive_fakes import day, one_run, result, rows
 from linkcheck.archive import Archive, ArchiveError
 from linkcheck.config import Config
 from linkcheck.verdict import Verdict
+
+from archive_fakes import day, one_run, result, rows
 
 URL = "https://news.example/kim"
 DEAD = "https://dead.example/gone"

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from archive_fakes import day, one_run, result
 from linkcheck.archive import Archive, ArchiveError, diff_snapshots
+
+from archive_fakes import day, one_run, result
 
 URL = "https://news.example/kim"
 

@@ -52,7 +52,7 @@ def test_missing_path_is_one_line_error_without_traceback(tmp_path):
 def test_unknown_option_is_a_usage_error_without_traceback(tmp_path):
     completed = linkcheck("verify", str(SEED), "--archive", str(tmp_path / "a.db"))
     assert completed.returncode == 2
-    assert "No such option: --archive" in completed.stderr
+    assert "No such option" in completed.stderr and "--archive" in completed.stderr
     assert "Traceback" not in completed.stderr
 
 

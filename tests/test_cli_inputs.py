@@ -12,11 +12,10 @@ import random
 from pathlib import Path
 
 import pytest
+from integration.faultserver import ARTICLE_PARAGRAPHS, ARTICLE_TITLE, FaultServer
 from typer.testing import CliRunner
 
 from linkcheck.cli import app
-
-from integration.faultserver import ARTICLE_PARAGRAPHS, ARTICLE_TITLE, FaultServer
 
 BODY = "\n\n".join(ARTICLE_PARAGRAPHS)
 

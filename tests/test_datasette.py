@@ -9,12 +9,13 @@ from pathlib import Path
 import pytest
 from datasette.app import Datasette
 
-from archive_fakes import ENTITIES, article, day, result
 from linkcheck import schema
 from linkcheck.archive import Archive, ArchiveError
 from linkcheck.config import Config
 from linkcheck.serve import cell_rendering_plugins, datasette_command, load_metadata, serve
 from linkcheck.verdict import Verdict
+
+from archive_fakes import ENTITIES, article, day, result
 
 OK = "https://news.example/kim"
 DEAD = "https://dead.example/gone"

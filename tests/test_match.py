@@ -9,8 +9,7 @@ import pytest
 
 from linkcheck.article import parse_article
 from linkcheck.entities import Entity, EntityKind, key_entities
-from linkcheck.match import (SUPPORT_MIN_SCORE, SUPPORT_MIN_SPECIFIC, EntityMatcher, Match,
-                             supports)
+from linkcheck.match import SUPPORT_MIN_SCORE, SUPPORT_MIN_SPECIFIC, EntityMatcher, Match, supports
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_5d9ab7691511e32e.txt"
 

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from documents import minimal_pdf
 from linkcheck.page import PageKind, extract_page
+
+from documents import minimal_pdf
 
 FIXTURES = Path(__file__).parent / "fixtures" / "page"
 HTML = {"content-type": "text/html; charset=utf-8"}

@@ -12,8 +12,8 @@ import sys
 import pytest
 
 from linkcheck.entities import Entity, EntityKind
-from linkcheck.page_workers import PageWorkers, PageWorkerDied
 from linkcheck.page_reader import FRAME_HEADER
+from linkcheck.page_workers import PageWorkerDied, PageWorkers
 
 HEADERS = {"content-type": "text/html; charset=utf-8"}
 

@@ -13,8 +13,16 @@ import respx
 
 from linkcheck.config import Config
 from linkcheck.fetch import Fetcher
-from linkcheck.repair.captures import (Lookup, memento, order_by_distance, parse_link_header,
-                                       parse_timestamp, wayback_available, wayback_capture, wayback_cdx)
+from linkcheck.repair.captures import (
+    Lookup,
+    memento,
+    order_by_distance,
+    parse_link_header,
+    parse_timestamp,
+    wayback_available,
+    wayback_capture,
+    wayback_cdx,
+)
 
 API = "https://archive.test/wayback/available"
 CDX = "https://web.archive.test/cdx/search/cdx"
@@ -136,7 +144,8 @@ def test_memento_timegate_negotiates_with_accept_datetime(router):
     memento_url = f"https://mementos.test/memento/20241019/{CITED}"
     router.get(TIMEGATE + CITED).mock(httpx.Response(302, headers={
         "location": memento_url, "vary": "accept-datetime",
-        "link": f'<{CITED}>; rel="original", <{memento_url}>; rel="memento"; datetime="Sat, 19 Oct 2024 10:00:00 GMT"'}))
+        "link": f'<{CITED}>; rel="original", '
+                f'<{memento_url}>; rel="memento"; datetime="Sat, 19 Oct 2024 10:00:00 GMT"'}))
     router.get(memento_url).mock(httpx.Response(200, text="<p>old</p>", headers={
         "memento-datetime": "Sat, 19 Oct 2024 10:00:00 GMT"}))
     lookup = ask(router, lambda get: memento(get, TIMEGATE, CITED, PUBLISHED))

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
+from linkcheck.cues import Cue, CueKind
 from linkcheck.fetch import FetchError, FetchResult, Hop
 from linkcheck.match import Match
 from linkcheck.page import PageKind, PageText
-from linkcheck.cues import Cue, CueKind
 from linkcheck.verdict import NotFoundProbe, Verdict, decide
 
 CITED = "https://news.example/politik/2024/selenskyj-besucht-berlin-123.html"
@@ -23,7 +23,7 @@ def fetched(status: int | None = 200, final_url: str = CITED, error: FetchError 
         Hop(url, status or 0),)
     return FetchResult(url=url, final_url=final_url, status=status, chain=chain, headers=(),
                        body=b"", truncated=False, error=error, error_detail="",
-                       started_at=datetime(2026, 1, 1, tzinfo=timezone.utc), elapsed=0.1, attempts=1)
+                       started_at=datetime(2026, 1, 1, tzinfo=UTC), elapsed=0.1, attempts=1)
 
 
 def page(**changes) -> PageText:

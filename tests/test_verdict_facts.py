@@ -10,13 +10,22 @@ import sys
 import textwrap
 from pathlib import Path
 
-
-from archive_fakes import result
 from linkcheck import history, report, schema
 from linkcheck.archive import Archive
 from linkcheck.fetch import FetchError
-from linkcheck.verdict import (FETCH_ERROR_RULES, VERDICT_FACTS, Outcome, Rule, Verdict, by_severity,
-                               failing_verdicts, facts, worst)
+from linkcheck.verdict import (
+    FETCH_ERROR_RULES,
+    VERDICT_FACTS,
+    Outcome,
+    Rule,
+    Verdict,
+    by_severity,
+    facts,
+    failing_verdicts,
+    worst,
+)
+
+from archive_fakes import result
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -11,12 +11,13 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 from warcio.checker import Checker
 
-from archive_fakes import article, day, result
 from linkcheck.archive import Archive
 from linkcheck.config import Config
 from linkcheck.fetch import Hop
 from linkcheck.verdict import Verdict
 from linkcheck.warc import export_warc
+
+from archive_fakes import article, day, result
 
 URL = "https://news.example/kim"
 OLD = "http://old.example/story?id=7"

@@ -104,7 +104,7 @@ class Archive:
             # We hold the lock, so any run still marked running was killed.
             self.db.execute("UPDATE runs SET status = 'interrupted' WHERE status = 'running'")
             latest = self.interrupted_run_id() if resume else None
-            if latest is not None and self.db["runs"].get(latest)["inputs"] != inputs_json:
+            if latest is not None and self.db.table("runs").get(latest)["inputs"] != inputs_json:
                 latest = None  # a different job: start afresh
             if latest is not None:
                 self.db.execute("UPDATE runs SET status = 'running', pid = ? WHERE id = ?",
@@ -112,7 +112,7 @@ class Archive:
                 run_id = latest
             else:
                 options = {f.name: getattr(config, f.name) for f in dataclasses.fields(config)}
-                run_id = self.db["runs"].insert({
+                run_id = self.db.table("runs").insert({  # type: ignore[assignment]
                     "started": now_iso(), "status": "running", "linkcheck_version": __version__,
                     "pid": os.getpid(), "network_up": network_up,
                     "options": json.dumps(options, default=str),
@@ -151,7 +151,7 @@ class Archive:
             links, citations = self.db.execute(
                 "SELECT count(DISTINCT c.id), count(cc.id) FROM checks c LEFT JOIN "
                 "citation_checks cc ON cc.check_id = c.id WHERE c.run_id = ?", [run_id]).fetchone()
-            self.db["runs"].update(run_id, {
+            self.db.table("runs").update(run_id, {
                 "finished": now_iso(), "status": "finished", "network_up": network_up,
                 "links_checked": links, "citations_checked": citations,
                 **{v.value: int(counts.get(v.value, 0)) for v in Verdict},
@@ -218,7 +218,7 @@ class Archive:
         self.db.close()
         self.release_lock()
 
-    def __enter__(self) -> "Archive":
+    def __enter__(self) -> Archive:
         return self
 
     def __exit__(self, *exc_info: object) -> None:

@@ -53,7 +53,7 @@ class RunLock:
             pid = handle.read().strip() or "unknown"
             handle.close()
             raise ArchiveBusy(f"another linkcheck run is using {self.archive_path} (pid {pid}); "
-                              "wait for it to finish, or stop that process and run again")
+                              "wait for it to finish, or stop that process and run again") from None
         handle.seek(0)
         handle.truncate()
         handle.write(f"{os.getpid()}\n")

@@ -41,7 +41,7 @@ class StorageStats:
 
 def run_summary(db: sqlite_utils.Database, run_id: int) -> RunSummary:
     """What the archive holds about run `run_id`."""
-    row = db["runs"].get(run_id)
+    row = db.table("runs").get(run_id)
     return RunSummary(
         run_id=run_id, started=datetime.fromisoformat(row["started"]),
         finished=datetime.fromisoformat(row["finished"]) if row["finished"] else None,
@@ -116,7 +116,7 @@ def _pick(rows: list, key: int | str, url: str) -> tuple:
 
 def _diff_lines(text: str) -> list[str]:
     # One sentence a line, so that a changed sentence in a long paragraph reads as one change.
-    lines = []
+    lines: list[str] = []
     for line in text.splitlines():
         lines.extend(re.split(r"(?<=[.!?])\s+", line) if len(line) > 200 else [line])
     return [line + "\n" for line in lines]

@@ -130,6 +130,7 @@ class Writer:
         self._batch_size, self._batch_started = 0, time.monotonic()
 
     def _step_batch(self) -> None:
+        assert self._batch is not None
         links, seconds = self._batch
         self._batch_size += 1
         if self._batch_size >= links or time.monotonic() - self._batch_started >= seconds:
@@ -193,7 +194,7 @@ class Writer:
         for citation in result.citations:
             self._record_citation(check_id, citation)
         if worst_citation is None:  # nobody cites it any more: an observation, but no verdict
-            self.db["links"].update(link_id, {"last_checked": at})
+            self.db.table("links").update(link_id, {"last_checked": at})
         else:
             config, network_up = self._policy(run_id)
             if replaced or (link["last_checked"] and at < link["last_checked"]):
@@ -208,6 +209,7 @@ class Writer:
         columns = ", ".join(f'"{name}"' for name in row)
         cursor = self.db.conn.execute(f'INSERT INTO "{table}" ({columns}) VALUES ({", ".join("?" * len(row))})',
                                       list(row.values()))
+        assert cursor.lastrowid is not None
         return cursor.lastrowid
 
     def _delete_check(self, run_id: int, link_id: int) -> bool:

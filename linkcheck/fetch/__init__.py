@@ -34,7 +34,7 @@ addresses (which addresses are public), dns (resolving, its run cache, network_i
 from .dns import network_is_up
 from .fetcher import Fetcher
 from .hosts import host_key
-from .retries import url_budget
 from .result import FetchError, FetchResult, Hop
+from .retries import url_budget
 
 __all__ = ["FetchError", "FetchResult", "Fetcher", "Hop", "host_key", "network_is_up", "url_budget"]

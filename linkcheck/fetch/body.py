@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, Iterator
 from contextlib import aclosing
 from dataclasses import dataclass
 
 import brotli
 import httpx
+
 # ISA-L inflates gzip 2-3x faster than zlib; on a big run gzip was the largest cost of the event loop.
 from isal import isal_zlib
 
@@ -42,7 +43,8 @@ async def read_capped(response: httpx.Response, max_bytes: int) -> CappedBody:
     except httpx.TimeoutException:
         raise
     except (httpx.TransportError, OSError) as exc:
-        return CappedBody(b"".join(parts), error=f"transfer broke off after {size} bytes: {str(exc) or type(exc).__name__}")
+        why = str(exc) or type(exc).__name__
+        return CappedBody(b"".join(parts), error=f"transfer broke off after {size} bytes: {why}")
     except DecodeError as exc:
         return CappedBody(b"".join(parts), error=f"cannot decode {encoding} body after {size} bytes: {exc}")
     return CappedBody(b"".join(parts))
@@ -62,7 +64,7 @@ async def drain(response: httpx.Response) -> None:
         pass  # the redirect itself arrived; its body does not matter
 
 
-async def _decoded(response: httpx.Response, encoding: str) -> AsyncIterator[bytes]:
+async def _decoded(response: httpx.Response, encoding: str) -> AsyncGenerator[bytes, None]:
     decoder = BodyDecoder(encoding)
     async for raw in response.aiter_raw():
         for piece in decoder.feed(raw):
@@ -90,7 +92,7 @@ class BodyDecoder:
             self._zlib = isal_zlib.decompressobj(isal_zlib.MAX_WBITS)
             self._raw_deflate_tried = False
         elif self._name == "br":
-            self._zlib = None
+            self._zlib = None  # type: ignore[assignment]
             self._brotli = brotli.Decompressor()
         elif self._name != "identity":
             raise DecodeError(f"unsupported content encoding {self._name!r}")
@@ -104,7 +106,7 @@ class BodyDecoder:
                 yield from self._feed_zlib(data)
             else:
                 yield from self._feed_brotli(data)
-        except (isal_zlib.error, brotli.error) as exc:
+        except (isal_zlib.error, brotli.error) as exc:  # type: ignore[misc]  # isal types error as a function
             raise DecodeError(str(exc) or "corrupt data") from None
 
     def finish(self) -> Iterator[bytes]:
@@ -125,7 +127,7 @@ class BodyDecoder:
                 return  # trailing bytes after the stream end are ignored, as browsers do
             try:
                 out = self._zlib.decompress(data, _CHUNK)
-            except isal_zlib.error:
+            except isal_zlib.error:  # type: ignore[misc]
                 # Some servers send raw deflate as "deflate"; retry once without the zlib header.
                 if self._name != "deflate" or self._raw_deflate_tried:
                     raise

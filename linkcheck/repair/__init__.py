@@ -14,6 +14,7 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
+from functools import partial
 from urllib.parse import urlsplit
 
 from ..entities import Entity
@@ -21,8 +22,7 @@ from ..fetch import FetchResult
 from ..match import Match
 from ..page import PageText
 from ..verdict import Decision, Rule, decide
-from .captures import (WAYBACK, Capture, Get, Lookup, memento, parse_timestamp,
-                       wayback_available, wayback_cdx)
+from .captures import WAYBACK, Capture, Get, Lookup, memento, parse_timestamp, wayback_available, wayback_cdx
 
 __all__ = ["Capture", "CaptureCheck", "Lookup", "Repair", "RepairSettings", "find_replacement"]
 
@@ -118,12 +118,11 @@ def _sources(url: str, around: datetime, settings: RepairSettings, get: Get
     sources: list[Callable[[], Awaitable[Lookup]]] = []
     if WAYBACK in settings.archives:
         for closest in ("before", "after"):
-            sources.append(lambda closest=closest: wayback_available(
-                get, settings.wayback_api, settings.wayback_web, url, around, closest))
-        sources.append(lambda: wayback_cdx(get, settings.wayback_cdx, settings.wayback_web, url, around))
+            sources.append(partial(wayback_available, get, settings.wayback_api, settings.wayback_web,
+                                   url, around, closest))
+        sources.append(partial(wayback_cdx, get, settings.wayback_cdx, settings.wayback_web, url, around))
     if "memento" in settings.archives:
-        for timegate in settings.memento_timegates:
-            sources.append(lambda timegate=timegate: memento(get, timegate, url, around))
+        sources += [partial(memento, get, timegate, url, around) for timegate in settings.memento_timegates]
     return sources
 
 

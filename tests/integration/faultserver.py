@@ -63,7 +63,7 @@ def article_html(extra: str = "", title: str = ARTICLE_TITLE) -> bytes:
         "<nav><a href=\"/\">Startseite</a> <a href=\"/politik\">Politik</a></nav>"
         f"<main><article><h1>{title}</h1>{paragraphs}{extra}</article></main>"
         "<footer>© Testzeitung · Impressum · Datenschutz</footer></body></html>"
-    ).encode("utf-8")
+    ).encode()
 
 
 NOT_FOUND_HTML = (b"<!doctype html><html><head><title>Seite nicht gefunden (404)</title></head>"
@@ -109,7 +109,7 @@ class FaultServer:
 
     # -- life cycle -----------------------------------------------------------------------------
 
-    def start(self) -> "FaultServer":
+    def start(self) -> FaultServer:
         self._thread = threading.Thread(target=self._run, name="faultserver", daemon=True)
         self._thread.start()
         if not self._ready.wait(15):
@@ -124,7 +124,7 @@ class FaultServer:
         if self._thread is not None:
             self._thread.join(10)
 
-    def __enter__(self) -> "FaultServer":
+    def __enter__(self) -> FaultServer:
         return self.start()
 
     def __exit__(self, *exc_info: object) -> None:
@@ -159,7 +159,7 @@ class FaultServer:
         self._ready.set()
         try:
             await asyncio.wait_for(self._shutdown_requested.wait(), self.max_lifetime)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             print(f"faultserver: stopping by itself after {self.max_lifetime:.0f} s", file=sys.stderr)
         for server in self._servers:
             server.close()
@@ -262,7 +262,7 @@ def _reset(writer: asyncio.StreamWriter) -> None:
     writer.transport.abort()
 
 
-def gzip_bomb_chunks(total: int) -> "collections.abc.Iterator[bytes]":
+def gzip_bomb_chunks(total: int) -> collections.abc.Iterator[bytes]:
     """A gzip stream of `total` zero bytes, made from one repeated compressed 1 MB segment.
 
     After a Z_FULL_FLUSH the deflate state is reset, so every further MB of zeros compresses to
@@ -451,7 +451,7 @@ async def _header_non_ascii(server: FaultServer, request: Request, reader, write
     body = article_html()
     await _send(writer, b"HTTP/1.1 200 OK\r\n"
                         b"Content-Type: text/html; charset=utf-8\r\n"
-                        + "X-Redakteur: Jürgen Müller — ☃\r\n".encode("utf-8")
+                        + "X-Redakteur: Jürgen Müller — ☃\r\n".encode()
                         + "X-Latin: Gr\xfc\xdfe\r\n".encode("latin-1")
                         + b"Content-Length: " + str(len(body)).encode() + b"\r\n"
                         b"Connection: close\r\n\r\n" + body)

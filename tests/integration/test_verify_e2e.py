@@ -11,9 +11,8 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
-from documents import minimal_pdf
-
 from .local_server import local_web, page, redirect
+from documents import minimal_pdf
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 SITE = FIXTURES / "site"
