@@ -42,7 +42,7 @@ class Article:
 ARTICLE_SUFFIXES = {".txt", ".md", ".text"}
 MAX_ARTICLE_BYTES = 5 * 1024 * 1024
 
-_SOURCES_HEADING = re.compile(r"^\s*(?:quellen?|sources?)\s*:", re.IGNORECASE | re.MULTILINE)
+SOURCES_HEADING = re.compile(r"^\s*(?:quellen?|sources?)\s*:", re.IGNORECASE | re.MULTILINE)
 _DATE_PATTERNS = (
     (re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$"), ("day", "month", "year")),
     (re.compile(r"^(\d{4})-(\d{2})-(\d{2})$"), ("year", "month", "day")),
@@ -90,7 +90,7 @@ def parse_article(text: str, path: str = "<text>") -> Article:
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     warnings: list[str] = []
 
-    sources_at = _SOURCES_HEADING.search("\n".join(lines))
+    sources_at = SOURCES_HEADING.search("\n".join(lines))
     full = "\n".join(lines)
     head, sources_block = (full[:sources_at.start()], full[sources_at.end():]) if sources_at else (full, "")
 

@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from .config import load_config
+from .config import REPAIR_CHOICES, load_config
 from .errors import LinkcheckError, UsageError
 
 if TYPE_CHECKING:
@@ -51,6 +51,8 @@ def verify(
     allow_private: Annotated[bool, typer.Option(
         "--allow-private", help="Allow loopback/private/link-local targets.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the summary line and errors.")] = False,
+    repair: Annotated[str | None, typer.Option(
+        help="Look up archived replacements for citations that are not ok (not-ok), for all, or off.")] = None,
     config_file: Annotated[Path | None, typer.Option("--config", help="A linkcheck.toml to read options from.")] = None,
 ) -> None:
     """Check every URL cited by the articles and archive what was seen."""
@@ -63,7 +65,9 @@ def verify(
     config = load_config(explicit=config_file).with_overrides(
         db_path=db, concurrency=concurrency, per_host=per_host, timeout=timeout, retries=retries,
         max_age=parse_duration(max_age) if max_age else None,
-        allow_private=allow_private or None, quiet=quiet or None, output_format=output_format)
+        allow_private=allow_private or None, quiet=quiet or None, output_format=output_format, repair=repair)
+    if config.repair not in REPAIR_CHOICES:
+        raise UsageError(f"--repair must be one of {', '.join(REPAIR_CHOICES)}")
     _check_positive(concurrency=config.concurrency, per_host=config.per_host, timeout=config.timeout)
     out = Console(soft_wrap=False, width=None if sys.stdout.isatty() else 200)
     err = Console(stderr=True, soft_wrap=True)
@@ -131,6 +135,51 @@ def entities(
         report.entities_table(found, Console())
     else:
         raise UsageError("--format must be table or json")
+
+
+@app.command()
+def fix(
+    articles: Annotated[list[Path], typer.Argument(help="Article files checked by `linkcheck verify`.")],
+    db: Annotated[Path | None, typer.Option(help="SQLite archive [default: archive/linkcheck.db].")] = None,
+    output_format: Annotated[str, typer.Option("--format", help="text, markdown or json.")] = "text",
+    write: Annotated[bool, typer.Option(
+        "--write", help="Rewrite the article files (atomically; the original is kept as <file>.orig).")] = False,
+    config_file: Annotated[Path | None, typer.Option("--config", help="A linkcheck.toml to read options from.")] = None,
+) -> None:
+    """Print each article's sources with a verified archived copy after every broken or drifted one."""
+    import hashlib
+
+    from . import rewrite
+    from .archive.reader import article_sources
+    from .schema import open_database
+
+    if output_format not in ("text", "markdown", "json"):
+        raise UsageError("--format must be text, markdown or json")
+    config = load_config(explicit=config_file).with_overrides(db_path=db)
+    database = open_database(config.db_path, readonly=True)
+    unknown = []
+    for path in articles:
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
+        sources = article_sources(database, hashlib.sha256(raw).hexdigest())
+        if sources is None:
+            unknown.append(str(path))
+            continue
+        fixed = rewrite.rewrite_sources(raw.decode("utf-8", "replace"), sources)
+        if output_format == "json":
+            print(rewrite.as_json(str(path), fixed, sources))
+        elif output_format == "markdown":
+            print(rewrite.as_markdown(str(path), fixed, sources) + "\n")
+        else:
+            print(f"== {path}\n{fixed.sources_section}\n")
+        if write and fixed.annotated:
+            kept = rewrite.write_atomically(path, fixed.text)
+            Console(stderr=True).print(f"linkcheck: rewrote {path} ({len(fixed.annotated)} source(s)); "
+                                       f"the original is {kept}", markup=False, highlight=False)
+    if unknown:
+        raise UsageError(f"not in the archive as it is now (run `linkcheck verify` on it first): {', '.join(unknown)}")
 
 
 @app.command()

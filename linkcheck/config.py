@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import tomllib
-from dataclasses import dataclass, fields, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +41,20 @@ class Config:
     network_canaries: tuple[str, ...] = ("example.com", "wikipedia.org", "iana.org")
     quiet: bool = False
     output_format: str = "table"
+    # Repair: archived copies of sources that are not ok (see linkcheck/repair).
+    repair: str = "not-ok"         # whose replacement to look up: "not-ok", "all" or "off"
+    archives: tuple[str, ...] = ("wayback",)   # "wayback" and/or "memento" (the memento_timegates)
+    wayback_api: str = "https://archive.org/wayback/available"
+    wayback_cdx: str = "https://web.archive.org/cdx/search/cdx"
+    wayback_web: str = "https://web.archive.org/web/"
+    memento_timegates: tuple[str, ...] = ()    # TimeGate prefixes the cited URL is appended to
+    max_captures: int = 3          # captures read per citation before giving up
+    save_page_now: bool = False    # ask the Internet Archive to capture ok sources now
+    save_page_now_endpoint: str = "https://web.archive.org/save/"
+    # Save Page Now credentials (archive.org S3 keys); from here or LINKCHECK_IA_ACCESS_KEY and
+    # LINKCHECK_IA_SECRET_KEY. Never written to the archive, the logs or the output.
+    ia_access_key: str = field(default="", repr=False, metadata={"secret": True})
+    ia_secret_key: str = field(default="", repr=False, metadata={"secret": True})
 
     def with_overrides(self, **overrides: Any) -> Config:
         """A copy with the given options set; None means 'not given' and keeps the value."""
@@ -48,11 +64,26 @@ class Config:
 _OPTION_NAMES = {f.name for f in fields(Config)}
 
 
-def load_config(start: Path | None = None, explicit: Path | None = None) -> Config:
-    """Defaults overlaid with `linkcheck.toml` or `[tool.linkcheck]` of pyproject.toml."""
+REPAIR_CHOICES = ("not-ok", "all", "off")
+ARCHIVE_CHOICES = ("wayback", "memento")
+_SECRETS_FROM_ENVIRONMENT = {"ia_access_key": "LINKCHECK_IA_ACCESS_KEY", "ia_secret_key": "LINKCHECK_IA_SECRET_KEY"}
+
+
+def public_options(config: Config) -> dict[str, Any]:
+    """The options of a run as they may be shown and stored: secrets left out."""
+    return {f.name: getattr(config, f.name) for f in fields(config) if not f.metadata.get("secret")}
+
+
+def load_config(start: Path | None = None, explicit: Path | None = None,
+                environ: Mapping[str, str] | None = None) -> Config:
+    """Defaults overlaid with `linkcheck.toml` or `[tool.linkcheck]` of pyproject.toml; secrets the
+    file does not give come from `environ` (the process environment by default)."""
     table = _read_table(explicit) if explicit else _find_table(start or Path.cwd())
+    environ = os.environ if environ is None else environ
+    secrets: dict[str, Any] = {name: environ[variable] for name, variable in _SECRETS_FROM_ENVIRONMENT.items()
+               if environ.get(variable) and name not in table}
     if not table:
-        return Config()
+        return replace(Config(), **secrets)
     unknown = set(table) - _OPTION_NAMES - {n.replace("_", "-") for n in _OPTION_NAMES}
     if unknown:
         raise ConfigError(f"unknown option(s) in config: {', '.join(sorted(unknown))}")
@@ -61,7 +92,13 @@ def load_config(start: Path | None = None, explicit: Path | None = None) -> Conf
     for key, value in table.items():
         name = key.replace("-", "_")
         values[name] = _coerce(name, value, getattr(defaults, name))
-    return replace(defaults, **values)
+    config = replace(defaults, **values, **secrets)
+    if config.repair not in REPAIR_CHOICES:
+        raise ConfigError(f"config option repair must be one of {', '.join(REPAIR_CHOICES)}, not {config.repair!r}")
+    if unknown_archives := set(config.archives) - set(ARCHIVE_CHOICES):
+        raise ConfigError(f"config option archives: unknown archive(s) {', '.join(sorted(unknown_archives))} "
+                          f"(known: {', '.join(ARCHIVE_CHOICES)})")
+    return config
 
 
 def _coerce(name: str, value: Any, default: Any) -> Any:

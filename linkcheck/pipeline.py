@@ -22,6 +22,9 @@ from .fetch import Fetcher, FetchError, FetchResult, host_key, network_is_up
 from .match import Match
 from .page import PageText
 from .page_workers import PageWorkers
+from .repair import Read, RepairSettings, find_replacement
+from .repair.captures import Get
+from .repair.save import credentials_problem, save_page_now
 from .verdict import CitationResult, Decision, LinkResult, NotFoundProbe, Rule, Verdict, decide
 
 _TRANSPORT_FAILURES = {FetchError.DNS, FetchError.CONNECT, FetchError.TIMEOUT, FetchError.RESET}
@@ -37,7 +40,7 @@ class Citation:
     position: int                 # 1-based place in the article's sources
 
     def judged(self, decision: Decision, match: Match | None = None) -> CitationResult:
-        return CitationResult(self.article, self.cited, decision, match, self.position)
+        return CitationResult(self.article, self.cited, decision, match, self.position, entities=self.entities)
 
 
 @dataclass
@@ -101,13 +104,15 @@ async def verify(
     try:
         async with Fetcher(config, transport) as fetcher:
             checker.fetcher = fetcher
+            repairs = _Repairs(config, fetcher, checker.read, archive, on_result, on_error)
             for result in _invalid_results(citations_by_url):
-                _record(archive, run_id, result, outcome, on_result)
+                _record(archive, run_id, result, outcome, repairs)
             valid = {u: c for u, c in citations_by_url.items() if c[0].cited.is_valid}
             del citations_by_url  # check_all lets go of each link once it is done
             with archive.batched():
                 async for result in checker.check_all(valid):
-                    _record(archive, run_id, result, outcome, on_result)
+                    _record(archive, run_id, result, outcome, repairs)
+                await repairs.finish()
             if checker.only_transport_failures and checker.fetched:
                 outcome.network_up = await checker.network_up()
             else:
@@ -119,12 +124,77 @@ async def verify(
     return outcome
 
 
-def _record(archive: Archive, run_id: int, result: LinkResult, outcome: RunOutcome,
-            on_result: Callable[[LinkResult], None]) -> None:
-    archive.record_link(run_id, result)
+def _record(archive: Archive, run_id: int, result: LinkResult, outcome: RunOutcome, repairs: _Repairs) -> None:
+    check_id = archive.record_link(run_id, result)
     for citation in result.citations:
         outcome.counts[citation.decision.verdict] += 1
-    on_result(result)
+    repairs.start(check_id, result)
+
+
+# Verdicts whose rule says no archive can help: the URL is not one, or nothing was reached at all.
+_NOTHING_TO_REPAIR = frozenset({Rule.INVALID_URL, Rule.PRIVATE_ADDRESS, Rule.NETWORK_DOWN})
+
+
+class _Repairs:
+    """Archived replacements for the citations that need one, looked up while other links are
+    checked; a link is reported (on_result) once its lookups are done, with what they found."""
+
+    def __init__(self, config: Config, fetcher: Fetcher, read: Read, archive: Archive,
+                 on_result: Callable[[LinkResult], None], on_error: Callable[[str], None]) -> None:
+        self.config, self.archive = config, archive
+        self._on_result, self._on_error = on_result, on_error
+        self._get: Get = fetcher.fetch
+        self._read = read
+        self._settings = RepairSettings(config.archives, config.wayback_api, config.wayback_cdx,
+                                        config.wayback_web, config.memento_timegates, config.max_captures)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._today = datetime.now(UTC).date()
+        self._saving = config.save_page_now
+        if self._saving and (problem := credentials_problem(config.ia_access_key, config.ia_secret_key)):
+            on_error(f"warning: {problem}; no page is submitted")
+            self._saving = False
+
+    def wanted(self, citation: CitationResult) -> bool:
+        if self.config.repair == "off" or citation.decision.rule in _NOTHING_TO_REPAIR:
+            return False
+        return self.config.repair == "all" or citation.decision.verdict is not Verdict.OK
+
+    def start(self, check_id: int, result: LinkResult) -> None:
+        """Report `result` now, or once the lookups for its citations are done."""
+        wanted = [c for c in result.citations if self.wanted(c)]
+        saving = self._saving and result.fetch is not None and result.decision.verdict is Verdict.OK
+        if not wanted and not saving:
+            self._on_result(result)
+            return
+        task = asyncio.create_task(self._repair(check_id, result, wanted, saving))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def finish(self) -> None:
+        """Wait for the lookups still going."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks))
+
+    async def _repair(self, check_id: int, result: LinkResult, wanted: list[CitationResult], saving: bool) -> None:
+        try:
+            if saving:
+                request = await save_page_now(self._get, self.config.save_page_now_endpoint, result.url,
+                                              self.config.ia_access_key, self.config.ia_secret_key)
+                self.archive.record_save_request(check_id, request)
+                if request.rate_limited:
+                    self._saving = False
+                    self._on_error(f"warning: {request.reason}; no more pages are submitted in this run")
+            repaired = {}
+            for citation in wanted:
+                around = citation.article.date or self._today
+                repair = await find_replacement(citation.cited.url, around, citation.entities, self._settings,
+                                                self._get, self._read)
+                self.archive.record_repair(check_id, citation, repair, around)
+                repaired[id(citation)] = repair
+            result = replace(result, citations=tuple(replace(c, repair=repaired.get(id(c))) for c in result.citations))
+        except Exception as exc:  # a bug in a lookup must not cost the live verdict its report
+            self._on_error(f"warning: archive lookup for {result.url} failed: {type(exc).__name__}: {exc}")
+        self._on_result(result)
 
 
 def _invalid_results(citations_by_url: dict[str, list[Citation]]) -> Iterable[LinkResult]:

@@ -10,7 +10,8 @@ from rich.console import Console
 from rich.table import Table
 
 from .entities import Entity
-from .verdict import VERDICT_FACTS, LinkResult, Rule, Verdict, facts
+from .schema import utc_iso
+from .verdict import VERDICT_FACTS, CitationResult, LinkResult, Rule, Verdict, facts
 
 FORMATS = ("table", "json", "markdown")
 
@@ -34,8 +35,23 @@ def citation_rows(result: LinkResult) -> list[dict[str, Any]]:
             "missing": list(match.missing) if match else [],
             "checked_at": fetch.started_at.isoformat() if fetch else None,
             "position": citation.position,
+            "replacement": replacement_row(citation),
         })
     return rows
+
+
+def replacement_row(citation: CitationResult) -> dict[str, Any] | None:
+    """The verified archived copy offered for a citation, as JSON Lines and the tables show it."""
+    repair = citation.repair
+    if repair is None or repair.replacement is None:
+        return None
+    found = repair.replacement
+    published = citation.article.date
+    return {"url": found.capture.url, "archive": found.capture.archive,
+            "captured_at": utc_iso(found.capture.captured_at),
+            "found": list(found.match.found) if found.match else [],
+            "days_from_article": found.days_from(published) if published else None,
+            "status": found.capture.status}
 
 
 def citation_order(row: dict[str, Any]) -> tuple[str, int]:
@@ -59,7 +75,9 @@ def print_table(rows: list[dict[str, Any]], console: Console) -> None:
         table.add_column("article", overflow="fold", max_width=30)
     for row in rows:
         style = facts(row["verdict"]).style
-        cells = [f"[{style}]{row['verdict']}[/]", str(row["status"] or "-"), row["url"], row["reason"]]
+        reason = row["reason"] + (f"\n→ archived copy of {row['replacement']['captured_at'][:10]}: "
+                                  f"{row['replacement']['url']}" if row.get("replacement") else "")
+        cells = [f"[{style}]{row['verdict']}[/]", str(row["status"] or "-"), row["url"], reason]
         if many_articles:
             cells.append(row["article"])
         table.add_row(*cells)
@@ -67,9 +85,11 @@ def print_table(rows: list[dict[str, Any]], console: Console) -> None:
 
 
 def markdown(rows: Iterable[dict[str, Any]]) -> str:
-    lines = ["| verdict | status | url | reason | article |", "|---|---|---|---|---|"]
+    lines = ["| verdict | status | url | reason | replacement | article |", "|---|---|---|---|---|---|"]
     for row in rows:
-        cells = [row["verdict"], str(row["status"] or "-"), row["url"], row["reason"], row["article"]]
+        found = row.get("replacement")
+        replacement = f"{found['url']} ({found['captured_at'][:10]})" if found else ""
+        cells = [row["verdict"], str(row["status"] or "-"), row["url"], row["reason"], replacement, row["article"]]
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return "\n".join(lines)
 

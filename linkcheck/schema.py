@@ -204,8 +204,63 @@ def _v2_full_text_search(db: sqlite_utils.Database) -> None:
     db.table("page_texts").enable_fts(["title", "main_text"], create_triggers=True)
 
 
+_TABLES_V3 = """
+CREATE TABLE archive_lookups (
+    id INTEGER PRIMARY KEY,
+    citation_check_id INTEGER NOT NULL REFERENCES citation_checks(id),
+    archive TEXT NOT NULL,                       -- wayback, or the host of a Memento TimeGate
+    endpoint TEXT NOT NULL,                      -- the request made (never with credentials)
+    reached INTEGER NOT NULL,                    -- 0: the archive could not be asked (no lookup)
+    captures INTEGER NOT NULL,                   -- captures it named
+    problem TEXT                                 -- why it named none
+);
+CREATE TABLE capture_checks (
+    id INTEGER PRIMARY KEY,
+    citation_check_id INTEGER NOT NULL REFERENCES citation_checks(id),
+    archive TEXT NOT NULL,
+    capture_url TEXT NOT NULL,                   -- what a reader should follow
+    raw_url TEXT NOT NULL,                       -- the original bytes (Wayback's id_ form)
+    captured_at TEXT NOT NULL,
+    days_from_article INTEGER,                   -- negative: before the article's date
+    capture_status INTEGER,                      -- the status the archive replayed
+    verdict TEXT NOT NULL,                       -- the capture judged as the page it was
+    rule TEXT NOT NULL,
+    reason TEXT,
+    supports INTEGER NOT NULL,                   -- 1: a replacement that supports the article
+    is_replacement INTEGER NOT NULL,             -- 1: the one offered
+    found TEXT,                                  -- JSON list of entity names
+    missing TEXT,                                -- JSON list of entity names
+    snapshot_id INTEGER REFERENCES snapshots(id),
+    page_text_id INTEGER REFERENCES page_texts(id)
+);
+CREATE TABLE repairs (
+    id INTEGER PRIMARY KEY,
+    citation_check_id INTEGER NOT NULL UNIQUE REFERENCES citation_checks(id),
+    looked_up INTEGER NOT NULL,                  -- 0: no archive could be asked, so try again next run
+    replacement_id INTEGER REFERENCES capture_checks(id),
+    reason TEXT NOT NULL
+);
+CREATE TABLE save_requests (
+    id INTEGER PRIMARY KEY,
+    check_id INTEGER NOT NULL REFERENCES checks(id),
+    url TEXT NOT NULL,
+    accepted INTEGER NOT NULL,
+    status INTEGER,
+    reason TEXT NOT NULL                         -- never the credentials
+);
+CREATE INDEX idx_archive_lookups_citation_check ON archive_lookups(citation_check_id);
+CREATE INDEX idx_capture_checks_citation_check ON capture_checks(citation_check_id);
+"""
+
+
+def _v3_repairs(db: sqlite_utils.Database) -> None:
+    for statement in _TABLES_V3.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
 # Append only: MIGRATIONS[i] brings an archive from user_version i to i + 1.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1_tables, _v2_full_text_search]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1_tables, _v2_full_text_search, _v3_repairs]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _LATEST_CHECK_OF_CITATION = """
@@ -249,6 +304,15 @@ SELECT l.url, c.checked_at, c.run_id, c.status, c.verdict, c.reason, c.link_stat
        c.final_url, c.error, c.elapsed, c.text_changed, c.main_text_hash, c.snapshot_id,
        c.id AS check_id
 FROM checks c JOIN links l ON l.id = c.link_id""",
+    "citations_to_repair": """
+SELECT v.article, v.article_title, v.url, v.verdict, v.reason, cap.capture_url AS replacement_url,
+       cap.captured_at AS capture_date, cap.days_from_article, cap.archive, cap.found AS capture_mentions,
+       r.reason AS repair_reason, r.looked_up, v.checked_at, v.citation_id, v.citation_check_id,
+       cap.id AS capture_check_id
+FROM latest_citation_verdicts v
+LEFT JOIN repairs r ON r.citation_check_id = v.citation_check_id
+LEFT JOIN capture_checks cap ON cap.id = r.replacement_id
+WHERE v.verdict != 'ok'""",
 }
 
 

@@ -9,15 +9,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from rapidfuzz import fuzz
 
 from .article import Article, CitedUrl
 from .cues import CueKind
+from .entities import Entity
 from .fetch import FetchError, FetchResult
 from .match import Match
 from .page import PageKind, PageText
+
+if TYPE_CHECKING:
+    from .repair import Repair
 
 
 class Verdict(StrEnum):
@@ -219,6 +224,8 @@ class CitationResult:
     decision: Decision
     match: Match | None        # None when the page could not be read
     position: int = 0          # 1-based place of the URL in the article's sources
+    repair: Repair | None = None  # the archived copies looked at, when the run looked
+    entities: tuple[Entity, ...] = ()  # the article's key entities, which the page was matched against
 
 
 def worst(citations: Iterable[CitationResult]) -> CitationResult | None:

@@ -15,15 +15,17 @@ import os
 import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from .. import __version__, schema
 from ..article import Article
-from ..config import Config
+from ..config import Config, public_options
 from ..entities import Entity
+from ..repair import Repair
+from ..repair.save import SaveRequest
 from ..schema import ArchiveError, open_database, utc_iso
-from ..verdict import LinkResult, Verdict
+from ..verdict import CitationResult, LinkResult, Verdict
 from . import link_state, reader
 from .lock import ArchiveBusy, RunLock
 from .reader import RunSummary, StorageStats, diff_snapshots
@@ -111,7 +113,7 @@ class Archive:
                                 [os.getpid(), latest])
                 run_id = latest
             else:
-                options = {f.name: getattr(config, f.name) for f in dataclasses.fields(config)}
+                options = public_options(config)  # never the credentials
                 run_id = self.db.table("runs").insert({  # type: ignore[assignment]
                     "started": now_iso(), "status": "running", "linkcheck_version": __version__,
                     "pid": os.getpid(), "network_up": network_up,
@@ -185,6 +187,16 @@ class Archive:
     def batched(self, links: int = 200, seconds: float = 1.0) -> contextlib.AbstractContextManager[None]:
         """Context manager: record_link commits every `links` links or `seconds`, not every link."""
         return self._writer.batched(links, seconds)
+
+    def record_repair(self, check_id: int, citation: CitationResult, repair: Repair,
+                      around: date | None) -> None:
+        """Store the archive lookups and capture checks for one citation of check `check_id`,
+        made around the date `around`, and its replacement if one was found."""
+        self._writer.record_repair(check_id, citation, repair, around)
+
+    def record_save_request(self, check_id: int, request: SaveRequest) -> None:
+        """Store one Save Page Now submission for check `check_id`."""
+        self._writer.record_save_request(check_id, request)
 
     def record_link(self, run_id: int, result: LinkResult) -> int:
         """Store one link's check, snapshot, citation verdicts and evidence, all or nothing.

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import difflib
+import json
 import re
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -120,3 +122,43 @@ def _diff_lines(text: str) -> list[str]:
     for line in text.splitlines():
         lines.extend(re.split(r"(?<=[.!?])\s+", line) if len(line) > 200 else [line])
     return [line + "\n" for line in lines]
+
+
+@dataclass(frozen=True)
+class SourceState:
+    """What the archive last said about one source of an article, and its replacement if any."""
+
+    url: str
+    verdict: str
+    reason: str
+    replacement_url: str | None
+    captured_at: str | None      # ISO 8601 UTC
+    capture_mentions: tuple[str, ...]
+    repair_reason: str | None
+
+
+def article_sources(db: sqlite_utils.Database, content_hash: str) -> list[SourceState] | None:
+    """The latest verdict and replacement of each source of the article whose bytes hash to
+    `content_hash`, in citation order; None when the archive has never seen those bytes."""
+    try:
+        return _article_sources(db, content_hash)
+    except sqlite3.Error as exc:
+        raise ArchiveError(f"cannot read the article's sources from the archive ({exc}); "
+                           "a `linkcheck verify` run brings an older archive up to date") from None
+
+
+def _article_sources(db: sqlite_utils.Database, content_hash: str) -> list[SourceState] | None:
+    known = db.execute("SELECT id FROM articles WHERE content_hash = ? ORDER BY id DESC LIMIT 1",
+                       [content_hash]).fetchone()
+    if known is None:
+        return None
+    rows = db.execute(
+        "SELECT l.url, v.verdict, v.reason, cap.capture_url, cap.captured_at, cap.found, r.reason "
+        "FROM citations ci JOIN links l ON l.id = ci.link_id "
+        "LEFT JOIN latest_citation_verdicts v ON v.citation_id = ci.id "
+        "LEFT JOIN repairs r ON r.citation_check_id = v.citation_check_id "
+        "LEFT JOIN capture_checks cap ON cap.id = r.replacement_id "
+        "WHERE ci.article_id = ? ORDER BY ci.position", [known[0]]).fetchall()
+    return [SourceState(url, verdict or "unchecked", reason or "", capture_url, captured_at,
+                        tuple(json.loads(found)) if found else (), repair_reason)
+            for url, verdict, reason, capture_url, captured_at, found, repair_reason in rows]

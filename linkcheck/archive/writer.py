@@ -9,7 +9,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from urllib.parse import urlsplit
 
 import sqlite_utils
@@ -21,6 +21,8 @@ from ..config import Config
 from ..entities import Entity
 from ..fetch import FetchResult
 from ..page import PageText
+from ..repair import Repair
+from ..repair.save import SaveRequest
 from ..schema import utc_iso
 from ..verdict import CitationResult, LinkResult, worst
 from . import link_state
@@ -217,8 +219,12 @@ class Writer:
                               [run_id, link_id]).fetchone()
         if not row:
             return False
-        self.db.execute("DELETE FROM mentions WHERE citation_check_id IN (SELECT id FROM "
+        for table in ("mentions", "repairs", "archive_lookups"):
+            self.db.execute(f"DELETE FROM {table} WHERE citation_check_id IN (SELECT id FROM "
+                            "citation_checks WHERE check_id = ?)", [row[0]])
+        self.db.execute("DELETE FROM capture_checks WHERE citation_check_id IN (SELECT id FROM "
                         "citation_checks WHERE check_id = ?)", [row[0]])
+        self.db.execute("DELETE FROM save_requests WHERE check_id = ?", [row[0]])
         self.db.execute("DELETE FROM citation_checks WHERE check_id = ?", [row[0]])
         self.db.execute("DELETE FROM checks WHERE id = ?", [row[0]])
         return True
@@ -241,6 +247,53 @@ class Writer:
                 'INSERT INTO mentions (citation_check_id, entity, surface, found_in, "offset", snippet) '
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 [(citation_check_id, m.entity, m.surface, m.where, m.offset, m.snippet) for m in match.mentions])
+
+    def record_repair(self, check_id: int, citation: CitationResult, repair: Repair,
+                      published: date | None) -> None:
+        """Store what the archives said and which captures were read for one citation of a
+        recorded check, and the replacement if there is one; all or nothing."""
+        with self._savepoint("record_repair"):
+            article_id = self._article_id(citation.article, refresh=False)
+            row = self.db.execute(
+                "SELECT cc.id FROM citation_checks cc JOIN citations ci ON ci.id = cc.citation_id "
+                "WHERE cc.check_id = ? AND ci.article_id = ? AND ci.link_id = ?",
+                [check_id, article_id, self._link_id(citation.cited.url)]).fetchone()
+            if row is None:
+                raise ValueError(f"no recorded verdict of {citation.cited.url} for {citation.article.path}")
+            citation_check_id = row[0]
+            self.db.conn.executemany(
+                "INSERT INTO archive_lookups (citation_check_id, archive, endpoint, reached, captures, problem) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [(citation_check_id, lookup.archive, lookup.endpoint, int(lookup.reached), len(lookup.captures),
+                  lookup.problem) for lookup in repair.lookups])
+            replacement_id = None
+            for check in repair.checks:
+                capture, match = check.capture, check.match
+                page_text_id, _ = self._page_text(check.page)
+                capture_check_id = self._insert("capture_checks", {
+                    "citation_check_id": citation_check_id, "archive": capture.archive,
+                    "capture_url": capture.url, "raw_url": capture.raw_url,
+                    "captured_at": utc_iso(capture.captured_at),
+                    "days_from_article": check.days_from(published) if published else None,
+                    "capture_status": capture.status, "verdict": check.decision.verdict.value,
+                    "rule": check.decision.rule.value, "reason": check.decision.reason,
+                    "supports": int(check.supports), "is_replacement": int(check is repair.replacement),
+                    "found": json.dumps(list(match.found), ensure_ascii=False) if match else None,
+                    "missing": json.dumps(list(match.missing), ensure_ascii=False) if match else None,
+                    "snapshot_id": self._snapshot(check.fetch), "page_text_id": page_text_id,
+                })
+                if check is repair.replacement:
+                    replacement_id = capture_check_id
+            self.db.execute("INSERT OR REPLACE INTO repairs (citation_check_id, looked_up, replacement_id, reason) "
+                            "VALUES (?, ?, ?, ?)", [citation_check_id, int(repair.looked_up), replacement_id,
+                                                   repair.reason])
+
+    def record_save_request(self, check_id: int, request: SaveRequest) -> None:
+        """Store one Save Page Now submission for the check of its URL."""
+        with self._savepoint("record_save_request"):
+            self._insert("save_requests", {"check_id": check_id, "url": request.url,
+                                           "accepted": int(request.accepted), "status": request.status,
+                                           "reason": request.reason})
 
     def _snapshot(self, fetch: FetchResult | None) -> int | None:
         if fetch is None or fetch.status is None:

@@ -50,6 +50,7 @@ class CaptureCheck:
 
     capture: Capture
     fetch: FetchResult
+    page: PageText | None
     decision: Decision
     match: Match | None
 
@@ -113,14 +114,15 @@ async def find_replacement(url: str, published: date | datetime, entities: tuple
 
 def _sources(url: str, around: datetime, settings: RepairSettings, get: Get
              ) -> list[Callable[[], Awaitable[Lookup]]]:
-    """The lookups to make, in order: availability before, availability after, then the CDX
-    list, then each Memento TimeGate."""
+    """The lookups to make, in order: the availability API's closest capture before the date; the
+    CDX list (the next ones before it, then those after it, nearest first); the availability
+    API's closest after it (when the CDX list could not be had); then each Memento TimeGate."""
     sources: list[Callable[[], Awaitable[Lookup]]] = []
     if WAYBACK in settings.archives:
-        for closest in ("before", "after"):
-            sources.append(partial(wayback_available, get, settings.wayback_api, settings.wayback_web,
-                                   url, around, closest))
-        sources.append(partial(wayback_cdx, get, settings.wayback_cdx, settings.wayback_web, url, around))
+        available = partial(wayback_available, get, settings.wayback_api, settings.wayback_web, url, around)
+        sources += [partial(available, "before"),
+                    partial(wayback_cdx, get, settings.wayback_cdx, settings.wayback_web, url, around),
+                    partial(available, "after")]
     if "memento" in settings.archives:
         sources += [partial(memento, get, timegate, url, around) for timegate in settings.memento_timegates]
     return sources
@@ -132,14 +134,14 @@ async def _check_capture(cited: str, capture: Capture, entities: tuple[Entity, .
     archive_host = urlsplit(capture.raw_url).hostname
     off_archive = next((hop.url for hop in fetch.chain if urlsplit(hop.url).hostname != archive_host), None)
     if off_archive is not None:
-        return CaptureCheck(capture, fetch, Decision(Rule.REDIRECT_TO_OTHER, f"the capture leads off the "
-                                                     f"archive to {off_archive}"), None)
+        return CaptureCheck(capture, fetch, None, Decision(Rule.REDIRECT_TO_OTHER, f"the capture leads "
+                                                           f"off the archive to {off_archive}"), None)
     capture = _as_served(capture, fetch)
     # Judged as the page it was, at its own address: the archive's own hops are not moves.
     as_original = replace(fetch, url=cited, final_url=cited)
     page, matches = (None, ()) if fetch.status is None or not fetch.body else await read(as_original, (entities,))
     match = matches[0] if matches else None
-    return CaptureCheck(capture, fetch, decide(as_original, page, match), match)
+    return CaptureCheck(capture, fetch, page, decide(as_original, page, match), match)
 
 
 def _as_served(capture: Capture, fetch: FetchResult) -> Capture:

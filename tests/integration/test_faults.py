@@ -141,7 +141,7 @@ def write_article(folder: Path, urls: list[str]) -> Path:
 
 def verify_args(article_dir: Path, db: Path, *extra: str) -> list[str]:
     return ["verify", str(article_dir), "--allow-private", "--db", str(db), "--format", "json",
-            "--timeout", str(TIMEOUT), "--retries", str(RETRIES), *extra]
+            "--timeout", str(TIMEOUT), "--retries", str(RETRIES), "--repair", "off", *extra]
 
 
 def json_lines(stdout: str) -> list[dict]:

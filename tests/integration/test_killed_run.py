@@ -45,7 +45,7 @@ def _checks_so_far(db: Path) -> int:
 
 def _verify_args(article_dir: Path, db: Path) -> list[str]:
     return ["verify", str(article_dir), "--allow-private", "--db", str(db), "--format", "json",
-            "--timeout", "5", "--retries", "1", "--per-host", "2"]
+            "--timeout", "5", "--retries", "1", "--per-host", "2", "--repair", "off"]
 
 
 def _kill_after(args: list[str], workdir: Path, db: Path, checks: int, extra_delay: float) -> tuple[int, bool]:

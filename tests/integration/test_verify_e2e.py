@@ -21,7 +21,7 @@ SITE = FIXTURES / "site"
 def run_verify(article_dir: Path, db: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "linkcheck", "verify", str(article_dir), "--db", str(db),
-         "--format", "json", "--allow-private", "--timeout", "5", "--retries", "1", *extra],
+         "--format", "json", "--allow-private", "--timeout", "5", "--retries", "1", "--repair", "off", *extra],
         capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
 
 
@@ -120,7 +120,8 @@ def test_private_address_is_refused_without_opt_in(tmp_path, fixture_web):
     (articles / "a.txt").write_text(f"Titel\n\nText.\n\nQuellen: - {host_a}/\n")
     completed = subprocess.run(
         [sys.executable, "-m", "linkcheck", "verify", str(articles), "--db", str(tmp_path / "a.db"),
-         "--format", "json"], capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+         "--format", "json", "--repair", "off"], capture_output=True, text=True, timeout=60,
+        stdin=subprocess.DEVNULL)
     row = verdicts_by_url(completed)[f"{host_a}/"]
     assert row["verdict"] != "ok"
     assert "private" in row["reason"].lower() or "loopback" in row["reason"].lower()
