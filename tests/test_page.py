@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from documents import minimal_pdf
+from linkcheck.cues import CueKind
 from linkcheck.page import PageKind, extract_page
 
 FIXTURES = Path(__file__).parent / "fixtures" / "page"
@@ -303,3 +304,65 @@ def test_markup_past_the_cap_is_not_read():
     page = extract_page(article + empty_markup + late + b"</article></body></html>", HTML, URL)
     assert "Die Stadt Münster baut neue Radwege." in page.main_text
     assert "hinter der Grenze" not in page.main_text
+
+
+def _error_page(title: str, text: str, lang: str) -> bytes:
+    return (f"<html lang='{lang}'><head><title>{title}</title></head><body><header><a href='/'>Start</a>"
+            f"</header><main><h1>{title}</h1><p>{text}</p></main></body></html>").encode()
+
+
+@pytest.mark.parametrize("lang, title, text", [
+    ("fr", "Page introuvable", "La page que vous recherchez n’existe pas ou a été déplacée."),
+    ("es", "Página no encontrada", "La página que buscas no existe. Vuelve a la portada."),
+    ("it", "Pagina non trovata", "La pagina che stai cercando non esiste o è stata spostata."),
+    ("nl", "Pagina niet gevonden", "De pagina die u zoekt bestaat niet (meer)."),
+    ("pl", "Nie znaleziono strony", "Strona, której szukasz, nie istnieje lub została przeniesiona."),
+    ("pt", "Página não encontrada", "A página que você procura não existe."),
+    ("de", "tagesschau.de", "Dieser Beitrag ist nicht mehr verfügbar. Er wurde gemäß den gesetzlichen "
+                            "Vorgaben depubliziert."),
+    ("de", "Video nicht mehr online", "Dieses Video ist leider nicht mehr online."),
+], ids=["fr", "es", "it", "nl", "pl", "pt", "de-depublished", "de-not-online"])
+def test_not_found_pages_are_flagged_in_many_languages(lang, title, text):
+    page = extract_page(_error_page(title, text, lang), HTML, URL)
+    assert page.not_found_cues, page.main_text
+    assert page.bot_wall_cues == ()
+
+
+@pytest.mark.parametrize("lang, title, text", [
+    ("fr", "Un instant…", "Vérification que vous êtes un humain. Cela peut prendre quelques secondes."),
+    ("es", "Un momento…", "Verifica que eres un humano para continuar."),
+    ("it", "Accesso negato", "Abbiamo rilevato traffico insolito dalla tua rete."),
+    ("nl", "Even geduld...", "Bevestig dat je een mens bent."),
+    ("pl", "Chwileczkę…", "Potwierdź, że jesteś człowiekiem."),
+    ("pt", "Um momento…", "Confirme que você é humano para continuar."),
+], ids=["fr", "es", "it", "nl", "pl", "pt"])
+def test_challenge_pages_are_bot_walls_in_many_languages(lang, title, text):
+    assert extract_page(_error_page(title, text, lang), HTML, URL).bot_wall_cues
+
+
+@pytest.mark.parametrize("lang, dialog", [
+    ("fr", "Nous et nos partenaires utilisons des cookies. En cliquant sur « Tout accepter », vous "
+           "donnez votre consentement. Politique de confidentialité. Accepter"),
+    ("es", "Utilizamos cookies propias y de nuestros socios. Pulse «Aceptar todo» para dar su "
+           "consentimiento. Política de privacidad."),
+    ("it", "Noi e i nostri partner utilizziamo cookie e tracciamento. Cliccando «Accetta tutto» "
+           "presti il consenso."),
+    ("nl", "Wij en onze partners gebruiken cookies. Klik op «Alles accepteren» om toestemming te geven."),
+    ("pl", "Używamy plików cookies. Kliknij «Akceptuj», aby wyrazić zgodę. Polityka prywatności."),
+    ("pt", "Nós e os nossos parceiros usamos cookies. Clique em «Aceitar tudo» para dar o seu "
+           "consentimento. Política de privacidade."),
+], ids=["fr", "es", "it", "nl", "pl", "pt"])
+def test_consent_walls_are_bot_walls_in_many_languages(lang, dialog):
+    html = f"<html lang='{lang}'><body><div class='cmp'><p>{dialog}</p><button>OK</button></div></body></html>"
+    assert any(cue.kind is CueKind.CONSENT for cue in extract_page(html.encode(), HTML, URL).bot_wall_cues)
+
+
+@pytest.mark.parametrize("lang, title", [
+    ("es", "Un momento histórico para el Real Madrid"),
+    ("fr", "Accès refusé aux migrants: la justice tranche"),
+    ("it", "Un momento di silenzio per le vittime"),
+], ids=["es", "fr", "it"])
+def test_articles_whose_titles_begin_like_challenge_pages_are_no_bot_walls(lang, title):
+    paragraph = f"{title}. " + "Der Text eines ganz gewöhnlichen Artikels, lang genug für einen Absatz. " * 12
+    html = f"<html lang='{lang}'><head><title>{title}</title></head><body><article><h1>{title}</h1><p>{paragraph}</p></article></body></html>"
+    assert extract_page(html.encode(), HTML, URL).bot_wall_cues == ()

@@ -1,0 +1,86 @@
+"""verdict.decide on small hand-written pages, read and matched as a run reads them: one table per
+family of issue 15 (walls reached by redirect, refreshes, paywall flags, wording in many languages)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from linkcheck.article import parse_article
+from linkcheck.entities import key_entities
+from linkcheck.fetch import FetchResult, Hop
+from linkcheck.match import EntityMatcher
+from linkcheck.page import extract_page
+from linkcheck.verdict import Decision, Verdict, decide
+
+FIXTURES = Path(__file__).parent / "fixtures"
+CITED = "https://news.example/politik/scholz-macron-paris-123.html"
+HOME = "https://news.example/"
+ARTICLE = parse_article((FIXTURES / "article_fixture_site.txt").read_text().replace("{URLS}", CITED))
+MATCHER = EntityMatcher(key_entities(ARTICLE))
+STORY = (FIXTURES / "site" / "story.html").read_text()
+OTHER_STORY = (FIXTURES / "site" / "other-story.html").read_text()
+HTML = {"content-type": "text/html; charset=utf-8"}
+
+
+def judged(html: str, *chain: tuple[str, int]) -> Decision:
+    """The decision on `html`, served at the end of `chain` ((url, status) per hop; the cited URL
+    answering 200 when no chain is given)."""
+    chain = chain or ((CITED, 200),)
+    hops = tuple(Hop(url, status, chain[i + 1][0] if i + 1 < len(chain) else None)
+                 for i, (url, status) in enumerate(chain))
+    final_url, status = chain[-1]
+    fetch = FetchResult(url=chain[0][0], final_url=final_url, status=status, chain=hops,
+                        headers=tuple(HTML.items()), body=html.encode(), truncated=False, error=None,
+                        error_detail="", started_at=datetime(2026, 1, 1, tzinfo=timezone.utc),
+                        elapsed=0.1, attempts=1)
+    page = extract_page(html.encode(), HTML, final_url)
+    return decide(fetch, page, MATCHER.match(page.title, page.main_text))
+
+
+def simple_page(title: str, text: str, lang: str = "de") -> str:
+    return (f"<!doctype html><html lang='{lang}'><head><title>{title}</title></head><body>"
+            f"<header><nav><a href='/'>Start</a> <a href='/politik'>Politik</a></nav></header>"
+            f"<main><h1>{title}</h1><p>{text}</p></main><footer>Impressum</footer></body></html>")
+
+
+def assert_decided(decision: Decision, verdict: Verdict, rule: str) -> None:
+    assert (decision.verdict, decision.rule) == (verdict, rule), decision.reason
+    assert decision.reason and "\n" not in decision.reason
+
+
+# -- not-found wording in many languages, depublished broadcaster pages ---------------------------
+
+NOT_FOUND_PAGES = [
+    ("depublished_broadcaster_item_is_soft_404",
+     simple_page("Beitrag nicht mehr verfügbar", "Dieser Beitrag ist nicht mehr verfügbar. Er wurde "
+                 "gemäß den Vorgaben des Medienstaatsvertrags depubliziert.")),
+    ("item_no_longer_online_is_soft_404",
+     simple_page("tagesschau.de", "Dieses Video ist leider nicht mehr online. Hier finden Sie "
+                 "aktuelle Nachrichten.")),
+    ("french_not_found_page_is_soft_404",
+     simple_page("Page introuvable", "La page que vous recherchez n’existe pas.", "fr")),
+    ("spanish_not_found_page_is_soft_404",
+     simple_page("Página no encontrada", "Lo sentimos, esta página no existe.", "es")),
+    ("italian_not_found_page_is_soft_404",
+     simple_page("Pagina non trovata", "La pagina richiesta non esiste.", "it")),
+    ("dutch_not_found_page_is_soft_404",
+     simple_page("Pagina niet gevonden", "Deze pagina bestaat niet (meer).", "nl")),
+    ("polish_not_found_page_is_soft_404",
+     simple_page("Nie znaleziono strony", "Strona nie istnieje.", "pl")),
+    ("portuguese_not_found_page_is_soft_404",
+     simple_page("Página não encontrada", "A página que você procura não existe.", "pt")),
+]
+
+
+@pytest.mark.parametrize("html", [case[1] for case in NOT_FOUND_PAGES],
+                         ids=[case[0] for case in NOT_FOUND_PAGES])
+def test_not_found_page(html):
+    assert_decided(judged(html), Verdict.SOFT_404, "not_found_cue")
+
+
+def test_article_about_depublishing_that_supports_the_article_is_ok():
+    story = STORY.replace("</article>", "<p>Ältere Beiträge werden depubliziert, sagte Scholz.</p></article>")
+    assert_decided(judged(story), Verdict.OK, "entities_found")
