@@ -84,3 +84,38 @@ def test_not_found_page(html):
 def test_article_about_depublishing_that_supports_the_article_is_ok():
     story = STORY.replace("</article>", "<p>Ältere Beiträge werden depubliziert, sagte Scholz.</p></article>")
     assert_decided(judged(story), Verdict.OK, "entities_found")
+
+
+# -- a paywall flag on a page whose text is there -------------------------------------------------
+
+PAYWALL_FLAG = ('<script type="application/ld+json">{"@context": "https://schema.org", '
+                '"@type": "NewsArticle", "isAccessibleForFree": false}</script>')
+SUBSCRIBE_BOX = ("<div class='paywall'><p>Lesen Sie weiter mit Ihrem Abo. Jetzt einen Monat für "
+                 "1 € testen.</p></div>")
+FLOOD = ("<p>Die Pegel an der Elbe steigen weiter. In Dresden rechnet die Stadtverwaltung mit "
+         "einem Höchststand von mehr als sechs Metern am Samstag, Feuerwehr und Technisches "
+         "Hilfswerk haben Sandsäcke verteilt.</p>")
+
+
+def flagged_page(paragraphs: str, flag: str = PAYWALL_FLAG, box: str = "") -> str:
+    return (f"<!doctype html><html lang='de'><head><title>Hochwasser an der Elbe</title>{flag}</head>"
+            f"<body><main><article><h1>Hochwasser an der Elbe</h1>{paragraphs}{box}</article></main>"
+            "</body></html>")
+
+
+PAYWALL_PAGES = [
+    ("readable_other_story_with_paywall_flag_is_drifted", flagged_page(FLOOD * 8),
+     Verdict.DRIFTED, "entities_missing"),
+    ("readable_other_story_with_subscribe_box_is_drifted", flagged_page(FLOOD * 8, "", SUBSCRIBE_BOX),
+     Verdict.DRIFTED, "entities_missing"),
+    ("teaser_of_another_story_behind_paywall_is_blocked", flagged_page(FLOOD * 2, box=SUBSCRIBE_BOX),
+     Verdict.BLOCKED, "paywall"),
+    ("readable_cited_story_with_paywall_flag_is_ok",
+     STORY.replace("</head>", PAYWALL_FLAG + "</head>"), Verdict.OK, "entities_found"),
+]
+
+
+@pytest.mark.parametrize(("html", "verdict", "rule"), [case[1:] for case in PAYWALL_PAGES],
+                         ids=[case[0] for case in PAYWALL_PAGES])
+def test_paywall_flag(html, verdict, rule):
+    assert_decided(judged(html), verdict, rule)
