@@ -7,7 +7,7 @@ every way to reach a verdict is a named Rule with a one-line explanation for edi
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from urllib.parse import urlsplit
 
@@ -15,7 +15,7 @@ from rapidfuzz import fuzz
 
 from .article import Article, CitedUrl
 from .cues import CueKind
-from .fetch import FetchError, FetchResult
+from .fetch import FetchError, FetchResult, Hop
 from .match import Match
 from .page import PageKind, PageText
 
@@ -165,12 +165,14 @@ class Rule(StrEnum):
     REDIRECT_TO_OTHER = ("redirect_to_other", Verdict.MOVED,
                          "An HTTP redirect leads to another page that does not mention the key entities.")
     META_REFRESH_TO_HOME = ("meta_refresh_to_home", Verdict.MOVED,
-                            "A meta refresh sends the reader to the site's home page.")
+                            "A meta refresh (or a script redirect of a page without text) sends the "
+                            "reader to the site's home page.")
     META_REFRESH_TO_SECTION = ("meta_refresh_to_section", Verdict.MOVED,
-                               "A meta refresh sends the reader to a section front.")
+                               "A meta refresh (or a script redirect of a page without text) sends the "
+                               "reader to a section front.")
     META_REFRESH_TO_OTHER = ("meta_refresh_to_other", Verdict.MOVED,
-                             "A meta refresh sends the reader to another page that does not mention "
-                             "the key entities.")
+                             "A meta refresh (or a script redirect of a page without text) sends the "
+                             "reader to another page that does not mention the key entities.")
     CANONICAL_TO_HOME = ("canonical_to_home", Verdict.MOVED,
                          "The page names the site's home page as its canonical address.")
     CANONICAL_TO_SECTION = ("canonical_to_section", Verdict.MOVED,
@@ -290,8 +292,19 @@ class Redirection(StrEnum):
     """How a page sends its reader elsewhere."""
 
     REDIRECT = "redirect"
-    META_REFRESH = "meta refresh"
+    META_REFRESH = "refresh"     # a meta refresh, or a script redirect of a page without text
     CANONICAL = "canonical"
+
+
+def refresh_hop(hop: Hop, target: str) -> Hop:
+    """The hop of a page that answered 2xx and refreshed to `target`, as a followed refresh is
+    recorded in a chain: a 2xx hop that names a location (an HTTP redirect is a 3xx hop)."""
+    return replace(hop, location=target)
+
+
+def is_refresh_hop(hop: Hop) -> bool:
+    """A hop recorded by refresh_hop."""
+    return hop.location is not None and 200 <= hop.status < 300
 
 
 class MoveTarget(StrEnum):
@@ -421,10 +434,13 @@ def _like_probe(fetch: FetchResult, page: PageText, probe: NotFoundProbe | None)
 def _redirect_target(fetch: FetchResult, page: PageText) -> tuple[Redirection | None, str | None]:
     """How and where a redirect, a meta refresh or a canonical link to a front page sends the reader."""
     cited = _comparable(fetch.url)
-    if page.meta_refresh_url and _comparable(page.meta_refresh_url) not in (cited, _comparable(fetch.final_url)):
-        return Redirection.META_REFRESH, page.meta_refresh_url
+    # A refresh the pipeline did not follow (see pipeline._LinkChecker.follow_refreshes) still moves.
+    refresh = page.meta_refresh_url or page.script_redirect_url
+    if refresh and _comparable(refresh) not in (cited, _comparable(fetch.final_url)):
+        return Redirection.META_REFRESH, refresh
     if _comparable(fetch.final_url) != cited:
-        return Redirection.REDIRECT, fetch.final_url
+        refreshed = any(is_refresh_hop(hop) for hop in fetch.chain)
+        return (Redirection.META_REFRESH if refreshed else Redirection.REDIRECT), fetch.final_url
     canonical = page.canonical_url
     if (canonical and _comparable(canonical) != cited and _same_host(canonical, fetch.final_url)
             and _move_kind(fetch.url, canonical) is not MoveTarget.OTHER):

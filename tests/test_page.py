@@ -8,6 +8,7 @@ import pytest
 
 from documents import minimal_pdf
 from linkcheck.cues import CueKind
+from linkcheck.page import SCRIPT_REDIRECT_MAX_SCRIPT as SCRIPT_MAX
 from linkcheck.page import PageKind, extract_page
 
 FIXTURES = Path(__file__).parent / "fixtures" / "page"
@@ -366,3 +367,47 @@ def test_articles_whose_titles_begin_like_challenge_pages_are_no_bot_walls(lang,
     paragraph = f"{title}. " + "Der Text eines ganz gewöhnlichen Artikels, lang genug für einen Absatz. " * 12
     html = f"<html lang='{lang}'><head><title>{title}</title></head><body><article><h1>{title}</h1><p>{paragraph}</p></article></body></html>"
     assert extract_page(html.encode(), HTML, URL).bot_wall_cues == ()
+
+
+ARTICLE_PARAGRAPH = "<p>" + "Die Stadt Münster baut in diesem Jahr zwölf Kilometer neue Radwege aus. " * 4 + "</p>"
+
+
+@pytest.mark.parametrize(("head", "body", "target"), [
+    ("<meta http-equiv='refresh' content='0; url=/neu/radwege.html'>", "", "https://news.example/neu/radwege.html"),
+    ("<meta http-equiv='refresh' content='3;URL=\"https://other.example/a\"'>", ARTICLE_PARAGRAPH,
+     "https://other.example/a"),
+    ("<meta http-equiv='refresh' content='0;https://other.example/b'>", "", "https://other.example/b"),
+    ("<meta http-equiv='refresh' content='30; url=/startseite/'>", "<p>Sie werden weitergeleitet.</p>",
+     "https://news.example/startseite/"),
+    ("<meta http-equiv='refresh' content='300; url=/startseite/'>", ARTICLE_PARAGRAPH, None),
+    ("<meta http-equiv='refresh' content='600'>", ARTICLE_PARAGRAPH, None),
+], ids=["immediate", "soon-on-a-real-page", "without-url-keyword", "late-on-an-empty-page",
+        "late-on-a-real-page", "reload"])
+def test_meta_refresh_is_a_redirect_when_soon_or_from_a_page_without_text(head, body, target):
+    html = f"<html><head>{head}<title>Radwege</title></head><body>{body}</body></html>"
+    assert extract_page(html.encode(), HTML, URL).meta_refresh_url == target
+
+
+@pytest.mark.parametrize("script", [
+    "window.location = '/neu/radwege.html';",
+    'window.location.href="/neu/radwege.html"',
+    "location.href = '/neu/radwege.html'",
+    "document.location = '/neu/radwege.html';",
+    'location.replace("/neu/radwege.html");',
+    "window.location.assign('/neu/radwege.html')",
+])
+def test_plain_script_redirect_of_a_page_without_text_is_found(script):
+    html = f"<html><head><script>{script}</script></head><body><noscript>Weiter</noscript></body></html>"
+    assert extract_page(html.encode(), HTML, URL).script_redirect_url == "https://news.example/neu/radwege.html"
+
+
+@pytest.mark.parametrize("body", [
+    f"<script>location.href = '/login';</script><article>{ARTICLE_PARAGRAPH}{ARTICLE_PARAGRAPH}</article>",
+    "<script>if (location.href == '/x') { go(); }</script>",
+    "<script>location.href = '/suche?q=' + query;</script>",
+    "<script>var a = 1;" + " " * SCRIPT_MAX + "location.href = '/neu';</script>",
+    "<script>location.href = 'javascript:void(0)';</script>",
+], ids=["page-with-text", "comparison", "computed-target", "big-script", "javascript-url"])
+def test_no_script_redirect_without_a_plain_literal_target_on_an_empty_page(body):
+    html = f"<html><body>{body}</body></html>"
+    assert extract_page(html.encode(), HTML, URL).script_redirect_url is None

@@ -119,3 +119,30 @@ PAYWALL_PAGES = [
                          ids=[case[0] for case in PAYWALL_PAGES])
 def test_paywall_flag(html, verdict, rule):
     assert_decided(judged(html), verdict, rule)
+
+
+# -- refreshes followed by the pipeline: a 2xx hop that names a location --------------------------
+
+HOME_PAGE = (FIXTURES / "site" / "home.html").read_text()
+NEW_PATH = "https://news.example/neu/2024/scholz-macron.html"
+
+REFRESH_CHAINS = [
+    ("refresh_to_the_same_story_at_a_new_path_is_ok", STORY, ((CITED, 200), (NEW_PATH, 200)),
+     Verdict.OK, "entities_found"),
+    ("refresh_to_the_home_page_is_moved", HOME_PAGE, ((CITED, 200), (HOME, 200)),
+     Verdict.MOVED, "meta_refresh_to_home"),
+    ("refresh_to_a_section_front_is_moved", HOME_PAGE, ((CITED, 200), ("https://news.example/politik/", 200)),
+     Verdict.MOVED, "meta_refresh_to_section"),
+    ("refresh_to_another_story_is_moved", OTHER_STORY,
+     ((CITED, 200), ("https://news.example/politik/elbe-hochwasser.html", 200)),
+     Verdict.MOVED, "meta_refresh_to_other"),
+    ("http_redirect_then_refresh_to_home_is_moved_by_refresh", HOME_PAGE,
+     ((CITED, 301), ("https://news.example/alt/scholz.html", 200), (HOME, 200)),
+     Verdict.MOVED, "meta_refresh_to_home"),
+]
+
+
+@pytest.mark.parametrize(("html", "chain", "verdict", "rule"), [case[1:] for case in REFRESH_CHAINS],
+                         ids=[case[0] for case in REFRESH_CHAINS])
+def test_followed_refresh(html, chain, verdict, rule):
+    assert_decided(judged(html, *chain), verdict, rule)

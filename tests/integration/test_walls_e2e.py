@@ -3,6 +3,8 @@ meta refresh and script redirect hops, and malformed citations (issue 15)."""
 
 from __future__ import annotations
 
+import json
+
 import sqlite_utils
 
 from .local_server import local_web, page
@@ -32,3 +34,42 @@ def test_malformed_citations_each_get_an_invalid_row_with_a_reason(tmp_path):
         assert problem in rows[url]["reason"], rows[url]["reason"]
     archive = sqlite_utils.Database(db)
     assert archive["citations"].count == 5
+
+
+def refreshing(target: str, delay: int = 0) -> bytes:
+    return (f"<html><head><meta http-equiv='refresh' content='{delay}; url={target}'><title>Weiter"
+            "</title></head><body><p>Sie werden weitergeleitet.</p></body></html>").encode()
+
+
+def scripted(target: str) -> bytes:
+    return (f"<html><head><script>location.replace('{target}');</script></head>"
+            "<body><noscript>Bitte JavaScript einschalten.</noscript></body></html>").encode()
+
+
+def test_meta_refresh_and_script_redirect_hops_are_followed(tmp_path):
+    with local_web(("127.0.0.8",)) as web:
+        web.routes.update({
+            "/politik/umgezogen.html": page(refreshing("/politik/2024/scholz-macron-paris-123.html")),
+            "/politik/2024/scholz-macron-paris-123.html": page(html("story.html")),
+            "/politik/geloescht.html": page(scripted("/")),
+            "/politik/alt.html": page(refreshing("/politik/geloescht.html", delay=2)),
+            "/": page(html("home.html")),
+        })
+        urls = {name: web.url(path) for name, path in [
+            ("ok", "/politik/umgezogen.html"), ("moved", "/politik/geloescht.html"),
+            ("moved_twice", "/politik/alt.html")]}
+        articles = scholz_article(tmp_path / "articles", urls.values())
+        db = tmp_path / "archive.db"
+        completed = run_verify(articles, db)
+
+    rows = verdicts_by_url(completed)
+    ok, moved, moved_twice = (rows[urls[name]] for name in ("ok", "moved", "moved_twice"))
+    assert (ok["verdict"], ok["rule"]) == ("ok", "entities_found"), ok["reason"]
+    assert ok["final_url"] == web.url("/politik/2024/scholz-macron-paris-123.html")
+    assert (moved["verdict"], moved["rule"]) == ("moved", "meta_refresh_to_home"), moved["reason"]
+    assert (moved_twice["verdict"], moved_twice["rule"]) == ("moved", "meta_refresh_to_home")
+    archive = sqlite_utils.Database(db)
+    chains = {url: json.loads(chain) for url, chain in archive.execute(
+        "select l.url, c.chain from checks c join links l on l.id = c.link_id")}
+    assert [(hop["status"], hop["location"]) for hop in chains[urls["moved_twice"]]] == [
+        (200, web.url("/politik/geloescht.html")), (200, web.url("/")), (200, None)]
