@@ -18,7 +18,9 @@ class CueKind(StrEnum):
     TEXT = "text"                # a phrase in the text
     TITLE = "title"              # a challenge page's title
     MARKER = "marker"            # a challenge script's marker in the raw HTML
-    CONSENT = "consent"          # a consent dialog with little other text
+    CONSENT = "consent"          # a consent dialog with little other text, or consent words
+    LOGIN = "login"              # a password field, or login words in the address or a heading
+    SUBSCRIPTION = "subscription"  # subscription words in the address or a heading
 
 
 @dataclass(frozen=True)
@@ -27,14 +29,17 @@ class Cue:
 
     kind: CueKind
     words: str = ""          # the phrase, title or marker
-    heading: str = ""        # for WORD_IN_HEADING: the heading the word stands in
+    heading: str = ""        # for words in a heading: the heading they stand in
 
     def __str__(self) -> str:
         if self.kind is CueKind.WORD_IN_HEADING:
             return f"word '{self.words}' in heading '{self.heading}'"
-        if self.kind is CueKind.CONSENT:
+        if self.kind is CueKind.CONSENT and not self.words:
             return "consent dialog with little other text"
+        if self.heading:
+            return f"{self.kind} word '{self.words}' in heading '{self.heading}'"
         return f"{self.kind} '{self.words}'"
+
 
 # Wording per language, written in lower case and searched in lower-cased text (see _find):
 # IGNORECASE with this many alternatives is four times slower. Each entry is a regex fragment.
@@ -140,6 +145,36 @@ CONSENT_WORDING: dict[str, tuple[str, ...]] = {
     "pt": ("consentimento", "aceitar", "aceitar tudo", "privacidade", "parceiros"),
 }
 
+# Words naming a wall, in the address of the page a redirect leads to or in its title and top
+# headings. Words of six letters or more also match as the start of a word of the address
+# ("consentmanager", "abonnement"); shorter ones only whole ("abo", not "about").
+WALL_WORDING: dict[CueKind, dict[str, tuple[str, ...]]] = {
+    CueKind.CONSENT: {
+        "de": ("zustimmung", "einwilligung", "datenschutzeinstellungen", "dsgvo"),
+        "en": ("consent", "cookie", "cookies", "cookiewall", "gdpr", "privacy", "cmp"),
+        "fr": ("consentement",), "es": ("consentimiento",), "it": ("consenso",),
+        "nl": ("toestemming",), "pl": ("zgoda",), "pt": ("consentimento",),
+    },
+    CueKind.LOGIN: {
+        "de": ("anmelden", "anmeldung", "einloggen", "konto"),
+        "en": ("login", "log in", "logon", "sign in", "signin", "sso", "oauth", "auth", "authorize",
+               "account", "accounts"),
+        "fr": ("connexion", "se connecter", "identification"), "es": ("iniciar sesión", "iniciar sesion"),
+        "it": ("accedi",), "nl": ("inloggen", "aanmelden"), "pl": ("logowanie", "zaloguj"),
+        "pt": ("entrar", "iniciar sessão"),
+    },
+    CueKind.SUBSCRIPTION: {
+        "de": ("abo", "abos", "abonnement", "abonnieren", "aboshop", "digitalabo", "abo abschließen"),
+        "en": ("subscribe", "subscription", "subscriptions", "subscriber", "paywall", "checkout"),
+        "fr": ("abonnement", "abonnez", "s'abonner"), "es": ("suscripción", "suscripcion", "suscríbete"),
+        "it": ("abbonamento", "abbonati"), "nl": ("abonnement", "abonneren", "abonneer"),
+        "pl": ("prenumerata", "subskrypcja"), "pt": ("assinatura", "assine", "assinar"),
+    },
+}
+_LONG_WALL_WORD = 6
+_MAX_WALL_SEGMENT_WORDS = 3  # "/abo/angebote", "/privacy-center", "/sign-in.html"; not an article's slug
+_ADDRESS_WORD = re.compile(r"[^\W_]+(?:[-_][^\W_]+)*")
+
 
 def _any_of(table: dict[str, tuple[str, ...]]) -> str:
     return "|".join(fragment for fragments in table.values() for fragment in fragments)
@@ -156,6 +191,11 @@ _WHOLE_TITLES = "|".join(re.escape(title) for titles in CHALLENGE_TITLE_WORDING.
 CHALLENGE_TITLES = re.compile(rf"^(?:{_PREFIX_TITLES})|^(?:{_WHOLE_TITLES})\s*[.!…]*$", re.IGNORECASE)
 CHALLENGE_PHRASES = re.compile(_any_of(CHALLENGE_WORDING))
 CONSENT_PHRASES = re.compile(_any_of(CONSENT_WORDING))
+WALL_HEADING_PHRASES = {
+    kind: re.compile(rf"(?<!\w)(?:{'|'.join(re.escape(w) for words in table.values() for w in words)})(?!\w)")
+    for kind, table in WALL_WORDING.items()}
+_WALL_ADDRESS_WORDS = {kind: {w.replace(" ", "").replace("'", "") for words in table.values() for w in words}
+                       for kind, table in WALL_WORDING.items()}
 SHORT_PAGE = 600          # main text shorter than this cannot hide behind a wall of furniture
 NO_ARTICLE = 200          # main text shorter than this is no article at all
 CONSENT_MIN_HITS = 4
@@ -191,6 +231,42 @@ def bot_wall_cues(html: str, title: str, visible_text: str, main_text: str) -> t
         if len(CONSENT_PHRASES.findall(lower_in_place(visible_text))) >= CONSENT_MIN_HITS:
             cues.append(Cue(CueKind.CONSENT))
     return tuple(cues)
+
+
+def wall_cues(headings: list[str], password_field: bool) -> tuple[Cue, ...]:
+    """Signs that a page is a login, subscription or consent page: a password field, wall words in
+    its title or a top heading. They prove a wall only beside a redirect (see verdict)."""
+    cues = [Cue(CueKind.LOGIN, "password field")] if password_field else []
+    for heading in headings:
+        for kind, phrases in WALL_HEADING_PHRASES.items():
+            if hit := _find(phrases, heading):
+                cues.append(Cue(kind, hit, _clip(heading)))
+    return tuple(dict.fromkeys(cues))
+
+
+def address_wall_cue(host: str, path: str, parameter_names: list[str],
+                     ignore: frozenset[str] = frozenset()) -> Cue | None:
+    """The first wall word in an address: its host's labels, the short segments of its path (a
+    slug of many words is an article's: "instagram-business-accounts-analytics") and its query
+    parameter names (the values may carry the cited URL back, with its own words); words in
+    `ignore` do not count."""
+    segments = [s for s in path.split("/") if len(re.split(r"[-_.]", s)) <= _MAX_WALL_SEGMENT_WORDS]
+    for word in address_words(" ".join([host, *segments, *parameter_names])):
+        if word in ignore:
+            continue
+        for kind, known in _WALL_ADDRESS_WORDS.items():
+            if word in known or any(len(w) >= _LONG_WALL_WORD and word.startswith(w) for w in known):
+                return Cue(kind, word)
+    return None
+
+
+def address_words(text: str) -> list[str]:
+    """The words of an address, lower case: "sign-in" gives sign-in's pieces and "signin"."""
+    words = []
+    for piece in _ADDRESS_WORD.findall(text.lower()):
+        parts = re.split(r"[-_]", piece)
+        words += parts if len(parts) == 1 else [*parts, "".join(parts)]
+    return words
 
 
 def _find(phrases: re.Pattern, text: str) -> str | None:

@@ -16,7 +16,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from .boilerplate import main_text as html_main_text
 from .boilerplate import SHORT_MAIN_TEXT, strip_non_content
-from .cues import NO_ARTICLE, Cue, bot_wall_cues, not_found_cues
+from .cues import NO_ARTICLE, Cue, bot_wall_cues, not_found_cues, wall_cues
 from .language import guess_language
 
 
@@ -49,6 +49,8 @@ class PageText:
     paywall: bool                        # the page says its text is behind a paywall
     script_redirect_url: str | None = None  # where a plain script (location.href = "…") sends the
                                             # reader from a page with no text of its own, absolute
+    wall_cues: tuple[Cue, ...] = ()      # signs of a login, subscription or consent page (a password
+                                         # field, wall words in a heading): evidence beside a redirect
 
 
 CHARSET_PARAM = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
@@ -205,6 +207,7 @@ def _html_page(html: str, utf8: bytes, charset: str, url: str) -> PageText:
     refresh, refresh_delay = _refresh_target(tree, base)
     script_target = _script_redirect_target(tree, base)
     paywall = _is_paywalled(tree, linked_data)
+    password_field = tree.css_first("input[type='password' i]") is not None
     strip_non_content(tree)
     visible = " ".join((tree.body.text(deep=True, separator=" ") if tree.body else "").split())
     main = cue_text = html_main_text(tree, len(visible))
@@ -231,6 +234,7 @@ def _html_page(html: str, utf8: bytes, charset: str, url: str) -> PageText:
         not_found_cues=not_found_cues(headings, cue_text or visible[:1000]),
         bot_wall_cues=bot_wall_cues(html[:200_000], html_title or title, visible, cue_text),
         paywall=paywall,
+        wall_cues=wall_cues(headings, password_field),
     )
 
 

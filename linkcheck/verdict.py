@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from rapidfuzz import fuzz
 
 from .article import Article, CitedUrl
-from .cues import CueKind
+from .cues import NO_ARTICLE, SHORT_PAGE, Cue, CueKind, address_wall_cue, address_words
 from .fetch import FetchError, FetchResult, Hop
 from .match import Match
 from .page import PageKind, PageText
@@ -58,8 +58,8 @@ VERDICT_FACTS: dict[Verdict, VerdictFacts] = {
                                    "answers 2xx but is an error / not-found page (text cues, or looks "
                                    "like the host's answer to a random path)"),
     Verdict.MOVED: VerdictFacts(2, Outcome.FAILURE, True, "red",
-                                "redirected (HTTP or meta refresh) to a home page, section front or "
-                                "unrelated page"),
+                                "redirected (HTTP, meta refresh or script) to a home page, section "
+                                "front or unrelated page"),
     # A drifted page is there: that it no longer supports the article is a content problem (the
     # unsupported_sources view), not a broken link.
     Verdict.DRIFTED: VerdictFacts(3, Outcome.SUCCESS, False, "yellow",
@@ -67,8 +67,9 @@ VERDICT_FACTS: dict[Verdict, VerdictFacts] = {
                                   "the article"),
     # IABot's paywall rule: auth codes are never dead; a block neither fails nor resets a streak.
     Verdict.BLOCKED: VerdictFacts(4, Outcome.INCONCLUSIVE, False, "yellow",
-                                  "401 / 403 / 451, a bot challenge or consent wall, or a 429 that "
-                                  "never clears"),
+                                  "401 / 403 / 451, a bot challenge, a consent, login or subscription "
+                                  "wall (also one reached by redirect), a paywalled teaser, or a 429 "
+                                  "that never clears"),
     Verdict.UNREACHABLE: VerdictFacts(5, Outcome.FAILURE, True, "yellow",
                                       "timeout, refused or reset connection, persistent 5xx, redirect "
                                       "loop, broken body, network down"),
@@ -148,6 +149,15 @@ class Rule(StrEnum):
                        "The final answer was neither a page nor an error (1xx or an unfollowed 3xx).")
     BOT_WALL = ("bot_wall", Verdict.BLOCKED,
                 "A bot challenge, captcha or consent wall stands in front of the page.")
+    CONSENT_WALL_REDIRECT = ("consent_wall_redirect", Verdict.BLOCKED,
+                             "A redirect leads to a consent page (it names consent in its address or "
+                             "words, carries the cited URL back, has no article text): a wall, not a move.")
+    LOGIN_REDIRECT = ("login_redirect", Verdict.BLOCKED,
+                      "A redirect leads to a login page (login in its address or words, a password "
+                      "field, 303 See Other, the cited URL carried back): the page needs an account.")
+    SUBSCRIPTION_REDIRECT = ("subscription_redirect", Verdict.BLOCKED,
+                             "A redirect leads to a subscription offer (Abo / subscribe in its address "
+                             "or words, the cited URL carried back): the page is behind a paywall.")
     PAYWALL = ("paywall", Verdict.BLOCKED,
                "The page is behind a paywall and shows only a teaser, which does not mention the key "
                "entities.")
@@ -358,9 +368,12 @@ def _answered(fetch: FetchResult, page: PageText | None, match: Match | None,
         return Decision(Rule.EMPTY_PAGE, f"{at} has an empty body: nothing there supports the article")
     if page is None:
         return Decision(Rule.STATUS_ONLY, f"{at}; the page was not read")
+    supports = match is not None and match.supports
+    wall = None if supports else _wall_redirect(fetch, page)
+    if wall is not None:
+        return wall
     if page.bot_wall_cues:
         return Decision(Rule.BOT_WALL, f"{at} is a challenge page ({page.bot_wall_cues[0]})")
-    supports = match is not None and match.supports
     if page.not_found_cues and not (supports and _weak_cues_only(page)):
         return Decision(Rule.NOT_FOUND_CUE, f"{at} says not found ({page.not_found_cues[0]})")
     like_probe = _like_probe(fetch, page, probe)
@@ -400,6 +413,79 @@ def _answered(fetch: FetchResult, page: PageText | None, match: Match | None,
         return Decision(Rule.NO_MAIN_TEXT, f"{at}{moved} has no readable main text")
     return Decision(Rule.ENTITIES_MISSING, f"{at}{moved} no longer mentions "
                     f"{_names(match.missing)}{_found(match)}")
+
+
+_WALL_RULES = {CueKind.CONSENT: (Rule.CONSENT_WALL_REDIRECT, "a consent page"),
+               CueKind.LOGIN: (Rule.LOGIN_REDIRECT, "a login page"),
+               CueKind.SUBSCRIPTION: (Rule.SUBSCRIPTION_REDIRECT, "a subscription offer")}
+
+
+def _wall_redirect(fetch: FetchResult, page: PageText) -> Decision | None:
+    """A redirect (or refresh) that leads to a consent, login or subscription page instead of a new
+    place of the cited page. The kind of wall comes from words of the addresses led through (not
+    those of the cited URL) or of the page (a password field, a heading); a word in an address is
+    trusted with one more piece of evidence (the cited URL carried back in a query, 303 See Other,
+    no article text, a sign on a page with little text), a sign on a page with little text only
+    with the cited URL carried back, a 303, or no article text on a page that is not a front page."""
+    if _comparable(fetch.final_url) == _comparable(fetch.url):
+        return None  # a bounce that came back (A -> consent -> A): the page itself is judged
+    cited_words = frozenset(address_words(fetch.url))
+    targets = list(dict.fromkeys([hop.url for hop in fetch.chain[1:]] + [fetch.final_url]))
+    in_address = next(filter(None, (_address_cue(url, cited_words) for url in targets)), None)
+    on_page = next((c for c in (*page.wall_cues, *page.bot_wall_cues)
+                    if c.kind in _WALL_RULES), None)
+    evidence = []
+    if any(_carries(url, fetch.url) for url in targets):
+        evidence.append("it carries the cited URL back")
+    if any(hop.status == 303 for hop in fetch.chain[:-1]):
+        evidence.append("HTTP 303 See Other")
+    text = len(page.main_text.strip())
+    if in_address is not None:
+        cue = in_address
+        if text < NO_ARTICLE:
+            evidence.append("no article text")
+        if on_page is not None and text < SHORT_PAGE:
+            evidence.append(str(on_page))
+    elif on_page is not None and text < SHORT_PAGE:
+        cue = on_page
+        if text < NO_ARTICLE and _move_kind(fetch.url, fetch.final_url) is MoveTarget.OTHER:
+            evidence.append("no article text")
+    else:
+        return None
+    if not evidence:
+        return None
+    rule, what = _WALL_RULES[cue.kind]
+    how = "refresh" if is_refresh_hop(fetch.chain[0]) else f"HTTP {fetch.chain[0].status}"
+    return Decision(rule, f"{fetch.url} leads ({how}) to {what} {fetch.final_url}: a wall, not a move "
+                    f"({cue}; {'; '.join(evidence)})")
+
+
+def _address_cue(url: str, ignore: frozenset[str]) -> Cue | None:
+    parts = urlsplit(url)
+    names = [name for name, _ in parse_qsl(parts.query, keep_blank_values=True)]
+    return address_wall_cue(parts.hostname or "", unquote(parts.path), names, ignore)
+
+
+def _carries(url: str, cited: str) -> bool:
+    """Whether a query or fragment value of `url` is the cited URL (or its path), plainly or
+    percent-encoded once or more: the page means to send the reader back after the wall."""
+    parts = urlsplit(url)
+    cited_host, cited_path, _ = _comparable(cited)
+    for _, value in parse_qsl(f"{parts.query}&{parts.fragment}", keep_blank_values=True):
+        for _ in range(3):
+            if "%" not in value:
+                break
+            value = unquote(value)
+        value = value.strip()
+        if not value:
+            continue
+        if "://" in value or value.startswith("//"):
+            host, path, _ = _comparable(value if "://" in value else f"https:{value}")
+            if host == cited_host and path == cited_path:
+                return True
+        elif value.startswith("/") and cited_path and tuple(_segments(value)) == cited_path:
+            return True
+    return False
 
 
 def _has_entities(match: Match | None) -> bool:

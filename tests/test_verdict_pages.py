@@ -146,3 +146,72 @@ REFRESH_CHAINS = [
                          ids=[case[0] for case in REFRESH_CHAINS])
 def test_followed_refresh(html, chain, verdict, rule):
     assert_decided(judged(html, *chain), verdict, rule)
+
+
+# -- walls reached by redirect ---------------------------------------------------------------------
+
+CONSENT_DIALOG = (FIXTURES / "page" / "consent_wall.html").read_text()
+SCRIPT_SHELL = "<html><head><title>news.example</title><script src='/cmp.js'></script></head><body></body></html>"
+LOGIN_FORM = simple_page("Anmelden", "<form method='post'><input name='email'><input type='password' "
+                         "name='pw'><button>Anmelden</button></form>")
+REGISTER_FORM = simple_page("Willkommen zurück", "<form><input name='email'><input type='password' "
+                            "name='pw'><button>Weiter</button></form>")
+OFFERS = simple_page("Jetzt weiterlesen mit News+", "Alle Artikel, E-Paper und App: 4 Wochen für 1 €, "
+                     "danach 9,99 € im Monat. Jederzeit kündbar.")
+ENCODED = "https%3A%2F%2Fnews.example%2Fpolitik%2Fscholz-macron-paris-123.html"
+HOME_WITH_LOGIN_BOX = HOME_PAGE.replace("<body>", "<body><form><input type='password'></form>", 1)
+
+WALL_CHAINS = [
+    ("consent_page_carrying_the_cited_url_is_a_consent_wall", CONSENT_DIALOG,
+     ((CITED, 302), (f"https://news.example/zustimmung?url={ENCODED}", 200)),
+     Verdict.BLOCKED, "consent_wall_redirect"),
+    ("consent_host_of_a_third_party_is_a_consent_wall", SCRIPT_SHELL,
+     ((CITED, 302), (f"https://consent.cmp-provider.example/?redirect_url={ENCODED}&site=1", 200)),
+     Verdict.BLOCKED, "consent_wall_redirect"),
+    ("consent_path_on_a_page_without_text_is_a_consent_wall", SCRIPT_SHELL,
+     ((CITED, 307), ("https://news.example/einwilligung/", 200)),
+     Verdict.BLOCKED, "consent_wall_redirect"),
+    ("consent_page_reached_by_refresh_is_a_consent_wall", CONSENT_DIALOG,
+     ((CITED, 200), (f"https://news.example/privacy-center?back={ENCODED}", 200)),
+     Verdict.BLOCKED, "consent_wall_redirect"),
+    ("see_other_to_a_login_page_is_a_login_wall", LOGIN_FORM,
+     ((CITED, 303), ("https://news.example/login", 200)), Verdict.BLOCKED, "login_redirect"),
+    ("redirect_to_single_sign_on_with_the_path_carried_back_is_a_login_wall", LOGIN_FORM,
+     ((CITED, 302), ("https://sso.news.example/authorize?return_to=/politik/scholz-macron-paris-123.html", 200)),
+     Verdict.BLOCKED, "login_redirect"),
+    ("password_form_carrying_the_cited_url_is_a_login_wall", REGISTER_FORM,
+     ((CITED, 302), (f"https://news.example/willkommen?ziel={ENCODED}", 200)),
+     Verdict.BLOCKED, "login_redirect"),
+    ("redirect_to_a_subscription_offer_is_a_paywall", OFFERS,
+     ((CITED, 302), (f"https://news.example/abo/angebote?ref={ENCODED}", 200)),
+     Verdict.BLOCKED, "subscription_redirect"),
+    ("subscription_shop_without_article_text_is_a_paywall", SCRIPT_SHELL,
+     ((CITED, 302), ("https://abo.news.example/", 200)), Verdict.BLOCKED, "subscription_redirect"),
+    # Moves stay moves
+    ("redirect_to_the_home_page_is_moved_despite_its_login_box", HOME_WITH_LOGIN_BOX,
+     ((CITED, 301), (HOME, 200)), Verdict.MOVED, "redirect_to_home"),
+    ("redirect_to_the_home_page_carrying_the_cited_url_is_moved", HOME_PAGE,
+     ((CITED, 302), (f"{HOME}?from={ENCODED}", 200)), Verdict.MOVED, "redirect_to_home"),
+    ("redirect_to_a_section_front_is_moved", HOME_PAGE,
+     ((CITED, 301), ("https://news.example/politik/", 200)), Verdict.MOVED, "redirect_to_section"),
+    ("redirect_to_another_story_with_a_wall_word_in_its_address_is_moved", OTHER_STORY,
+     ((CITED, 301), ("https://news.example/wirtschaft/abo-fallen-im-netz-123.html", 200)),
+     Verdict.MOVED, "redirect_to_other"),
+    ("consent_bounce_back_to_the_story_is_ok", STORY,
+     ((CITED, 302), (f"https://news.example/zustimmung?url={ENCODED}", 302), (CITED, 200)),
+     Verdict.OK, "entities_found"),
+    ("redirect_through_a_login_word_to_the_story_is_ok", STORY,
+     ((CITED, 302), ("https://news.example/login-und-weiter/scholz-macron-paris-123.html", 200)),
+     Verdict.OK, "entities_found"),
+]
+
+
+@pytest.mark.parametrize(("html", "chain", "verdict", "rule"), [case[1:] for case in WALL_CHAINS],
+                         ids=[case[0] for case in WALL_CHAINS])
+def test_redirect_to_a_wall(html, chain, verdict, rule):
+    assert_decided(judged(html, *chain), verdict, rule)
+
+
+def test_wall_reason_names_the_wall_and_its_evidence():
+    reason = judged(CONSENT_DIALOG, (CITED, 302), (f"https://news.example/zustimmung?url={ENCODED}", 200)).reason
+    assert "consent page" in reason and "zustimmung" in reason and "carries the cited URL back" in reason
