@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import httpx
+from rapidfuzz.distance import Levenshtein
 
 from .errors import ArticleError
 
@@ -165,8 +166,6 @@ def url_problem(url: str) -> str | None:
 
 def _near_http(scheme: str) -> bool:
     """A typo of http or https ("htp", "htps", "hhttps", "ttps", "hxxps")."""
-    from rapidfuzz.distance import Levenshtein
-
     return min(Levenshtein.distance(scheme, "http"), Levenshtein.distance(scheme, "https")) <= 2
 
 

@@ -60,7 +60,8 @@ NOT_FOUND_WORDING: dict[str, tuple[str, ...]] = {
            r"verweist auf keinen aktuellen inhalt",
            r"(?:beitrag|artikel|inhalt|video|audio|sendung|seite) ist (?:leider )?nicht mehr "
            r"(?:verfügbar|online|abrufbar)",
-           r"nicht mehr (?:online|abrufbar) verfügbar", r"wurde depubliziert", r"depublizierte? (?:beitrag|inhalt|video)"),
+           r"nicht mehr (?:online|abrufbar) verfügbar", r"wurde depubliziert",
+           r"depublizierte? (?:beitrag|inhalt|video)"),
     "en": (r"page not found", r"page (?:could|can) ?not be found", r"error 404", r"404 error",
            r"404 not found", r"page you (?:are|were|'re|’re) looking for",
            r"page you requested (?:could|does|was|is)", r"this page (?:does not|doesn't|doesn’t|no longer) exist",
@@ -81,7 +82,8 @@ NOT_FOUND_WORDING: dict[str, tuple[str, ...]] = {
     "pl": (r"nie znaleziono (?:strony|artykułu|treści)", r"strona nie (?:została znaleziona|istnieje)",
            r"strony nie (?:znaleziono|odnaleziono)", r"błąd 404", r"strona, której szukasz"),
     "pt": (r"página não (?:encontrada|existe)", r"erro 404",
-           r"página que (?:você )?(?:procura|está procurando|procuras|solicitou) não (?:existe|foi encontrada|está disponível)",
+           r"página que (?:você )?(?:procura|está procurando|procuras|solicitou) "
+           r"não (?:existe|foi encontrada|está disponível)",
            r"esta página não existe", r"(?:artigo|conteúdo) não encontrado"),
 }
 # Also said by real articles ("Impfstoff nicht verfügbar"); weak, and only in a title or top heading.

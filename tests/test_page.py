@@ -365,7 +365,8 @@ def test_consent_walls_are_bot_walls_in_many_languages(lang, dialog):
 ], ids=["es", "fr", "it"])
 def test_articles_whose_titles_begin_like_challenge_pages_are_no_bot_walls(lang, title):
     paragraph = f"{title}. " + "Der Text eines ganz gewöhnlichen Artikels, lang genug für einen Absatz. " * 12
-    html = f"<html lang='{lang}'><head><title>{title}</title></head><body><article><h1>{title}</h1><p>{paragraph}</p></article></body></html>"
+    html = (f"<html lang='{lang}'><head><title>{title}</title></head><body><article><h1>{title}</h1>"
+            f"<p>{paragraph}</p></article></body></html>")
     assert extract_page(html.encode(), HTML, URL).bot_wall_cues == ()
 
 

@@ -92,7 +92,8 @@ def test_consent_and_login_redirects_are_walls_and_a_redirect_home_stays_a_move(
         web.routes.update({
             story: redirect(f"/zustimmung?url={quote(cited, safe='')}", 302),
             "/zustimmung": page(CONSENT_PAGE),
-            "/politik/abo-artikel.html": redirect(f"{third_party}?redirect_url={quote(web.url('/politik/abo-artikel.html'), safe='')}"),
+            "/politik/abo-artikel.html": redirect(f"{third_party}?redirect_url="
+                                                  f"{quote(web.url('/politik/abo-artikel.html'), safe='')}"),
             "/consent": page(b"<html><head><script src='/cmp.js'></script></head><body></body></html>"),
             "/politik/plus-artikel.html": redirect("/login", 303),
             "/login": page(LOGIN_PAGE),
