@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import httpx
+from rapidfuzz.distance import Levenshtein
 
 from .errors import ArticleError
 
@@ -50,8 +51,17 @@ _DATE_PATTERNS = (
 _BARE_URL = re.compile(r"(?:https?|ftp)://[^\s<>\"]+", re.IGNORECASE)
 _SEPARATORS = {"-", "–", "—", "•", "·", "|", ",", ";", "*"}
 _TRAILING_PUNCTUATION = ".,;:!?'\"»«“”„›‹)]}>"
+_LEADING_PUNCTUATION = "-–—•*<(["
 _HOST_PATH = re.compile(r"^[\w-]+(\.[\w-]+)*\.[a-z]{2,}/\S*$", re.IGNORECASE)
 _URL_CONTINUATION = re.compile(r"^[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+$")
+# A scheme as written, right or wrong: "https://", "htps://", "https:/", "https//", "http:".
+_SCHEME = re.compile(r"^([a-z]{2,10})(:/{0,3}|/{2,3})(?=[^\s/])", re.IGNORECASE)
+_OTHER_SCHEMES = frozenset("ftp ftps sftp file mailto news nntp irc ws wss git ssh tel data javascript "
+                           "feed rtsp rtmp mms".split())
+_GLUED_URL = re.compile(r"(?<=[a-z0-9])https?://", re.IGNORECASE)  # not after /, = or ?: a link inside a URL
+_FILE_END = re.compile(r"\.(?:s?html?|php|aspx?|jsp|pdf)$")
+# Where a space stood inside a cited URL: the citation keeps one row, and no white space.
+SPACE_MARK = "\u2423"
 
 
 def find_articles(paths: Iterable[Path]) -> Iterator[Path]:
@@ -124,21 +134,39 @@ def parse_article(text: str, path: str = "<text>") -> Article:
 
 
 def url_problem(url: str) -> str | None:
-    """Why `url` cannot be checked (None when it is a well-formed http(s) URL)."""
-    if any(ch.isspace() for ch in url):
-        return "contains white space"
+    """Why `url` cannot be checked (None when it is a well-formed http(s) URL), in words an editor
+    can act on: "scheme misspelt: htps://", "no scheme", "space inside the URL", "empty host"."""
+    if SPACE_MARK in url or any(ch.isspace() for ch in url):
+        return "space inside the URL"
+    scheme = _SCHEME.match(url)
+    if scheme is None:
+        return "no scheme" if "://" not in url else "scheme missing before ://"
+    name, separator = scheme.group(1).lower(), scheme.group(2)
+    if name in _OTHER_SCHEMES:
+        return f"scheme {name!r} is not http(s)"
+    if name in ("http", "https") and separator == ":///":
+        return "empty host"
+    if name not in ("http", "https") or separator != "://":
+        if separator == "://" and not _near_http(name):
+            return f"scheme {name!r} is not http(s)"
+        return f"scheme misspelt: {scheme.group(0)}"
+    if _GLUED_URL.search(url, scheme.end()):
+        return "two URLs run together"
     try:
         parsed = httpx.URL(url)
         host = parsed.host  # decodes IDNA, which can fail on a bad xn-- label
     except (httpx.InvalidURL, ValueError) as exc:
         return f"malformed URL: {exc}"
-    if parsed.scheme not in ("http", "https"):
-        return f"scheme {parsed.scheme or '(none)'!r} is not http(s)"
     if not host:
-        return "no host name"
+        return "empty host"
     if "." not in host and host != "localhost" and ":" not in host and not host.isdigit():
         return f"host {host!r} is not a domain name"
     return None
+
+
+def _near_http(scheme: str) -> bool:
+    """A typo of http or https ("htp", "htps", "hhttps", "ttps", "hxxps")."""
+    return min(Levenshtein.distance(scheme, "http"), Levenshtein.distance(scheme, "https")) <= 2
 
 
 def recover_title_words(title: str, body: str = "") -> str:
@@ -224,7 +252,31 @@ def _parse_date(line: str) -> date | None:
 
 
 def _urls_in_sources(block: str) -> list[str]:
-    """URLs of a sources section: separated by ' - ' or white space, possibly wrapped over lines."""
+    """Every URL of a sources section, malformed ones too (they become `invalid` citations):
+    separated by ' - ' or white space, possibly wrapped over lines; a URL with a space inside
+    stays one citation, marked with SPACE_MARK where the space was."""
+    urls = []
+    for line in _logical_lines(block):
+        tokens = line.split()
+        at = 0
+        while at < len(tokens):
+            written = tokens[at].lstrip(_LEADING_PUNCTUATION)
+            url = _strip_trailing(written)
+            at += 1
+            if not _looks_like_url(url):  # words beside the URLs ("DPA,", "[PDF]", "abgerufen am")
+                continue
+            ended = url != written  # punctuation after a URL ends it
+            while not ended and at < len(tokens) and _continues_after_space(url, tokens[at]):
+                written = tokens[at]
+                url += SPACE_MARK + _strip_trailing(written)
+                ended = _strip_trailing(written) != written
+                at += 1
+            urls.append(url)
+    return urls
+
+
+def _logical_lines(block: str) -> list[str]:
+    """The section's lines, a URL wrapped over a line end joined again."""
     joined: list[str] = []
     after_blank = False
     for line in block.split("\n"):
@@ -240,12 +292,7 @@ def _urls_in_sources(block: str) -> list[str]:
         else:
             joined.append(stripped)
         after_blank = False
-    urls = []
-    for token in " ".join(joined).split():
-        token = _strip_trailing(token.lstrip("-–—•*<(["))
-        if _looks_like_url(token):  # words beside the URLs ("DPA,", "[PDF]", "abgerufen am") are not cited
-            urls.append(token)
-    return urls
+    return joined
 
 
 def _continues_url(previous: str, token: str) -> bool:
@@ -259,9 +306,31 @@ def _continues_url(previous: str, token: str) -> bool:
     return any(c in token for c in "/-_.=?&%0123456789") or (token.islower() and last[-1].isalpha())
 
 
+def _continues_after_space(url: str, token: str) -> bool:
+    """The next word on the line is more of the URL, cut off by a space: the rest of an unfinished
+    host ("https://exa mple.org/a"), or a lower-case path piece ("…/some path.html")."""
+    token = _strip_trailing(token)
+    if not token or token in _SEPARATORS or _URL_CONTINUATION.match(token) is None:
+        return False
+    if not any(c.isalpha() for c in token) or token.lower().startswith(("http", "www.")):
+        return False
+    after_scheme = url.partition("://")[2]
+    if after_scheme and "/" not in after_scheme and "." not in after_scheme:
+        return True
+    if _looks_like_url(token):
+        return False
+    return any(c in token for c in "/=&%?") or (token.islower() and (
+        "-" in token.strip("-") or "_" in token or _FILE_END.search(token) is not None))
+
+
 def _looks_like_url(token: str) -> bool:
-    """A scheme, a www. start, or a host.tld/path shape: worth citing, even if malformed."""
-    return "://" in token or token.lower().startswith("www.") or _HOST_PATH.match(token) is not None
+    """A scheme (misspelt ones too), a www. start, or a host.tld/path shape: worth citing, even if
+    malformed."""
+    if "://" in token or token.lower().startswith("www.") or _HOST_PATH.match(token) is not None:
+        return True
+    scheme = _SCHEME.match(token)
+    return scheme is not None and "." in token[scheme.end():] and (
+        scheme.group(1).lower() in ("http", "https") or _near_http(scheme.group(1).lower()))
 
 
 def _strip_trailing(url: str) -> str:

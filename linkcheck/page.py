@@ -16,7 +16,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from .boilerplate import SHORT_MAIN_TEXT, strip_non_content
 from .boilerplate import main_text as html_main_text
-from .cues import Cue, bot_wall_cues, not_found_cues
+from .cues import NO_ARTICLE, Cue, bot_wall_cues, not_found_cues, wall_cues
 from .language import guess_language
 
 # pypdf warns about every quirk of a damaged file on stderr; a cron run must stay quiet.
@@ -40,16 +40,32 @@ class PageText:
     charset: str | None                  # the charset used to decode
     language: str | None                 # <html lang> or a guess ("de", "en")
     canonical_url: str | None            # <link rel=canonical>
-    meta_refresh_url: str | None         # target of <meta http-equiv=refresh>, absolute
+    meta_refresh_url: str | None         # where <meta http-equiv=refresh> sends the reader, absolute
+                                         # (soon, or from a page with no text of its own: see
+                                         # REFRESH_MAX_DELAY)
     not_found_cues: tuple[Cue, ...]      # phrases that say "not found" ("Seite nicht gefunden")
     bot_wall_cues: tuple[Cue, ...]       # signs of a challenge / captcha / consent wall
     paywall: bool                        # the page says its text is behind a paywall
+    script_redirect_url: str | None = None  # where a plain script (location.href = "…") sends the
+                                            # reader from a page with no text of its own, absolute
+    wall_cues: tuple[Cue, ...] = ()      # signs of a login, subscription or consent page (a password
+                                         # field, wall words in a heading): evidence beside a redirect
 
 
 CHARSET_PARAM = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
 META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([\w.:-]+)", re.IGNORECASE)
 BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
-REFRESH_URL = re.compile(r"url\s*=\s*[\"']?([^\"'>]+)", re.IGNORECASE)
+# <meta http-equiv=refresh content="5; url='/neu/'">, also without "url=" (as browsers read it).
+REFRESH_CONTENT = re.compile(r"^\s*(\d+(?:\.\d*)?)?\s*[;,]?\s*(?:url\s*=\s*)?[\"']?([^\"'>]*)", re.IGNORECASE)
+# A refresh within this many seconds is a redirect; a later one only on a page with no text of its
+# own (news pages reload themselves every few minutes, and a real page is what the reader reads).
+REFRESH_MAX_DELAY = 10.0
+# The plain script redirects of moved pages: window.location = "…", location.href = '…',
+# location.replace("…"), location.assign('…'); a literal target only, in a small inline script.
+SCRIPT_REDIRECT = re.compile(
+    r"""(?<![\w.])(?:(?:window|document|top|self)\.)?location(?:\.href)?\s*=\s*(["'])([^"'\s]+)\1(?=\s*(?:[;}\n]|$))"""
+    r"""|(?<![\w.])(?:(?:window|document|top|self)\.)?location\.(?:replace|assign)\(\s*(["'])([^"'\s]+)\3\s*\)""")
+SCRIPT_REDIRECT_MAX_SCRIPT = 2000   # characters: a redirect script is a line, not an app bundle
 HTML_SNIFF = re.compile(rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype html|html|head|body|meta|title)",
                         re.IGNORECASE | re.DOTALL)
 # Script-rendered pages carry their text only in JSON-LD; shorter bodies there are summaries.
@@ -187,8 +203,10 @@ def _html_page(html: str, utf8: bytes, charset: str, url: str) -> PageText:
     h1s = [n.text(deep=True).strip() for n in tree.css("h1")[:3]]
     title = og_title or html_title or next((h for h in h1s if h), "")
     canonical = _attr(tree, "link[rel='canonical']", "href")
-    refresh = _refresh_target(tree, base)
+    refresh, refresh_delay = _refresh_target(tree, base)
+    script_target = _script_redirect_target(tree, base)
     paywall = _is_paywalled(tree, linked_data)
+    password_field = tree.css_first("input[type='password' i]") is not None
     strip_non_content(tree)
     visible = " ".join((tree.body.text(deep=True, separator=" ") if tree.body else "").split())
     main = cue_text = html_main_text(tree, len(visible))
@@ -201,16 +219,21 @@ def _html_page(html: str, utf8: bytes, charset: str, url: str) -> PageText:
         main = cue_text = article_body.strip()
     language = _html_language(tree, main or visible)
     headings = [h for h in (html_title, og_title, *h1s) if h]
+    no_text_of_its_own = len(main.strip()) < NO_ARTICLE
+    if refresh_delay > REFRESH_MAX_DELAY and not no_text_of_its_own:
+        refresh = None
     return PageText(
         kind=PageKind.HTML, title=" ".join(title.split()), main_text=main, charset=charset,
         language=language,
         canonical_url=urljoin(base, canonical.strip()) if canonical else None,
         meta_refresh_url=refresh,
+        script_redirect_url=script_target if no_text_of_its_own else None,
         # Walls and error pages are judged on the first reading: a modal kept on the second try
         # must not make a consent wall look like an article.
         not_found_cues=not_found_cues(headings, cue_text or visible[:1000]),
         bot_wall_cues=bot_wall_cues(html[:200_000], html_title or title, visible, cue_text),
         paywall=paywall,
+        wall_cues=wall_cues(headings, password_field),
     )
 
 
@@ -225,13 +248,29 @@ def _text(tree: LexborHTMLParser, selector: str) -> str:
     return " ".join(node.text(deep=True).split()) if node is not None else ""
 
 
-def _refresh_target(tree: LexborHTMLParser, base: str) -> str | None:
+def _refresh_target(tree: LexborHTMLParser, base: str) -> tuple[str | None, float]:
+    """The meta refresh's absolute target and its delay in seconds; (None, 0) without one."""
     for node in tree.css("meta[http-equiv]"):
         if (node.attributes.get("http-equiv") or "").lower() != "refresh":
             continue
-        match = REFRESH_URL.search(node.attributes.get("content") or "")
-        if match and match.group(1).strip():
-            return urljoin(base, match.group(1).strip())
+        match = REFRESH_CONTENT.match(node.attributes.get("content") or "")
+        if match and match.group(2).strip():
+            return urljoin(base, match.group(2).strip()), float(match.group(1) or 0)
+    return None, 0.0
+
+
+def _script_redirect_target(tree: LexborHTMLParser, base: str) -> str | None:
+    """The literal target of the first plain redirect in a small inline script, absolute."""
+    for node in tree.css("script"):
+        if node.attributes.get("src") is not None:
+            continue
+        code = node.text(deep=True) or ""
+        if len(code) > SCRIPT_REDIRECT_MAX_SCRIPT:
+            continue
+        if match := SCRIPT_REDIRECT.search(code):
+            target = (match.group(2) or match.group(4)).strip()
+            if not target.lower().startswith(("javascript:", "#")):
+                return urljoin(base, target)
     return None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import string
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -25,7 +25,7 @@ from .page_workers import PageWorkers
 from .repair import Read, RepairSettings, find_replacement
 from .repair.captures import Get
 from .repair.save import credentials_problem, save_page_now
-from .verdict import CitationResult, Decision, LinkResult, NotFoundProbe, Rule, Verdict, decide
+from .verdict import CitationResult, Decision, LinkResult, NotFoundProbe, Rule, Verdict, decide, refresh_hop
 
 _TRANSPORT_FAILURES = {FetchError.DNS, FetchError.CONNECT, FetchError.TIMEOUT, FetchError.RESET}
 
@@ -271,7 +271,9 @@ class _LinkChecker:
                                 "link state unchanged")
             return _judged_alike(url, fetch, citations, decision)
 
-        page, matches = await self.read(fetch, tuple(c.entities for c in citations))
+        entity_sets = tuple(c.entities for c in citations)
+        page, matches = await self.read(fetch, entity_sets)
+        fetch, page, matches = await self.follow_refreshes(fetch, page, matches, entity_sets)
         probe = await self.not_found_probe(fetch) if _wants_probe(fetch, page) and self.config.probe_soft_404 else None
         results = []
         for citation, match in zip(citations, matches or (None,) * len(citations)):
@@ -286,6 +288,39 @@ class _LinkChecker:
         if fetch.status is None or not fetch.body:
             return None, ()
         return await self.page_workers.read(fetch.body, dict(fetch.headers), fetch.final_url, entity_sets)
+
+    async def follow_refreshes(self, fetch: FetchResult, page: PageText | None, matches: tuple[Match, ...],
+                               entity_sets: tuple[tuple[Entity, ...], ...]
+                               ) -> tuple[FetchResult, PageText | None, tuple[Match, ...]]:
+        """Follow a page's meta refresh or script redirect like a redirect hop, with the same fetcher
+        (same safety and politeness), so that the verdict is decided on the page the reader ends up
+        on. The hops count against max_redirects; a refresh back to a page already seen is a loop
+        (once more is allowed after a cookie was set, as for a consent bounce)."""
+        visits = Counter(_without_fragment(hop.url) for hop in fetch.chain)
+        cookies_seen = False
+        while page is not None and fetch.error is None and fetch.status is not None and 200 <= fetch.status < 300:
+            target = page.meta_refresh_url or page.script_redirect_url
+            if target is None or not target.lower().startswith(("http://", "https://")):
+                break
+            target = _without_fragment(target)
+            if target == _without_fragment(fetch.final_url):
+                break  # a page that reloads itself
+            cookies_seen = cookies_seen or fetch.header("set-cookie") is not None
+            visits[target] += 1
+            if visits[target] > (2 if cookies_seen else 1):
+                return _refresh_failed(fetch, FetchError.REDIRECT_LOOP, f"refresh loop back to {target}"), page, matches
+            if len(fetch.chain) > self.config.max_redirects:
+                return (_refresh_failed(fetch, FetchError.TOO_MANY_REDIRECTS,
+                                        f"more than {self.config.max_redirects} redirects and refreshes"),
+                        page, matches)
+            assert self.fetcher is not None
+            refreshed = await self.fetcher.fetch(target)
+            fetch = replace(refreshed, url=fetch.url, started_at=fetch.started_at,
+                            chain=(*fetch.chain[:-1], refresh_hop(fetch.chain[-1], target), *refreshed.chain),
+                            elapsed=fetch.elapsed + refreshed.elapsed)
+            visits.update(_without_fragment(hop.url) for hop in refreshed.chain[1:])
+            page, matches = await self.read(fetch, entity_sets)
+        return fetch, page, matches
 
     async def network_up(self) -> bool:
         """Whether well-known names resolve; asked once per run, only after a DNS failure."""
@@ -313,6 +348,15 @@ class _LinkChecker:
         page, _ = await self.read(fetch)
         # Kept for the whole run, one per host: its text is what counts, not its body.
         return NotFoundProbe(probe_url, replace(fetch, body=b""), page)
+
+
+def _without_fragment(url: str) -> str:
+    return url.partition("#")[0]
+
+
+def _refresh_failed(fetch: FetchResult, error: FetchError, detail: str) -> FetchResult:
+    """The result of a refresh not followed: the page stays as it was read, the link fails."""
+    return replace(fetch, error=error, error_detail=detail)
 
 
 def _wants_probe(fetch: FetchResult, page: PageText | None) -> bool:

@@ -7,17 +7,17 @@ every way to reach a verdict is a named Rule with a one-line explanation for edi
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from rapidfuzz import fuzz
 
 from .article import Article, CitedUrl
-from .cues import CueKind
+from .cues import NO_ARTICLE, SHORT_PAGE, Cue, CueKind, address_wall_cue, address_words
 from .entities import Entity
-from .fetch import FetchError, FetchResult
+from .fetch import FetchError, FetchResult, Hop
 from .match import Match
 from .page import PageKind, PageText
 
@@ -63,8 +63,8 @@ VERDICT_FACTS: dict[Verdict, VerdictFacts] = {
                                    "answers 2xx but is an error / not-found page (text cues, or looks "
                                    "like the host's answer to a random path)"),
     Verdict.MOVED: VerdictFacts(2, Outcome.FAILURE, True, "red",
-                                "redirected (HTTP or meta refresh) to a home page, section front or "
-                                "unrelated page"),
+                                "redirected (HTTP, meta refresh or script) to a home page, section "
+                                "front or unrelated page"),
     # A drifted page is there: that it no longer supports the article is a content problem (the
     # unsupported_sources view), not a broken link.
     Verdict.DRIFTED: VerdictFacts(3, Outcome.SUCCESS, False, "yellow",
@@ -72,8 +72,9 @@ VERDICT_FACTS: dict[Verdict, VerdictFacts] = {
                                   "the article"),
     # IABot's paywall rule: auth codes are never dead; a block neither fails nor resets a streak.
     Verdict.BLOCKED: VerdictFacts(4, Outcome.INCONCLUSIVE, False, "yellow",
-                                  "401 / 403 / 451, a bot challenge or consent wall, or a 429 that "
-                                  "never clears"),
+                                  "401 / 403 / 451, a bot challenge, a consent, login or subscription "
+                                  "wall (also one reached by redirect), a paywalled teaser, or a 429 "
+                                  "that never clears"),
     Verdict.UNREACHABLE: VerdictFacts(5, Outcome.FAILURE, True, "yellow",
                                       "timeout, refused or reset connection, persistent 5xx, redirect "
                                       "loop, broken body, network down"),
@@ -153,8 +154,18 @@ class Rule(StrEnum):
                        "The final answer was neither a page nor an error (1xx or an unfollowed 3xx).")
     BOT_WALL = ("bot_wall", Verdict.BLOCKED,
                 "A bot challenge, captcha or consent wall stands in front of the page.")
+    CONSENT_WALL_REDIRECT = ("consent_wall_redirect", Verdict.BLOCKED,
+                             "A redirect leads to a consent page (it names consent in its address or "
+                             "words, carries the cited URL back, has no article text): a wall, not a move.")
+    LOGIN_REDIRECT = ("login_redirect", Verdict.BLOCKED,
+                      "A redirect leads to a login page (login in its address or words, a password "
+                      "field, 303 See Other, the cited URL carried back): the page needs an account.")
+    SUBSCRIPTION_REDIRECT = ("subscription_redirect", Verdict.BLOCKED,
+                             "A redirect leads to a subscription offer (Abo / subscribe in its address "
+                             "or words, the cited URL carried back): the page is behind a paywall.")
     PAYWALL = ("paywall", Verdict.BLOCKED,
-               "The text is behind a paywall and the visible part does not mention the key entities.")
+               "The page is behind a paywall and shows only a teaser, which does not mention the key "
+               "entities.")
     # Error pages in disguise
     NOT_FOUND_CUE = ("not_found_cue", Verdict.SOFT_404,
                      "The page answers 200 but says it is not found (title, top heading or text).")
@@ -169,12 +180,14 @@ class Rule(StrEnum):
     REDIRECT_TO_OTHER = ("redirect_to_other", Verdict.MOVED,
                          "An HTTP redirect leads to another page that does not mention the key entities.")
     META_REFRESH_TO_HOME = ("meta_refresh_to_home", Verdict.MOVED,
-                            "A meta refresh sends the reader to the site's home page.")
+                            "A meta refresh (or a script redirect of a page without text) sends the "
+                            "reader to the site's home page.")
     META_REFRESH_TO_SECTION = ("meta_refresh_to_section", Verdict.MOVED,
-                               "A meta refresh sends the reader to a section front.")
+                               "A meta refresh (or a script redirect of a page without text) sends the "
+                               "reader to a section front.")
     META_REFRESH_TO_OTHER = ("meta_refresh_to_other", Verdict.MOVED,
-                             "A meta refresh sends the reader to another page that does not mention "
-                             "the key entities.")
+                             "A meta refresh (or a script redirect of a page without text) sends the "
+                             "reader to another page that does not mention the key entities.")
     CANONICAL_TO_HOME = ("canonical_to_home", Verdict.MOVED,
                          "The page names the site's home page as its canonical address.")
     CANONICAL_TO_SECTION = ("canonical_to_section", Verdict.MOVED,
@@ -285,6 +298,10 @@ _BLOCKING_STATUSES = {401: (Rule.HTTP_401, "needs a login"), 403: (Rule.HTTP_403
 _MAX_NAMES = 5
 _PROBE_SIMILARITY = 90.0   # rapidfuzz ratio (0..100) above which a page is the host's not-found page
 _PROBE_MIN_TEXT = 50       # characters both texts need before their similarity means anything
+# A paywall flag (JSON-LD isAccessibleForFree, a subscribe box) on a page whose text is there
+# anyway says nothing: publishers flag pages they serve in full. Teasers behind the flags of the
+# corpus had 260-970 characters of main text, the full texts behind such flags 1,790 and more.
+PAYWALL_TEASER_MAX = 1200
 _INDEX_PAGES = frozenset(("index.html", "index.htm", "index.php", "default.aspx", "start.html"))
 
 
@@ -292,8 +309,19 @@ class Redirection(StrEnum):
     """How a page sends its reader elsewhere."""
 
     REDIRECT = "redirect"
-    META_REFRESH = "meta refresh"
+    META_REFRESH = "refresh"     # a meta refresh, or a script redirect of a page without text
     CANONICAL = "canonical"
+
+
+def refresh_hop(hop: Hop, target: str) -> Hop:
+    """The hop of a page that answered 2xx and refreshed to `target`, as a followed refresh is
+    recorded in a chain: a 2xx hop that names a location (an HTTP redirect is a 3xx hop)."""
+    return replace(hop, location=target)
+
+
+def is_refresh_hop(hop: Hop) -> bool:
+    """A hop recorded by refresh_hop."""
+    return hop.location is not None and 200 <= hop.status < 300
 
 
 class MoveTarget(StrEnum):
@@ -347,9 +375,12 @@ def _answered(fetch: FetchResult, page: PageText | None, match: Match | None,
         return Decision(Rule.EMPTY_PAGE, f"{at} has an empty body: nothing there supports the article")
     if page is None:
         return Decision(Rule.STATUS_ONLY, f"{at}; the page was not read")
+    supports = match is not None and match.supports
+    wall = None if supports else _wall_redirect(fetch, page)
+    if wall is not None:
+        return wall
     if page.bot_wall_cues:
         return Decision(Rule.BOT_WALL, f"{at} is a challenge page ({page.bot_wall_cues[0]})")
-    supports = match is not None and match.supports
     if page.not_found_cues and not (supports and _weak_cues_only(page)):
         return Decision(Rule.NOT_FOUND_CUE, f"{at} says not found ({page.not_found_cues[0]})")
     like_probe = _like_probe(fetch, page, probe)
@@ -378,16 +409,90 @@ def _answered(fetch: FetchResult, page: PageText | None, match: Match | None,
         # Nothing to look for (a how-to or a recipe without names): no evidence either way.
         return Decision(Rule.NO_KEY_ENTITIES, f"{at}{moved}: the article names no key entities to "
                         "look for, checked by status only")
+    teaser = page.paywall and len(page.main_text.strip()) < PAYWALL_TEASER_MAX
     if supports:
-        paywall = "; behind a paywall, the visible teaser" if page.paywall else ";"
+        paywall = "; behind a paywall, the visible teaser" if teaser else ";"
         return Decision(Rule.ENTITIES_FOUND, f"{at}{moved}{paywall} mentions {_names(match.found)}")
-    if page.paywall:
+    if teaser:
         return Decision(Rule.PAYWALL, f"{at}{moved}: the text is behind a paywall and the visible "
                         f"part does not mention {_names(match.missing)}")
     if not page.main_text.strip():
         return Decision(Rule.NO_MAIN_TEXT, f"{at}{moved} has no readable main text")
     return Decision(Rule.ENTITIES_MISSING, f"{at}{moved} no longer mentions "
                     f"{_names(match.missing)}{_found(match)}")
+
+
+_WALL_RULES = {CueKind.CONSENT: (Rule.CONSENT_WALL_REDIRECT, "a consent page"),
+               CueKind.LOGIN: (Rule.LOGIN_REDIRECT, "a login page"),
+               CueKind.SUBSCRIPTION: (Rule.SUBSCRIPTION_REDIRECT, "a subscription offer")}
+
+
+def _wall_redirect(fetch: FetchResult, page: PageText) -> Decision | None:
+    """A redirect (or refresh) that leads to a consent, login or subscription page instead of a new
+    place of the cited page. The kind of wall comes from words of the addresses led through (not
+    those of the cited URL) or of the page (a password field, a heading); a word in an address is
+    trusted with one more piece of evidence (the cited URL carried back in a query, 303 See Other,
+    no article text, a sign on a page with little text), a sign on a page with little text only
+    with the cited URL carried back, a 303, or no article text on a page that is not a front page."""
+    if _comparable(fetch.final_url) == _comparable(fetch.url):
+        return None  # a bounce that came back (A -> consent -> A): the page itself is judged
+    cited_words = frozenset(address_words(fetch.url))
+    targets = list(dict.fromkeys([hop.url for hop in fetch.chain[1:]] + [fetch.final_url]))
+    in_address = next(filter(None, (_address_cue(url, cited_words) for url in targets)), None)
+    on_page = next((c for c in (*page.wall_cues, *page.bot_wall_cues)
+                    if c.kind in _WALL_RULES), None)
+    evidence = []
+    if any(_carries(url, fetch.url) for url in targets):
+        evidence.append("it carries the cited URL back")
+    if any(hop.status == 303 for hop in fetch.chain[:-1]):
+        evidence.append("HTTP 303 See Other")
+    text = len(page.main_text.strip())
+    if in_address is not None:
+        cue = in_address
+        if text < NO_ARTICLE:
+            evidence.append("no article text")
+        if on_page is not None and text < SHORT_PAGE:
+            evidence.append(str(on_page))
+    elif on_page is not None and text < SHORT_PAGE:
+        cue = on_page
+        if text < NO_ARTICLE and _move_kind(fetch.url, fetch.final_url) is MoveTarget.OTHER:
+            evidence.append("no article text")
+    else:
+        return None
+    if not evidence:
+        return None
+    rule, what = _WALL_RULES[cue.kind]
+    how = "refresh" if is_refresh_hop(fetch.chain[0]) else f"HTTP {fetch.chain[0].status}"
+    return Decision(rule, f"{fetch.url} leads ({how}) to {what} {fetch.final_url}: a wall, not a move "
+                    f"({cue}; {'; '.join(evidence)})")
+
+
+def _address_cue(url: str, ignore: frozenset[str]) -> Cue | None:
+    parts = urlsplit(url)
+    names = [name for name, _ in parse_qsl(parts.query, keep_blank_values=True)]
+    return address_wall_cue(parts.hostname or "", unquote(parts.path), names, ignore)
+
+
+def _carries(url: str, cited: str) -> bool:
+    """Whether a query or fragment value of `url` is the cited URL (or its path), plainly or
+    percent-encoded once or more: the page means to send the reader back after the wall."""
+    parts = urlsplit(url)
+    cited_host, cited_path, _ = _comparable(cited)
+    for _, value in parse_qsl(f"{parts.query}&{parts.fragment}", keep_blank_values=True):
+        for _ in range(3):
+            if "%" not in value:
+                break
+            value = unquote(value)
+        value = value.strip()
+        if not value:
+            continue
+        if "://" in value or value.startswith("//"):
+            host, path, _ = _comparable(value if "://" in value else f"https:{value}")
+            if host == cited_host and path == cited_path:
+                return True
+        elif value.startswith("/") and cited_path and tuple(_segments(value)) == cited_path:
+            return True
+    return False
 
 
 def _has_entities(match: Match | None) -> bool:
@@ -422,10 +527,13 @@ def _like_probe(fetch: FetchResult, page: PageText, probe: NotFoundProbe | None)
 def _redirect_target(fetch: FetchResult, page: PageText) -> tuple[Redirection | None, str | None]:
     """How and where a redirect, a meta refresh or a canonical link to a front page sends the reader."""
     cited = _comparable(fetch.url)
-    if page.meta_refresh_url and _comparable(page.meta_refresh_url) not in (cited, _comparable(fetch.final_url)):
-        return Redirection.META_REFRESH, page.meta_refresh_url
+    # A refresh the pipeline did not follow (see pipeline._LinkChecker.follow_refreshes) still moves.
+    refresh = page.meta_refresh_url or page.script_redirect_url
+    if refresh and _comparable(refresh) not in (cited, _comparable(fetch.final_url)):
+        return Redirection.META_REFRESH, refresh
     if _comparable(fetch.final_url) != cited:
-        return Redirection.REDIRECT, fetch.final_url
+        refreshed = any(is_refresh_hop(hop) for hop in fetch.chain)
+        return (Redirection.META_REFRESH if refreshed else Redirection.REDIRECT), fetch.final_url
     canonical = page.canonical_url
     if (canonical and _comparable(canonical) != cited and _same_host(canonical, fetch.final_url)
             and _move_kind(fetch.url, canonical) is not MoveTarget.OTHER):

@@ -149,3 +149,41 @@ def test_title_recovery_sees_every_dictionary_word_beginning_at_an_offset_in_any
     assert all(length < 4 for length in known_word_lengths("xqzvbrt")[0])
     # The dictionaries write "don’t": any apostrophe finds it.
     assert 5 in known_word_lengths("don't")[0] and 5 in known_word_lengths("don’t")[0]
+
+
+@pytest.mark.parametrize(("written", "cited", "problem"), [
+    ("htps://example.org/a", "htps://example.org/a", "scheme misspelt: htps://"),
+    ("htp://example.org/a", "htp://example.org/a", "scheme misspelt: htp://"),
+    ("https:/example.org/a", "https:/example.org/a", "scheme misspelt: https:/"),
+    ("https//example.org/a", "https//example.org/a", "scheme misspelt: https//"),
+    ("http:example.org/a", "http:example.org/a", "scheme misspelt: http:"),
+    ("hxxps://example.org/a", "hxxps://example.org/a", "scheme misspelt: hxxps://"),
+    ("www.example.org/a", "www.example.org/a", "no scheme"),
+    ("example.org/politik/a.html", "example.org/politik/a.html", "no scheme"),
+    ("https://example.org/some path.html", "https://example.org/some␣path.html", "space inside the URL"),
+    ("https://exa mple.org/a", "https://exa␣mple.org/a", "space inside the URL"),
+    ("https://example.org/ politik/a-123.html", "https://example.org/␣politik/a-123.html",
+     "space inside the URL"),
+    ("https:///politik/a", "https:///politik/a", "empty host"),
+    ("https://example.orghttps://example.net/a", "https://example.orghttps://example.net/a",
+     "two URLs run together"),
+    ("ftp://example.org/a", "ftp://example.org/a", "scheme 'ftp' is not http(s)"),
+], ids=["htps", "htp", "one-slash", "no-colon", "colon-only", "defanged", "www", "host-path",
+        "space-in-path", "space-in-host", "space-after-host", "empty-host", "glued", "ftp"])
+def test_malformed_citation_gets_one_row_with_a_reason(written, cited, problem):
+    article = parse_article(f"T\n\nB\n\nQuellen: - https://example.net/erste - {written} - "
+                            "https://example.net/letzte\n")
+    assert [(c.url, c.problem) for c in article.cited_urls] == [
+        ("https://example.net/erste", None), (cited, problem), ("https://example.net/letzte", None)]
+
+
+def test_a_link_inside_a_url_is_no_second_citation():
+    url = "https://web.archive.org/web/2020/https://example.org/a"
+    assert [(c.url, c.problem) for c in parse_article(f"T\n\nB\n\nSources: {url}\n").cited_urls] == [(url, None)]
+
+
+def test_words_after_a_url_are_no_part_of_it():
+    article = parse_article("T\n\nB\n\nQuellen:\nReuters: https://example.org/a DPA-Meldung vom 12.3.2024\n"
+                            "https://example.org/b abgerufen am 12.03.2024\n")
+    assert [(c.url, c.problem) for c in article.cited_urls] == [
+        ("https://example.org/a", None), ("https://example.org/b", None)]

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from linkcheck.cues import CueKind
+from linkcheck.page import SCRIPT_REDIRECT_MAX_SCRIPT as SCRIPT_MAX
 from linkcheck.page import PageKind, extract_page
 
 from documents import minimal_pdf
@@ -304,3 +306,110 @@ def test_markup_past_the_cap_is_not_read():
     page = extract_page(article + empty_markup + late + b"</article></body></html>", HTML, URL)
     assert "Die Stadt Münster baut neue Radwege." in page.main_text
     assert "hinter der Grenze" not in page.main_text
+
+
+def _error_page(title: str, text: str, lang: str) -> bytes:
+    return (f"<html lang='{lang}'><head><title>{title}</title></head><body><header><a href='/'>Start</a>"
+            f"</header><main><h1>{title}</h1><p>{text}</p></main></body></html>").encode()
+
+
+@pytest.mark.parametrize("lang, title, text", [
+    ("fr", "Page introuvable", "La page que vous recherchez n’existe pas ou a été déplacée."),
+    ("es", "Página no encontrada", "La página que buscas no existe. Vuelve a la portada."),
+    ("it", "Pagina non trovata", "La pagina che stai cercando non esiste o è stata spostata."),
+    ("nl", "Pagina niet gevonden", "De pagina die u zoekt bestaat niet (meer)."),
+    ("pl", "Nie znaleziono strony", "Strona, której szukasz, nie istnieje lub została przeniesiona."),
+    ("pt", "Página não encontrada", "A página que você procura não existe."),
+    ("de", "tagesschau.de", "Dieser Beitrag ist nicht mehr verfügbar. Er wurde gemäß den gesetzlichen "
+                            "Vorgaben depubliziert."),
+    ("de", "Video nicht mehr online", "Dieses Video ist leider nicht mehr online."),
+], ids=["fr", "es", "it", "nl", "pl", "pt", "de-depublished", "de-not-online"])
+def test_not_found_pages_are_flagged_in_many_languages(lang, title, text):
+    page = extract_page(_error_page(title, text, lang), HTML, URL)
+    assert page.not_found_cues, page.main_text
+    assert page.bot_wall_cues == ()
+
+
+@pytest.mark.parametrize("lang, title, text", [
+    ("fr", "Un instant…", "Vérification que vous êtes un humain. Cela peut prendre quelques secondes."),
+    ("es", "Un momento…", "Verifica que eres un humano para continuar."),
+    ("it", "Accesso negato", "Abbiamo rilevato traffico insolito dalla tua rete."),
+    ("nl", "Even geduld...", "Bevestig dat je een mens bent."),
+    ("pl", "Chwileczkę…", "Potwierdź, że jesteś człowiekiem."),
+    ("pt", "Um momento…", "Confirme que você é humano para continuar."),
+], ids=["fr", "es", "it", "nl", "pl", "pt"])
+def test_challenge_pages_are_bot_walls_in_many_languages(lang, title, text):
+    assert extract_page(_error_page(title, text, lang), HTML, URL).bot_wall_cues
+
+
+@pytest.mark.parametrize("lang, dialog", [
+    ("fr", "Nous et nos partenaires utilisons des cookies. En cliquant sur « Tout accepter », vous "
+           "donnez votre consentement. Politique de confidentialité. Accepter"),
+    ("es", "Utilizamos cookies propias y de nuestros socios. Pulse «Aceptar todo» para dar su "
+           "consentimiento. Política de privacidad."),
+    ("it", "Noi e i nostri partner utilizziamo cookie e tracciamento. Cliccando «Accetta tutto» "
+           "presti il consenso."),
+    ("nl", "Wij en onze partners gebruiken cookies. Klik op «Alles accepteren» om toestemming te geven."),
+    ("pl", "Używamy plików cookies. Kliknij «Akceptuj», aby wyrazić zgodę. Polityka prywatności."),
+    ("pt", "Nós e os nossos parceiros usamos cookies. Clique em «Aceitar tudo» para dar o seu "
+           "consentimento. Política de privacidade."),
+], ids=["fr", "es", "it", "nl", "pl", "pt"])
+def test_consent_walls_are_bot_walls_in_many_languages(lang, dialog):
+    html = f"<html lang='{lang}'><body><div class='cmp'><p>{dialog}</p><button>OK</button></div></body></html>"
+    assert any(cue.kind is CueKind.CONSENT for cue in extract_page(html.encode(), HTML, URL).bot_wall_cues)
+
+
+@pytest.mark.parametrize("lang, title", [
+    ("es", "Un momento histórico para el Real Madrid"),
+    ("fr", "Accès refusé aux migrants: la justice tranche"),
+    ("it", "Un momento di silenzio per le vittime"),
+], ids=["es", "fr", "it"])
+def test_articles_whose_titles_begin_like_challenge_pages_are_no_bot_walls(lang, title):
+    paragraph = f"{title}. " + "Der Text eines ganz gewöhnlichen Artikels, lang genug für einen Absatz. " * 12
+    html = (f"<html lang='{lang}'><head><title>{title}</title></head><body><article><h1>{title}</h1>"
+            f"<p>{paragraph}</p></article></body></html>")
+    assert extract_page(html.encode(), HTML, URL).bot_wall_cues == ()
+
+
+ARTICLE_PARAGRAPH = "<p>" + "Die Stadt Münster baut in diesem Jahr zwölf Kilometer neue Radwege aus. " * 4 + "</p>"
+
+
+@pytest.mark.parametrize(("head", "body", "target"), [
+    ("<meta http-equiv='refresh' content='0; url=/neu/radwege.html'>", "", "https://news.example/neu/radwege.html"),
+    ("<meta http-equiv='refresh' content='3;URL=\"https://other.example/a\"'>", ARTICLE_PARAGRAPH,
+     "https://other.example/a"),
+    ("<meta http-equiv='refresh' content='0;https://other.example/b'>", "", "https://other.example/b"),
+    ("<meta http-equiv='refresh' content='30; url=/startseite/'>", "<p>Sie werden weitergeleitet.</p>",
+     "https://news.example/startseite/"),
+    ("<meta http-equiv='refresh' content='300; url=/startseite/'>", ARTICLE_PARAGRAPH, None),
+    ("<meta http-equiv='refresh' content='600'>", ARTICLE_PARAGRAPH, None),
+], ids=["immediate", "soon-on-a-real-page", "without-url-keyword", "late-on-an-empty-page",
+        "late-on-a-real-page", "reload"])
+def test_meta_refresh_is_a_redirect_when_soon_or_from_a_page_without_text(head, body, target):
+    html = f"<html><head>{head}<title>Radwege</title></head><body>{body}</body></html>"
+    assert extract_page(html.encode(), HTML, URL).meta_refresh_url == target
+
+
+@pytest.mark.parametrize("script", [
+    "window.location = '/neu/radwege.html';",
+    'window.location.href="/neu/radwege.html"',
+    "location.href = '/neu/radwege.html'",
+    "document.location = '/neu/radwege.html';",
+    'location.replace("/neu/radwege.html");',
+    "window.location.assign('/neu/radwege.html')",
+])
+def test_plain_script_redirect_of_a_page_without_text_is_found(script):
+    html = f"<html><head><script>{script}</script></head><body><noscript>Weiter</noscript></body></html>"
+    assert extract_page(html.encode(), HTML, URL).script_redirect_url == "https://news.example/neu/radwege.html"
+
+
+@pytest.mark.parametrize("body", [
+    f"<script>location.href = '/login';</script><article>{ARTICLE_PARAGRAPH}{ARTICLE_PARAGRAPH}</article>",
+    "<script>if (location.href == '/x') { go(); }</script>",
+    "<script>location.href = '/suche?q=' + query;</script>",
+    "<script>var a = 1;" + " " * SCRIPT_MAX + "location.href = '/neu';</script>",
+    "<script>location.href = 'javascript:void(0)';</script>",
+], ids=["page-with-text", "comparison", "computed-target", "big-script", "javascript-url"])
+def test_no_script_redirect_without_a_plain_literal_target_on_an_empty_page(body):
+    html = f"<html><body>{body}</body></html>"
+    assert extract_page(html.encode(), HTML, URL).script_redirect_url is None

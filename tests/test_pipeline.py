@@ -122,3 +122,88 @@ def test_a_run_keeps_its_article_cache_beside_the_archive(tmp_path):
     with sqlite3.connect(tmp_path / "archive.db-article-cache") as cache:
         cached = [os.fsdecode(path) for (path,) in cache.execute("SELECT path FROM entries")]
     assert cached == [str(tmp_path / "articles" / "a.txt")]
+
+
+HOME = (Path(__file__).parent / "fixtures" / "site" / "home.html").read_bytes()
+CITED = "https://news.example/politik/scholz-macron-paris-123.html"
+
+
+def refresh_to(target: str, delay: int = 0) -> bytes:
+    return (f"<html><head><meta http-equiv='refresh' content='{delay}; url={target}'></head>"
+            "<body><p>Weiter</p></body></html>").encode()
+
+
+def script_to(target: str) -> bytes:
+    return f"<html><head><script>window.location.href = '{target}';</script></head><body></body></html>".encode()
+
+
+def site(routes: dict[str, bytes]):
+    def handler(request: httpx.Request) -> httpx.Response:
+        body = routes.get(request.url.path)
+        if body is None:
+            return httpx.Response(404)
+        return httpx.Response(200, content=body, headers={"content-type": "text/html; charset=utf-8"})
+    return handler
+
+
+def judged_link(tmp_path: Path, routes: dict[str, bytes], config: Config | None = None):
+    write_article(tmp_path / "articles", "a.txt", [CITED])
+    _, results = run(tmp_path, site(routes), config or Config(allow_private=True, workers=1, probe_soft_404=False))
+    (result,) = results
+    return result
+
+
+def test_meta_refresh_to_the_same_story_at_a_new_path_is_followed_and_ok(tmp_path):
+    result = judged_link(tmp_path, {"/politik/scholz-macron-paris-123.html": refresh_to("/neu/scholz-macron.html"),
+                                    "/neu/scholz-macron.html": STORY})
+    assert result.decision.rule == "entities_found", result.decision.reason
+    assert result.fetch.final_url == "https://news.example/neu/scholz-macron.html"
+    assert [(hop.url, hop.status, hop.location) for hop in result.fetch.chain] == [
+        (CITED, 200, "https://news.example/neu/scholz-macron.html"),
+        ("https://news.example/neu/scholz-macron.html", 200, None)]
+
+
+def test_script_redirect_to_the_home_page_is_a_move(tmp_path):
+    result = judged_link(tmp_path, {"/politik/scholz-macron-paris-123.html": script_to("/"), "/": HOME})
+    assert result.decision.rule == "meta_refresh_to_home", result.decision.reason
+    assert result.fetch.final_url == "https://news.example/" and len(result.fetch.chain) == 2
+
+
+def test_refresh_after_an_http_redirect_is_one_chain(tmp_path):
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/politik/scholz-macron-paris-123.html":
+            return httpx.Response(301, headers={"location": "/alt/scholz.html"})
+        return site({"/alt/scholz.html": refresh_to("/"), "/": HOME})(request)
+
+    write_article(tmp_path / "articles", "a.txt", [CITED])
+    _, (result,) = run(tmp_path, handler, Config(allow_private=True, workers=1, probe_soft_404=False))
+    assert [hop.status for hop in result.fetch.chain] == [301, 200, 200]
+    assert result.decision.rule == "meta_refresh_to_home", result.decision.reason
+
+
+def test_refreshes_that_go_round_are_a_redirect_loop(tmp_path):
+    result = judged_link(tmp_path, {"/politik/scholz-macron-paris-123.html": refresh_to("/b.html"),
+                                    "/b.html": refresh_to("/politik/scholz-macron-paris-123.html")})
+    assert result.decision.rule == "redirect_loop", result.decision.reason
+
+
+def test_refreshes_count_against_max_redirects(tmp_path):
+    routes = {f"/{n}.html": refresh_to(f"/{n + 1}.html") for n in range(10)}
+    routes["/politik/scholz-macron-paris-123.html"] = refresh_to("/0.html")
+    config = Config(allow_private=True, workers=1, probe_soft_404=False, max_redirects=3)
+    result = judged_link(tmp_path, routes, config)
+    assert result.decision.rule == "too_many_redirects", result.decision.reason
+    assert len(result.fetch.chain) == 4
+
+
+def test_a_late_refresh_on_a_page_with_text_is_not_followed(tmp_path):
+    late = STORY.replace(b"</head>", b"<meta http-equiv='refresh' content='600; url=/'></head>")
+    result = judged_link(tmp_path, {"/politik/scholz-macron-paris-123.html": late, "/": HOME})
+    assert result.decision.rule == "entities_found", result.decision.reason
+    assert len(result.fetch.chain) == 1
+
+
+def test_a_refresh_into_a_private_network_is_refused_like_a_redirect(tmp_path):
+    result = judged_link(tmp_path, {"/politik/scholz-macron-paris-123.html": refresh_to("http://127.0.0.1/admin")},
+                         Config(workers=1, probe_soft_404=False))
+    assert result.decision.rule == "private_address", result.decision.reason
