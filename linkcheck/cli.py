@@ -173,7 +173,9 @@ def fix(
         elif output_format == "markdown":
             print(rewrite.as_markdown(str(path), fixed, sources) + "\n")
         else:
-            print(f"== {path}\n{fixed.sources_section}\n")
+            unrepaired = "".join(f"\n  no verified archived copy for {s.url} ({s.verdict}): "
+                                 f"{s.repair_reason or 'not looked up yet'}" for s in fixed.unrepaired)
+            print(f"== {path}\n{fixed.sources_section}{unrepaired}\n")
         if write and fixed.annotated:
             kept = rewrite.write_atomically(path, fixed.text)
             Console(stderr=True).print(f"linkcheck: rewrote {path} ({len(fixed.annotated)} source(s)); "
