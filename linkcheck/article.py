@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 from rapidfuzz.distance import Levenshtein
 
+from .claims import ClaimTerms
 from .errors import ArticleError
 
 
@@ -21,6 +22,8 @@ class CitedUrl:
 
     url: str
     problem: str | None = None  # why the URL is malformed; None when it is a usable http(s) URL
+    claim: str | None = None    # for a URL cited inline: the sentence it backs (see claims.py)
+    claim_terms: ClaimTerms | None = None  # that sentence's weighted words, filled by the article loader
 
     @property
     def is_valid(self) -> bool:
@@ -115,7 +118,12 @@ def parse_article(text: str, path: str = "<text>") -> Article:
     title = recover_title_words(raw_title, body) if raw_title else ""
 
     cited: list[str] = _urls_in_sources(sources_block) if sources_at else []
-    cited += [_strip_trailing(u) for u in _BARE_URL.findall(body)]
+    claims: dict[str, str] = {}
+    for inline in _BARE_URL.finditer(body):
+        url = _strip_trailing(inline.group())
+        cited.append(url)
+        if (claim := _claim_before(body, inline.start())) is not None:
+            claims.setdefault(url, claim)
     if not sources_at:
         warnings.append("no sources section (Quellen:/Sources:) found")
     unique: dict[str, None] = {}
@@ -127,10 +135,29 @@ def parse_article(text: str, path: str = "<text>") -> Article:
         warnings.append("no cited URLs found")
     return Article(
         path=path, title=title, date=published, body=body,
-        cited_urls=tuple(CitedUrl(url, url_problem(url)) for url in unique),
+        cited_urls=tuple(CitedUrl(url, url_problem(url), claims.get(url)) for url in unique),
         content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         warnings=tuple(warnings),
     )
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
+_CLAIM_MIN = 25      # characters: a shorter piece before the URL ("siehe", "laut") leans on the sentence before
+_CLAIM_MAX = 600
+
+
+def _claim_before(body: str, at: int) -> str | None:
+    """The sentence an inline URL at `at` backs: the one it stands in, or the one it follows."""
+    # The body's lines are joined with blank lines, wrapped sentences too: sentences decide, not lines.
+    before = " ".join(_BARE_URL.sub(" ", body[max(0, at - 4 * _CLAIM_MAX):at]).split()).rstrip(" ([{<:–—-")
+    sentences = [s for s in _SENTENCE_END.split(before) if s.strip()]
+    if not sentences:
+        return None
+    claim = sentences[-1]
+    if len(claim) < _CLAIM_MIN and len(sentences) > 1:
+        claim = f"{sentences[-2]} {claim}"
+    claim = " ".join(claim.split())[-_CLAIM_MAX:]
+    return claim if len(claim) >= _CLAIM_MIN else None
 
 
 def url_problem(url: str) -> str | None:

@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .article import MAX_ARTICLE_BYTES, Article, CitedUrl, read_article
+from .claims import ClaimTerms
 from .entities import Entity, EntityKind, key_entities
 
 
@@ -105,7 +106,8 @@ def _to_json(article: Article, entities: tuple[Entity, ...]) -> str:
     return json.dumps({
         "title": article.title,
         "date": article.date.isoformat() if article.date is not None else None,
-        "cited_urls": [[cited.url, cited.problem] for cited in article.cited_urls],
+        "cited_urls": [[cited.url, cited.problem, cited.claim, _claim_json(cited.claim_terms)]
+                       for cited in article.cited_urls],
         "warnings": list(article.warnings),
         "entities": [[entity.name, entity.kind.value, float(entity.weight), list(entity.aliases), entity.country]
                      for entity in entities],
@@ -127,8 +129,22 @@ def _from_json(entry: object, path: str, content_hash: str) -> tuple[Article, tu
 
 
 def _cited_url(item: object) -> CitedUrl:
-    url, problem = _typed(item, list)
-    return CitedUrl(_typed(url, str), None if problem is None else _typed(problem, str))
+    url, problem, claim, terms = _typed(item, list)
+    return CitedUrl(_typed(url, str), None if problem is None else _typed(problem, str),
+                    None if claim is None else _typed(claim, str), None if terms is None else _claim_terms(terms))
+
+
+def _claim_json(terms: ClaimTerms | None) -> list[object] | None:
+    if terms is None:
+        return None
+    return [terms.lang, [[stem, float(weight)] for stem, weight in terms.terms], list(terms.numbers)]
+
+
+def _claim_terms(item: object) -> ClaimTerms:
+    lang, pairs, numbers = _typed(item, list)
+    weighted = tuple((_typed(stem, str), _typed(weight, float))
+                     for stem, weight in (_typed(pair, list) for pair in _typed(pairs, list)))
+    return ClaimTerms(_typed(lang, str), weighted, _strings(numbers))
 
 
 def _entity(item: object) -> Entity:
@@ -151,7 +167,7 @@ def _typed(value: object, kind: type) -> Any:
 _PACKAGE = Path(__file__).parent
 # What decides an entry: reading the article, finding its key entities, and storing them here;
 # with all that these modules import from linkcheck.
-_ENTRY_MAKERS = (read_article.__module__, key_entities.__module__, __name__)
+_ENTRY_MAKERS = (read_article.__module__, key_entities.__module__, "linkcheck.article_loader", __name__)
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,12 @@ from pathlib import Path
 
 import zstandard
 
-from .article import Article, ArticleError, find_articles, read_article
+from .article import Article, ArticleError, CitedUrl, find_articles, read_article
 from .article_cache import ArticleCache
+from .claims import claim_terms
 from .entities import Entity, key_entities
 from .helper_process import exit_with_parent
+from .language import guess_language
 
 # Below this many articles per process, starting another loader costs more than it saves.
 _ARTICLES_PER_LOADER = 100
@@ -80,11 +82,20 @@ def _listing(paths: list[Path]) -> Iterator[tuple[Path, str | None]]:
             yield path, str(exc)
 
 
+def with_claim_terms(article: Article) -> tuple[CitedUrl, ...]:
+    """The article's cited URLs, those cited inline with their claim's weighted words."""
+    if not any(cited.claim for cited in article.cited_urls):
+        return article.cited_urls
+    lang = guess_language(article.body, sure=False) or "de"
+    return tuple(replace(cited, claim_terms=claim_terms(cited.claim, lang)) if cited.claim else cited
+                 for cited in article.cited_urls)
+
+
 def _load_article(file: Path) -> tuple[Article, tuple[Entity, ...]] | str:
     """The article without its body, and its key entities; or what went wrong."""
     try:
         article = read_article(file)
-        return replace(article, body=""), key_entities(article)
+        return replace(article, body="", cited_urls=with_claim_terms(article)), key_entities(article)
     except ArticleError as exc:
         return str(exc)
     except Exception as exc:  # a bug on one article must not cost the others their check

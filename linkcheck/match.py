@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from .claims import CLAIM_MIN_COVERAGE, ClaimTerms, coverage
 from .entities import Entity, EntityKind, surface_forms
 from .surface import SurfaceIndex, word_text
 
@@ -45,6 +46,7 @@ class Match:
     mentions: tuple[Mention, ...]
     score: float               # weighted share of the key entities found, 0..1
     supports: bool             # does the page support the article (score rule, see match.supports)
+    claim_coverage: float | None = None  # for an inline citation: share of its claim's words (claims.py)
 
 
 def is_specific(entity: Entity) -> bool:
@@ -91,6 +93,15 @@ class EntityMatcher:
             score=round(score, 4),
             supports=bool(self.entities) and supports(found, score, self._specific),
         )
+
+
+def judge_claim(match: Match, claim: ClaimTerms | None, page_text: str, page_language: str | None) -> Match:
+    """The match, decided by the claim when the citation is inline and the page is in the claim's
+    language (across languages the entities and their other-language forms still decide)."""
+    if claim is None or not claim.terms or page_language not in (None, claim.lang):
+        return match
+    share, numbers_found = coverage(claim, page_text)
+    return replace(match, supports=share >= CLAIM_MIN_COVERAGE and numbers_found, claim_coverage=round(share, 4))
 
 
 def _snippet(text: str, start: int, end: int) -> str:

@@ -19,7 +19,7 @@ from .article_loader import load_articles
 from .config import Config
 from .entities import Entity
 from .fetch import Fetcher, FetchError, FetchResult, host_key, network_is_up
-from .match import Match
+from .match import Match, judge_claim
 from .page import PageText
 from .page_workers import PageWorkers
 from .repair import Read, RepairSettings, find_replacement
@@ -188,7 +188,7 @@ class _Repairs:
             for citation in wanted:
                 around = citation.article.date or self._today
                 repair = await find_replacement(citation.cited.url, around, citation.entities, self._settings,
-                                                self._get, self._read)
+                                                self._get, self._read, citation.cited.claim_terms)
                 self.archive.record_repair(check_id, citation, repair, around)
                 repaired[id(citation)] = repair
             result = replace(result, citations=tuple(replace(c, repair=repaired.get(id(c))) for c in result.citations))
@@ -277,6 +277,8 @@ class _LinkChecker:
         probe = await self.not_found_probe(fetch) if _wants_probe(fetch, page) and self.config.probe_soft_404 else None
         results = []
         for citation, match in zip(citations, matches or (None,) * len(citations)):
+            if match is not None and page is not None:
+                match = judge_claim(match, citation.cited.claim_terms, page.main_text, page.language)
             decision = decide(fetch, page, match, probe)
             results.append(citation.judged(decision, match))
         return LinkResult(url, fetch, page, tuple(results))

@@ -17,9 +17,10 @@ from datetime import UTC, date, datetime, time
 from functools import partial
 from urllib.parse import urlsplit
 
+from ..claims import ClaimTerms
 from ..entities import Entity
 from ..fetch import FetchResult
-from ..match import Match
+from ..match import Match, judge_claim
 from ..page import PageText
 from ..verdict import Decision, Rule, decide
 from .captures import WAYBACK, Capture, Get, Lookup, memento, parse_timestamp, wayback_available, wayback_cdx
@@ -79,7 +80,8 @@ class Repair:
 
 
 async def find_replacement(url: str, published: date | datetime, entities: tuple[Entity, ...],
-                           settings: RepairSettings, get: Get, read: Read) -> Repair:
+                           settings: RepairSettings, get: Get, read: Read, claim: ClaimTerms | None = None
+                           ) -> Repair:
     """The nearest capture of `url` to `published` that supports the article, trying at most
     `settings.max_captures` captures, nearest first (before the date ahead of after it)."""
     around = published if isinstance(published, datetime) else datetime.combine(published, time(12), UTC)
@@ -92,7 +94,7 @@ async def find_replacement(url: str, published: date | datetime, entities: tuple
             if capture.raw_url in tried or len(checks) >= settings.max_captures:
                 continue
             tried.add(capture.raw_url)
-            check = await _check_capture(url, capture, entities, get, read)
+            check = await _check_capture(url, capture, entities, get, read, claim)
             checks.append(check)
             if check.supports:
                 return check
@@ -128,8 +130,8 @@ def _sources(url: str, around: datetime, settings: RepairSettings, get: Get
     return sources
 
 
-async def _check_capture(cited: str, capture: Capture, entities: tuple[Entity, ...], get: Get,
-                         read: Read) -> CaptureCheck:
+async def _check_capture(cited: str, capture: Capture, entities: tuple[Entity, ...], get: Get, read: Read,
+                         claim: ClaimTerms | None) -> CaptureCheck:
     fetch = await get(capture.raw_url, {})
     archive_host = urlsplit(capture.raw_url).hostname
     off_archive = next((hop.url for hop in fetch.chain if urlsplit(hop.url).hostname != archive_host), None)
@@ -141,6 +143,8 @@ async def _check_capture(cited: str, capture: Capture, entities: tuple[Entity, .
     as_original = replace(fetch, url=cited, final_url=cited)
     page, matches = (None, ()) if fetch.status is None or not fetch.body else await read(as_original, (entities,))
     match = matches[0] if matches else None
+    if match is not None and page is not None:
+        match = judge_claim(match, claim, page.main_text, page.language)
     return CaptureCheck(capture, fetch, page, decide(as_original, page, match), match)
 
 
