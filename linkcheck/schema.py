@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -259,8 +261,77 @@ def _v3_repairs(db: sqlite_utils.Database) -> None:
             db.execute(statement)
 
 
+def page_hash(kind: str, title: str | None, language: str | None, main_text: str) -> str:
+    """The identity of a page_texts row: the whole extracted page, not its main text alone, so
+    that pages without main text (404 bodies, redirects) keep a row and a title of their own."""
+    return hashlib.sha256(json.dumps([kind, title, language, main_text], ensure_ascii=False)
+                          .encode("utf-8")).hexdigest()
+
+
+_PAGE_TEXTS_V4 = """
+CREATE TABLE page_texts_v4 (
+    id INTEGER PRIMARY KEY,
+    page_hash TEXT NOT NULL UNIQUE,              -- sha256 of kind, title, language and main text
+    main_text_hash TEXT NOT NULL,                -- sha256 of main_text (checks.main_text_hash)
+    kind TEXT,
+    title TEXT,
+    language TEXT,
+    length INTEGER NOT NULL,
+    first_seen TEXT NOT NULL,
+    main_text TEXT NOT NULL
+)"""
+
+
+def _v4_page_texts_per_page(db: sqlite_utils.Database) -> None:
+    """page_texts keyed by page_hash instead of a unique main_text_hash (SQLite's rebuild of a
+    table, foreign keys off: see migrate); a row of empty text that checks of several links shared
+    is split by reading their snapshots again."""
+    triggers = [sql for (sql,) in db.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'page_texts'").fetchall()]
+    for (view,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'view'").fetchall():
+        db.execute(f"DROP VIEW {view}")  # ensure_views makes them again; a rename checks every view
+    db.execute(_PAGE_TEXTS_V4)
+    rows = db.execute("SELECT id, main_text_hash, kind, title, language, length, first_seen, main_text "
+                      "FROM page_texts").fetchall()
+    db.conn.executemany("INSERT INTO page_texts_v4 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [(row[0], page_hash(row[2] or "", row[3], row[4], row[7]), *row[1:]) for row in rows])
+    db.execute("DROP TABLE page_texts")
+    db.execute("ALTER TABLE page_texts_v4 RENAME TO page_texts")
+    db.execute("CREATE INDEX idx_page_texts_main_text_hash ON page_texts(main_text_hash)")
+    for sql in triggers:
+        db.execute(sql)
+    _split_shared_empty_page_texts(db)
+
+
+def _split_shared_empty_page_texts(db: sqlite_utils.Database) -> None:
+    from .page import extract_page
+
+    shared = db.execute(
+        "SELECT c.id, c.final_url, c.headers, c.snapshot_id, pt.first_seen FROM checks c "
+        "JOIN page_texts pt ON pt.id = c.page_text_id WHERE pt.length = 0 AND c.snapshot_id IS NOT NULL "
+        "AND c.page_text_id IN (SELECT page_text_id FROM checks GROUP BY page_text_id "
+        "HAVING count(DISTINCT link_id) > 1)").fetchall()
+    for check_id, final_url, headers, snapshot_id, first_seen in shared:
+        page = extract_page(read_snapshot_body(db, snapshot_id), dict(json.loads(headers or "[]")),
+                            final_url or "")
+        if page.main_text:
+            continue  # today's reader finds a text: leave the check as it was recorded
+        key = page_hash(str(page.kind), page.title, page.language, "")
+        found = db.execute("SELECT id FROM page_texts WHERE page_hash = ?", [key]).fetchone()
+        if found:
+            page_text_id = found[0]
+        else:
+            page_text_id = db.execute(
+                "INSERT INTO page_texts (page_hash, main_text_hash, kind, title, language, length, first_seen, "
+                "main_text) VALUES (?, ?, ?, ?, ?, 0, ?, '')",
+                [key, hashlib.sha256(b"").hexdigest(), str(page.kind), page.title, page.language,
+                 first_seen]).lastrowid
+        db.execute("UPDATE checks SET page_text_id = ? WHERE id = ?", [page_text_id, check_id])
+
+
 # Append only: MIGRATIONS[i] brings an archive from user_version i to i + 1.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1_tables, _v2_full_text_search, _v3_repairs]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
+    _v1_tables, _v2_full_text_search, _v3_repairs, _v4_page_texts_per_page]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _LATEST_CHECK_OF_CITATION = """
@@ -322,10 +393,23 @@ def migrate(db: sqlite_utils.Database) -> int:
     if old > SCHEMA_VERSION:
         raise ValueError(f"archive schema version {old} is newer than this linkcheck "
                          f"({SCHEMA_VERSION}); upgrade linkcheck")
-    for version in range(old, SCHEMA_VERSION):
-        with db.atomic():
-            MIGRATIONS[version](db)
-            db.execute(f"PRAGMA user_version = {version + 1}")
+    if old == SCHEMA_VERSION:
+        return old
+    # Foreign keys off while a step rebuilds a table (SQLite's documented procedure), checked
+    # before each step commits.
+    enforced = db.execute("PRAGMA foreign_keys").fetchone()[0]
+    db.execute("PRAGMA foreign_keys = OFF")
+    try:
+        for version in range(old, SCHEMA_VERSION):
+            with db.atomic():
+                MIGRATIONS[version](db)
+                violation = db.execute("PRAGMA foreign_key_check").fetchone()
+                if violation:
+                    raise ArchiveError(f"migrating the archive to version {version + 1} broke a "
+                                       f"reference from {violation[0]} row {violation[1]}")
+                db.execute(f"PRAGMA user_version = {version + 1}")
+    finally:
+        db.execute(f"PRAGMA foreign_keys = {'ON' if enforced else 'OFF'}")
     return old
 
 

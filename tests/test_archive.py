@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
 import sqlite3
 import subprocess
@@ -12,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import sqlite_utils
+import zstandard
 
 from linkcheck import schema
 from linkcheck.archive import Archive, ArchiveError, link_state
@@ -302,3 +305,52 @@ def test_full_text_search_finds_page_texts(archive):
     one_run(archive, result(URL, main_text="Raketenstart in Nordkorea bestätigt."))
     hits = list(archive.db["page_texts"].search("Raketenstart"))
     assert len(hits) == 1
+
+
+def _empty_page_result(url: str, title: str, at=T0):
+    seen = result(url, Verdict.DEAD, at=at, main_text="")
+    return dataclasses.replace(seen, page=dataclasses.replace(seen.page, title=title))
+
+
+def test_pages_without_main_text_keep_a_row_and_title_of_their_own(archive):
+    one_run(archive, _empty_page_result(URL, "Nicht gefunden – Zeitung A"),
+            _empty_page_result(DEAD, "Page not found – Paper B"))
+    one_run(archive, _empty_page_result(URL, "Nicht gefunden – Zeitung A", at=day(1)))
+    titles = rows(archive, "select l.url, pt.title from checks c join links l on l.id = c.link_id "
+                           "join page_texts pt on pt.id = c.page_text_id order by c.id")
+    assert [(r["url"], r["title"]) for r in titles] == [
+        (URL, "Nicht gefunden – Zeitung A"), (DEAD, "Page not found – Paper B"),
+        (URL, "Nicht gefunden – Zeitung A")]
+    assert archive.db["page_texts"].count == 2
+    assert rows(archive, "select text_changed from checks order by id")[2]["text_changed"] == 0
+
+
+def test_migration_gives_each_page_of_a_shared_empty_text_its_own_row(tmp_path):
+    path = tmp_path / "linkcheck.db"
+    old = sqlite_utils.Database(path)
+    for step in schema.MIGRATIONS[:3]:
+        step(old)
+    old.execute("PRAGMA user_version = 3")
+    run = old["runs"].insert({"started": "2026-01-05T06:00:00Z"}).last_pk
+    empty = old["page_texts"].insert({"main_text_hash": hashlib.sha256(b"").hexdigest(), "kind": "html",
+                                      "title": "Nicht gefunden – Zeitung A", "length": 0,
+                                      "first_seen": "2026-01-05T06:00:00Z", "main_text": ""}).last_pk
+    for url, title in ((URL, "Nicht gefunden – Zeitung A"), (DEAD, "Page not found – Paper B")):
+        body = f"<html><head><title>{title}</title></head><body><h1>404</h1></body></html>".encode()
+        snapshot = old["snapshots"].insert({
+            "sha256": hashlib.sha256(body).hexdigest(), "size": len(body), "compressed_size": 0,
+            "first_seen": "2026-01-05T06:00:00Z", "body": zstandard.ZstdCompressor().compress(body)}).last_pk
+        link = old["links"].insert({"url": url, "first_seen": "2026-01-05T06:00:00Z"}).last_pk
+        old["checks"].insert({"run_id": run, "link_id": link, "checked_at": "2026-01-05T06:00:00Z",
+                              "status": 404, "final_url": url, "snapshot_id": snapshot, "page_text_id": empty,
+                              "headers": json.dumps([["content-type", "text/html"]])})
+    old.close()
+    with Archive(path) as archive:
+        titles = rows(archive, "select l.url, pt.title from checks c join links l on l.id = c.link_id "
+                               "join page_texts pt on pt.id = c.page_text_id order by c.id")
+        assert [(r["url"], r["title"]) for r in titles] == [
+            (URL, "Nicht gefunden – Zeitung A"), (DEAD, "Page not found – Paper B")]
+        assert archive.integrity_check() == "ok"
+        assert archive.db.execute("PRAGMA foreign_key_check").fetchall() == []
+        assert archive.db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+        assert rows(archive, "select count(*) as n from changed_links") == [{"n": 0}]

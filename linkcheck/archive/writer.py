@@ -23,7 +23,7 @@ from ..fetch import FetchResult
 from ..page import PageText
 from ..repair import Repair
 from ..repair.save import SaveRequest
-from ..schema import utc_iso
+from ..schema import page_hash, utc_iso
 from ..verdict import CitationResult, LinkResult, worst
 from . import link_state
 
@@ -312,12 +312,12 @@ class Writer:
         if page is None:
             return None, None
         digest = _sha256(page.main_text.encode("utf-8"))
-        row = self.db.execute("SELECT id FROM page_texts WHERE main_text_hash = ?",
-                              [digest]).fetchone()
+        key = page_hash(str(page.kind), page.title, page.language, page.main_text)
+        row = self.db.execute("SELECT id FROM page_texts WHERE page_hash = ?", [key]).fetchone()
         if row:
             return row[0], digest
         return self._insert("page_texts", {
-            "main_text_hash": digest, "kind": str(page.kind), "title": page.title,
+            "page_hash": key, "main_text_hash": digest, "kind": str(page.kind), "title": page.title,
             "language": page.language, "length": len(page.main_text), "first_seen": now_iso(),
             "main_text": page.main_text}), digest
 
