@@ -82,7 +82,7 @@ MAX_MARKUP_BYTES = 4 * 1024 * 1024
 def extract_page(body: bytes, headers: Mapping[str, str], url: str) -> PageText:
     """Decode and read a fetched body; never raises on bad bytes."""
     content_type = _header(headers, "content-type").lower()
-    kind = _kind(body, content_type)
+    kind = sniff_kind(body, content_type)
     if kind is PageKind.PDF:
         return _pdf_page(body)
     if kind is PageKind.OTHER:
@@ -146,7 +146,8 @@ def _header(headers: Mapping[str, str], name: str) -> str:
     return ""
 
 
-def _kind(body: bytes, content_type: str) -> PageKind:
+def sniff_kind(body: bytes, content_type: str) -> PageKind:
+    """What a body is (HTML, PDF, text, other) by its first bytes, then its content type."""
     if body[:1024].lstrip().startswith(b"%PDF-"):
         return PageKind.PDF
     # Servers label error pages with the type of what was asked for; the bytes tell the truth.

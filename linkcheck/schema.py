@@ -338,29 +338,52 @@ _LATEST_CHECK_OF_CITATION = """
     SELECT cc2.id FROM citation_checks cc2 JOIN checks c2 ON c2.id = cc2.check_id
     WHERE cc2.citation_id = ci.id ORDER BY c2.checked_at DESC, c2.id DESC LIMIT 1"""
 
+def _day(column: str) -> str:
+    return (f"CASE date({column}) WHEN date('now') THEN 'today' WHEN date('now', '-1 day') THEN 'yesterday' "
+            f"ELSE date({column}) END")
+
+
+# The link's state in words, as of the citation's latest check: "failing since today, 1 of 3 checks".
+_STATE_IN_WORDS = f"""CASE
+           WHEN l.state = 'broken' AND l.consecutive_failures > 0 THEN 'broken since ' || {_day('l.state_since')}
+                || ', failing since ' || {_day('l.failing_since')} || ', ' || l.consecutive_failures || ' checks'
+           WHEN l.state = 'broken' THEN 'broken since ' || {_day('l.state_since')}
+           WHEN l.consecutive_failures > 0 THEN 'failing since ' || {_day('l.failing_since')} || ', '
+                || l.consecutive_failures || ' of '
+                || coalesce(json_extract(ru.options, '$.failures_to_break'), 3) || ' checks'
+           WHEN cc.verdict = 'blocked' THEN 'blocked: not counted for or against the link'
+           ELSE l.state END"""
+
 VIEWS: dict[str, str] = {
     "latest_citation_verdicts": f"""
 SELECT a.path AS article, a.title AS article_title, l.url, cc.verdict, cc.reason, cc.score,
        cc.found, cc.missing, c.status, c.final_url, c.checked_at, l.state AS link_state,
-       l.failing_since, l.state_since, cc.rule, r.explanation AS rule_explained, c.run_id,
-       ci.id AS citation_id, cc.id AS citation_check_id, c.id AS check_id
+       {_STATE_IN_WORDS} AS state,
+       l.consecutive_failures, l.failing_since, l.state_since, cc.rule, r.explanation AS rule_explained,
+       c.run_id, ci.id AS citation_id, cc.id AS citation_check_id, c.id AS check_id
 FROM citations ci
 JOIN articles a ON a.id = ci.article_id AND a.is_current = 1
 JOIN links l ON l.id = ci.link_id
 JOIN citation_checks cc ON cc.id = ({_LATEST_CHECK_OF_CITATION})
 JOIN checks c ON c.id = cc.check_id
+LEFT JOIN runs ru ON ru.id = c.run_id
 LEFT JOIN rules r ON r.name = cc.rule""",
     "broken_citations": """
 SELECT article, article_title, url, verdict, reason, status, final_url, failing_since,
-       state_since AS broken_since, checked_at, rule, rule_explained, citation_id, check_id
+       state_since AS broken_since, checked_at, rule, rule_explained, citation_id, citation_check_id, check_id
 FROM latest_citation_verdicts WHERE link_state = 'broken'""",
     "failing_citations": f"""
-SELECT article, article_title, url, verdict, reason, status, final_url, link_state,
-       failing_since, checked_at, rule, rule_explained, citation_id, check_id
+SELECT article, article_title, url, verdict, reason, state, status, final_url, link_state,
+       consecutive_failures, failing_since, checked_at, rule, rule_explained, citation_id,
+       citation_check_id, check_id
 FROM latest_citation_verdicts WHERE verdict IN {FAILING_VERDICTS_SQL}""",
+    "blocked_citations": """
+SELECT article, article_title, url, reason, status, final_url, state, link_state, checked_at,
+       rule, rule_explained, citation_id, citation_check_id, check_id
+FROM latest_citation_verdicts WHERE verdict = 'blocked'""",
     "unsupported_sources": """
 SELECT article, article_title, url, reason, score, found, missing, final_url, checked_at,
-       rule, rule_explained, citation_id, check_id
+       rule, rule_explained, citation_id, citation_check_id, check_id
 FROM latest_citation_verdicts WHERE verdict = 'drifted'""",
     "changed_links": """
 SELECT l.url, c.checked_at, c.run_id, pt.title, c.verdict, c.previous_main_text_hash,

@@ -13,6 +13,7 @@ from linkcheck import schema
 from linkcheck.archive import Archive, ArchiveError
 from linkcheck.config import Config
 from linkcheck.serve import cell_rendering_plugins, datasette_command, load_metadata, serve
+from linkcheck.serve_pages import PLUGIN_DIR, PLUGIN_NAME, TEMPLATE_DIR
 from linkcheck.verdict import Verdict
 
 from archive_fakes import ENTITIES, article, day, result
@@ -45,7 +46,8 @@ def db(tmp_path_factory):
 
 def get(db: Path, path: str, metadata: dict | None = None):
     async def fetch():
-        ds = Datasette([str(db)], metadata=metadata or load_metadata(db))
+        ds = Datasette([str(db)], metadata=metadata or load_metadata(db), plugins_dir=str(PLUGIN_DIR),
+                       template_dir=str(TEMPLATE_DIR))
         return await ds.client.get(path)
     return asyncio.run(fetch())
 
@@ -146,9 +148,9 @@ def test_snapshot_bodies_are_binary_downloads(db):
     assert blob.content.startswith(b"\x28\xb5\x2f\xfd")  # zstandard frame, not HTML
 
 
-def test_no_plugin_renders_cells():
+def test_no_plugin_but_linkcheck_s_own_renders_cells():
     assert cell_rendering_plugins() == []
-    assert json.loads(get_plugins_json()) == []
+    assert [p["name"] for p in json.loads(get_plugins_json())] in ([], [PLUGIN_NAME])
 
 
 def get_plugins_json():
@@ -170,7 +172,7 @@ def test_serve_refuses_a_missing_archive(tmp_path):
 
 
 def test_rules_table_explains_the_rule_of_each_failing_citation(db):
-    failing = rows(db, "/linkcheck/failing_citations.json")
+    failing = rows(db, "/linkcheck.json?sql=select+rule,+rule_explained+from+failing_citations")
     assert failing and all(row["rule_explained"] for row in failing)
     rules = rows(db, "/linkcheck/rules.json?_size=max")
     assert {row["name"] for row in rules} >= {row["rule"] for row in failing}

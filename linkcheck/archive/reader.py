@@ -15,7 +15,7 @@ import sqlite_utils
 from ..schema import ArchiveError, open_database, read_snapshot_body
 from ..verdict import Verdict
 
-__all__ = ["RunSummary", "StorageStats", "diff_snapshots", "integrity_check", "run_summary",
+__all__ = ["RunSummary", "StorageStats", "diff_snapshots", "diff_texts", "integrity_check", "run_summary",
            "snapshot_body", "storage_stats"]
 
 
@@ -102,10 +102,14 @@ def diff_snapshots(db: sqlite_utils.Database | Path | str, url: str,
             return ""
         older = before[-1]
     label = "{} (checked {}, run {}, text {})".format
-    return "".join(difflib.unified_diff(
-        _diff_lines(older[4]), _diff_lines(newer[4]),
-        fromfile=label(url, older[1], older[2], older[3][:12]),
-        tofile=label(url, newer[1], newer[2], newer[3][:12])))
+    return diff_texts(older[4], newer[4], label(url, older[1], older[2], older[3][:12]),
+                      label(url, newer[1], newer[2], newer[3][:12]))
+
+
+def diff_texts(old: str, new: str, old_label: str, new_label: str) -> str:
+    """Unified diff of two main texts, one sentence a line ("" when they are the same)."""
+    return "".join(difflib.unified_diff(_diff_lines(old), _diff_lines(new), fromfile=old_label,
+                                        tofile=new_label))
 
 
 def _pick(rows: list, key: int | str, url: str) -> tuple:
