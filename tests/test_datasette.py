@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import asyncio
+import html
 import json
+import re
+import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import sqlite_utils
 from datasette.app import Datasette
 
 from linkcheck import schema
 from linkcheck.archive import Archive, ArchiveError
+from linkcheck.archive.evidence import Snippet, highlight
 from linkcheck.config import Config
-from linkcheck.serve import cell_rendering_plugins, datasette_command, load_metadata, serve
-from linkcheck.serve_pages import PLUGIN_DIR, PLUGIN_NAME, TEMPLATE_DIR
+from linkcheck.serve import bring_up_to_date, cell_rendering_plugins, datasette_command, load_metadata, serve
+from linkcheck.serve_pages import ARCHIVED_PAGE_CSP, PLUGIN_DIR, PLUGIN_NAME, TEMPLATE_DIR, archived_page_content
 from linkcheck.verdict import Verdict
 
-from archive_fakes import ENTITIES, article, day, result
+from archive_fakes import ENTITIES, RULES, article, day, result
 
 OK = "https://news.example/kim"
 DEAD = "https://dead.example/gone"
@@ -176,3 +182,151 @@ def test_rules_table_explains_the_rule_of_each_failing_citation(db):
     assert failing and all(row["rule_explained"] for row in failing)
     rules = rows(db, "/linkcheck/rules.json?_size=max")
     assert {row["name"] for row in rules} >= {row["rule"] for row in failing}
+
+
+@pytest.fixture(scope="module")
+def day_one(tmp_path_factory):
+    """One run today: a dead link, a blocked one and an ok one, nothing broken yet."""
+    path = tmp_path_factory.mktemp("day-one") / "linkcheck.db"
+    blocked = "https://wall.example/story"
+    art = article(urls=(OK, DEAD, blocked))
+    now = datetime.now(UTC)
+    with Archive(path) as archive:
+        archive.add_article(art, ENTITIES)
+        run_id = archive.start_run(Config(), ["articles"])
+        for url, verdict in ((OK, Verdict.OK), (DEAD, Verdict.DEAD), (blocked, Verdict.BLOCKED)):
+            archive.record_link(run_id, result(url, verdict, at=now, articles=(art,)))
+        archive.finish_run(run_id, None, True)
+    return path
+
+
+def test_a_citation_failing_for_the_first_time_is_in_the_main_list_with_its_state(day_one):
+    main = next(iter(load_metadata(day_one)["databases"]["linkcheck"]["queries"]))
+    assert main == "failing_citations"
+    found = rows(day_one, "/linkcheck/failing_citations.json")
+    assert [(r["url"], r["verdict"], r["state"]) for r in found] == \
+        [(DEAD, "dead", "failing since today, 1 of 3 checks")]
+    assert rows(day_one, "/linkcheck/broken_citations.json") == []
+
+
+def test_blocked_citations_have_a_query_of_their_own(day_one):
+    found = rows(day_one, "/linkcheck/blocked_citations.json")
+    assert [(r["url"], r["status"]) for r in found] == [("https://wall.example/story", 403)]
+    assert found[0]["rule_explained"] == RULES[Verdict.BLOCKED].explanation
+
+
+def test_failing_state_after_two_checks_and_when_broken(db):
+    states = [r["state"] for r in rows(db, "/linkcheck.json?sql=select+state+from+latest_citation_verdicts"
+                                           "+where+url+=+:url&url=" + DEAD)]
+    assert states == ["broken since 2026-01-08, failing since 2026-01-05, 4 checks"]
+
+
+def test_canned_queries_link_each_row_to_its_citation_check_page(db):
+    page = get(db, "/linkcheck/broken_citations")
+    assert page.status_code == 200
+    evidence = re.search(r'href="(/-/linkcheck/linkcheck/citation/\d+)"', page.text)
+    assert evidence, page.text
+    assert get(db, evidence.group(1)).status_code == 200
+
+
+def _latest_citation_check(path: Path, url: str) -> int:
+    found = rows(path, "/linkcheck.json?sql=select+citation_check_id+from+latest_citation_verdicts+where+url+=+:url"
+                       "&url=" + url)
+    return found[0]["citation_check_id"]
+
+
+def test_citation_check_page_shows_the_verdict_the_reason_and_the_rule_in_words(db):
+    page = get(db, f"/-/linkcheck/linkcheck/citation/{_latest_citation_check(db, DRIFT)}")
+    assert page.status_code == 200
+    assert 'data-verdict="drifted"' in page.text
+    assert "drifted because test says so" in page.text
+    assert RULES[Verdict.DRIFTED].explanation in html.unescape(page.text)
+
+
+def test_citation_check_page_highlights_each_hit_and_lists_the_missing(db):
+    page = get(db, f"/-/linkcheck/linkcheck/citation/{_latest_citation_check(db, DRIFT)}")
+    found = page.text[page.text.index('class="found"'):page.text.index('class="missing"')]
+    missing = page.text[page.text.index('class="missing"'):]
+    assert "<h3>Kim Jong Un</h3>" in found and "<mark>Kim</mark>" in found
+    assert "<li>Nordkorea</li>" in missing.split("</section>")[0]
+
+
+def test_citation_check_page_links_the_previous_check_the_rows_and_the_snapshot(db):
+    check_id = _latest_citation_check(db, OK)
+    page = get(db, f"/-/linkcheck/linkcheck/citation/{check_id}")
+    previous = re.search(r'class="previous" href="(/-/linkcheck/linkcheck/citation/(\d+))"', page.text)
+    assert previous and int(previous.group(2)) < check_id
+    for table in ("runs", "links", "checks", "snapshots", "page_texts", "articles", "citations"):
+        assert f'href="/linkcheck/{table}/' in page.text, table
+    archived = re.search(r'href="(/-/linkcheck/linkcheck/snapshot/\d+)"', page.text)
+    assert archived and get(db, archived.group(1)).status_code == 200
+    assert get(db, archived.group(1) + "/raw").status_code == 200
+
+
+def test_citation_check_page_shows_the_text_diff_since_the_previous_check(db):
+    page = get(db, f"/-/linkcheck/linkcheck/citation/{_latest_citation_check(db, OK)}")
+    assert '<span class="diff-added">+' in page.text
+    assert "&lt;script&gt;alert" in page.text and "<script>alert" not in page.text
+
+
+def test_citation_check_page_of_an_unknown_check_is_not_found(db):
+    assert get(db, "/-/linkcheck/linkcheck/citation/999999").status_code == 404
+    assert get(db, "/-/linkcheck/linkcheck/snapshot/999999").status_code == 404
+    assert get(db, "/-/linkcheck/nosuchdb/citation/1").status_code == 404
+
+
+def test_archived_page_is_served_as_html_under_a_sandbox_that_runs_no_script(db):
+    snapshot = rows(db, "/linkcheck.json?sql=select+id+from+snapshots+where+body+is+not+null+order+by+id+desc")
+    for row in snapshot:
+        page = get(db, f"/-/linkcheck/linkcheck/snapshot/{row['id']}")
+        if b"<script>" in page.content:
+            break
+    else:
+        pytest.fail("no snapshot with a script in the fixture")
+    assert page.headers["content-type"].startswith("text/html")
+    policy = page.headers["content-security-policy"]
+    assert policy.startswith("sandbox;") and "allow-scripts" not in policy
+    assert "default-src 'none'" in policy and page.headers["x-content-type-options"] == "nosniff"
+
+
+def test_raw_snapshot_is_plain_text_under_the_same_policy(db):
+    page = get(db, "/-/linkcheck/linkcheck/snapshot/1/raw")
+    assert page.headers["content-type"].startswith("text/plain")
+    assert page.headers["content-security-policy"] == ARCHIVED_PAGE_CSP
+    assert page.content.startswith(b"<html>")
+
+
+@pytest.mark.parametrize("body, content_type, shown_as", [
+    (b"<!doctype html><p>Hi</p>", "text/html; charset=ISO-8859-1", "text/html; charset=ISO-8859-1"),
+    (b"<html><p>Hi</p></html>", "application/octet-stream", "text/html"),
+    (b"%PDF-1.7 ...", "application/pdf", "application/octet-stream"),
+    (b"plain words", "text/plain", "text/plain"),
+    (b"<p>x</p>", 'text/html; charset="utf-8"; x=<script>', "text/html; charset=utf-8"),
+])
+def test_archived_page_content_types(body, content_type, shown_as):
+    assert archived_page_content(body, content_type) == (body, shown_as)
+
+
+@pytest.mark.parametrize("text, surface, offset, stored, expected", [
+    ("Kim Jong Un besucht Nordkorea.", "Nordkorea", 20, "", Snippet("Kim Jong Un besucht ", "Nordkorea", ".")),
+    ("Heute:\n\nKim  in Seoul", "Kim", 8, "", Snippet("Heute: ", "Kim", " in Seoul")),
+    ("x" * 200 + " Kim " + "y" * 200, "Kim", 201, "", Snippet("…" + "x" * 47 + " ", "Kim", " " + "y" * 47 + "…")),
+    ("changed text", "Kim", 3, "… sagte Kim gestern …", Snippet("… sagte ", "Kim", " gestern …")),
+    ("", "Kim", 0, "… sagte kim gestern …", Snippet("… sagte ", "kim", " gestern …")),
+    ("", "Kim", None, "no hit here", Snippet("no hit here", "", "")),
+])
+def test_highlight(text, surface, offset, stored, expected):
+    assert highlight(text, surface, offset, stored) == expected
+
+
+def test_serve_brings_an_older_archive_up_to_date_first(tmp_path):
+    path = tmp_path / "linkcheck.db"
+    old = sqlite_utils.Database(path)
+    for step in schema.MIGRATIONS[:3]:
+        step(old)
+    old.execute("PRAGMA user_version = 3")
+    old.close()
+    bring_up_to_date(path)
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
+        assert conn.execute("select count(*) from blocked_citations").fetchone() == (0,)
