@@ -346,7 +346,8 @@ def _day(column: str) -> str:
 # The link's state in words, as of the citation's latest check: "failing since today, 1 of 3 checks".
 _STATE_IN_WORDS = f"""CASE
            WHEN l.state = 'broken' AND l.consecutive_failures > 0 THEN 'broken since ' || {_day('l.state_since')}
-                || ', failing since ' || {_day('l.failing_since')} || ', ' || l.consecutive_failures || ' checks'
+                || ', failing since ' || {_day('l.failing_since')} || ', ' || l.consecutive_failures
+                || CASE l.consecutive_failures WHEN 1 THEN ' check' ELSE ' checks' END
            WHEN l.state = 'broken' THEN 'broken since ' || {_day('l.state_since')}
            WHEN l.consecutive_failures > 0 THEN 'failing since ' || {_day('l.failing_since')} || ', '
                 || l.consecutive_failures || ' of '

@@ -20,8 +20,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .local_server import local_web, page
-from .test_verify_e2e import html, run_verify, scholz_article
+from .local_server import local_web, page, redirect
+from .test_verify_e2e import html, scholz_article
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed "
                                      "(pip install -e '.[test]')")
@@ -41,10 +41,19 @@ def _scripted_story(beacon: str) -> bytes:
     return html("story.html").replace(b"</article>", trap.encode() + b"</article>")
 
 
+def _verify(folder: Path) -> subprocess.CompletedProcess[str]:
+    """`linkcheck verify` run in `folder`, so that the archive names the article articles/scholz.txt."""
+    return subprocess.run(
+        [sys.executable, "-m", "linkcheck", "verify", "articles", "--db", "linkcheck.db", "--config", "linkcheck.toml",
+         "--format", "json", "--allow-private", "--timeout", "5", "--retries", "1", "--repair", "off"],
+        capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL, cwd=folder)
+
+
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory):
-    """Two runs a day apart in the archive's eyes: the story changes a sentence between them, one
-    link is dead (broken at once: failures_to_break = 1), one blocked, one drifted, one scripted."""
+    """Two runs: the story changes a sentence between them; one link is dead in both (broken: the
+    config's failures_to_break is 2), one dies in the second run, one moved, one is blocked, one
+    drifted, one carries scripts and subresources."""
     folder = tmp_path_factory.mktemp("browser")
     with local_web(HOSTS) as web:
         base = web.url("")
@@ -52,22 +61,25 @@ def archive(tmp_path_factory):
             STORY: page(html("story.html")),
             "/politik/elbe-hochwasser.html": page(html("other-story.html")),
             "/politik/abo.html": page(b"<html><body><h1>Forbidden</h1></body></html>", 403),
+            "/politik/gipfel.html": page(html("story.html")),
+            "/politik/alter-artikel.html": redirect("/", 301),
+            "/": page(html("home.html")),
             SCRIPTED: page(_scripted_story(base)),
         })
-        urls = [f"{base}{STORY}", f"{base}/politik/elbe-hochwasser.html", f"{base}/politik/geloescht.html",
-                f"{base}/politik/abo.html", f"{base}{SCRIPTED}"]
-        articles = scholz_article(folder / "articles", urls)
-        db = folder / "linkcheck.db"
-        config = folder / "linkcheck.toml"
-        config.write_text("failures_to_break = 1\nbroken_after_days = 0\n")
-        first = run_verify(articles, db, "--config", str(config))
+        paths = [STORY, "/politik/elbe-hochwasser.html", "/politik/geloescht.html", "/politik/abo.html", SCRIPTED,
+                 "/politik/gipfel.html", "/politik/alter-artikel.html"]
+        urls = [f"{base}{path}" for path in paths]
+        scholz_article(folder / "articles", urls)
+        (folder / "linkcheck.toml").write_text("failures_to_break = 2\nbroken_after_days = 0\n")
+        first = _verify(folder)
         assert first.returncode == 1, first.stderr
         web.routes[STORY] = page(html("story.html").replace(
             b"Die EU-Kommission pr\xc3\xbcft den Vorschlag.", b"Die EU-Kommission hat den Vorschlag abgelehnt."))
-        second = run_verify(articles, db, "--config", str(config))
+        del web.routes["/politik/gipfel.html"]
+        second = _verify(folder)
         assert second.returncode == 1, second.stderr
         web.hits.clear()
-        yield db, urls, web
+        yield folder / "linkcheck.db", urls, web
 
 
 def _free_port() -> int:
@@ -143,14 +155,25 @@ def test_database_page_leads_with_failing_citations(served, tab):
     assert queries.index("Failing citations") < queries.index("Broken citations")
 
 
-def test_broken_list_shows_the_dead_citation_and_leads_to_its_evidence(served, tab, tmp_path):
+def test_failing_list_shows_a_citation_from_its_first_failed_check_with_its_state(served, tab, tmp_path):
+    base, urls, _ = served
+    tab.goto(f"{base}/linkcheck/failing_citations")
+    states = {url: tab.locator("table.rows-and-columns tbody tr", has_text=url).inner_text()
+              for url in (urls[2], urls[5], urls[6])}
+    assert "failing since today, 1 of 2 checks" in states[urls[5]]
+    assert "broken since today" in states[urls[2]] and "moved" in states[urls[6]]
+    assert tab.evaluate("document.documentElement.scrollWidth") <= WIDTH
+    _screenshot(tab, "datasette-failing-citations.png", tmp_path)
+
+
+def test_broken_list_shows_the_dead_citation_and_leads_to_its_evidence(served, tab):
     base, urls, _ = served
     dead = urls[2]
     tab.goto(f"{base}/linkcheck/broken_citations")
     row = tab.locator("table.rows-and-columns tbody tr", has_text=dead)
     assert row.count() == 1
     assert "dead" in row.inner_text()
-    _screenshot(tab, "datasette-broken-citations.png", tmp_path)
+    assert tab.locator("table.rows-and-columns tbody tr").count() == 2  # the dead link and the moved one
     row.locator("a", has_text="evidence").click()
     tab.wait_for_url(re.compile(r"/-/linkcheck/linkcheck/citation/\d+$"))
     assert tab.locator("span.verdict").inner_text() == "dead"
