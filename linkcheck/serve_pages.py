@@ -80,7 +80,7 @@ async def citation_page(datasette: Any, request: Any) -> Any:
     html = await datasette.render_template(
         "linkcheck_citation_check.html",
         {"database": name, "evidence": evidence, "links": links,
-         "diff_lines": [(_diff_class(line), line) for line in evidence.text_diff.splitlines()]},
+         "diff_lines": [(_diff_class(line), line) for line in (evidence.text_diff or "").splitlines()]},
         request=request)
     return Response.html(html)
 

@@ -27,6 +27,8 @@ from archive_fakes import ENTITIES, RULES, article, day, result
 OK = "https://news.example/kim"
 DEAD = "https://dead.example/gone"
 DRIFT = "https://drift.example/story"
+WALL = "https://wall.example/story"
+MALFORMED = "htp://kaputt.example"
 SCRIPT = "Kim Jong Un besucht Nordkorea. <script>alert('pwned')</script>"
 
 
@@ -186,15 +188,15 @@ def test_rules_table_explains_the_rule_of_each_failing_citation(db):
 
 @pytest.fixture(scope="module")
 def day_one(tmp_path_factory):
-    """One run today: a dead link, a blocked one and an ok one, nothing broken yet."""
+    """One run today: a dead link, a blocked one, an ok one and a malformed one (broken at once)."""
     path = tmp_path_factory.mktemp("day-one") / "linkcheck.db"
-    blocked = "https://wall.example/story"
-    art = article(urls=(OK, DEAD, blocked))
+    art = article(urls=(OK, DEAD, WALL, MALFORMED))
     now = datetime.now(UTC)
     with Archive(path) as archive:
         archive.add_article(art, ENTITIES)
         run_id = archive.start_run(Config(), ["articles"])
-        for url, verdict in ((OK, Verdict.OK), (DEAD, Verdict.DEAD), (blocked, Verdict.BLOCKED)):
+        for url, verdict in ((OK, Verdict.OK), (DEAD, Verdict.DEAD), (WALL, Verdict.BLOCKED),
+                             (MALFORMED, Verdict.INVALID)):
             archive.record_link(run_id, result(url, verdict, at=now, articles=(art,)))
         archive.finish_run(run_id, None, True)
     return path
@@ -204,14 +206,15 @@ def test_a_citation_failing_for_the_first_time_is_in_the_main_list_with_its_stat
     main = next(iter(load_metadata(day_one)["databases"]["linkcheck"]["queries"]))
     assert main == "failing_citations"
     found = rows(day_one, "/linkcheck/failing_citations.json")
-    assert [(r["url"], r["verdict"], r["state"]) for r in found] == \
-        [(DEAD, "dead", "failing since today, 1 of 3 checks")]
-    assert rows(day_one, "/linkcheck/broken_citations.json") == []
+    assert {(r["url"], r["verdict"], r["state"]) for r in found} == {
+        (DEAD, "dead", "failing since today, 1 of 3 checks"),
+        (MALFORMED, "invalid", "broken since today, failing since today, 1 check")}
+    assert [r["url"] for r in rows(day_one, "/linkcheck/broken_citations.json")] == [MALFORMED]
 
 
 def test_blocked_citations_have_a_query_of_their_own(day_one):
     found = rows(day_one, "/linkcheck/blocked_citations.json")
-    assert [(r["url"], r["status"]) for r in found] == [("https://wall.example/story", 403)]
+    assert [(r["url"], r["status"]) for r in found] == [(WALL, 403)]
     assert found[0]["rule_explained"] == RULES[Verdict.BLOCKED].explanation
 
 
@@ -330,3 +333,30 @@ def test_serve_brings_an_older_archive_up_to_date_first(tmp_path):
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
         assert conn.execute("select count(*) from blocked_citations").fetchone() == (0,)
+
+
+def test_every_column_of_the_editor_views_is_described_and_no_description_is_stale(db):
+    tables = load_metadata(db)["databases"]["linkcheck"]["tables"]
+    archive = sqlite_utils.Database(db)
+    for name in ("latest_citation_verdicts", "broken_citations", "failing_citations", "blocked_citations",
+                 "unsupported_sources", "citations_to_repair"):
+        assert set(tables[name]["columns"]) == {c.name for c in archive[name].columns}, name
+    for name, table in tables.items():
+        assert set(table.get("columns", {})) <= {c.name for c in archive[name].columns}, name
+
+
+def test_column_descriptions_show_on_the_view_page(db):
+    page = get(db, "/linkcheck/latest_citation_verdicts")
+    assert "<dt>state</dt>" in page.text and "failing since today, 1 of 3 checks" in html.unescape(page.text)
+
+
+def test_citation_check_page_of_a_url_never_fetched_says_so(day_one):
+    page = get(day_one, f"/-/linkcheck/linkcheck/citation/{_latest_citation_check(day_one, MALFORMED)}")
+    assert page.status_code == 200 and 'data-verdict="invalid"' in page.text
+    assert "no snapshot" in page.text and "this is the first check" in page.text
+    assert "Nothing to compare" in page.text
+
+
+def test_citation_check_page_says_when_the_text_did_not_change(db):
+    page = get(db, f"/-/linkcheck/linkcheck/citation/{_latest_citation_check(db, DRIFT)}")
+    assert "The main text is the same as at the previous check." in page.text

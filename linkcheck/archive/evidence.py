@@ -74,8 +74,7 @@ class CitationEvidence:
     previous_citation_check_id: int | None
     previous_checked_at: str | None
     previous_verdict: str | None
-    text_diff: str  # unified diff from the previous check's text; "" when unchanged or nothing to compare
-    text_changed: bool | None
+    text_diff: str | None  # unified diff from the previous check's text: "" the same, None nothing to compare
 
 
 def _rows(conn: sqlite3.Connection, sql: str, params: list) -> list[dict]:
@@ -91,7 +90,7 @@ def citation_evidence(conn: sqlite3.Connection, citation_check_id: int) -> Citat
                cc.found, cc.missing, a.id AS article_id, a.path, a.title AS article_title, ci.id AS citation_id,
                l.id AS link_id, l.url, l.state, c.id AS check_id, c.run_id, c.checked_at, c.status, c.final_url,
                c.error, c.error_detail, c.chain, c.snapshot_id, s.content_type, c.page_text_id, pt.title,
-               pt.main_text, c.text_changed
+               pt.main_text
         FROM citation_checks cc JOIN checks c ON c.id = cc.check_id
         JOIN citations ci ON ci.id = cc.citation_id JOIN articles a ON a.id = ci.article_id
         JOIN links l ON l.id = ci.link_id
@@ -135,8 +134,7 @@ def citation_evidence(conn: sqlite3.Connection, citation_check_id: int) -> Citat
         previous_verdict=before["verdict"] if before else None,
         text_diff=(diff_texts(before["main_text"], row["main_text"], f"text at {before['checked_at']}",
                               f"text at {row['checked_at']}")
-                   if before and before["main_text"] is not None and row["main_text"] is not None else ""),
-        text_changed=None if row["text_changed"] is None else bool(row["text_changed"]),
+                   if before and before["main_text"] is not None and row["main_text"] is not None else None),
     )
 
 
