@@ -8,9 +8,11 @@ With LINKCHECK_SCREENSHOTS=docs the README's screenshots are written there.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -92,8 +94,10 @@ def _free_port() -> int:
 def served(archive):
     db, urls, web = archive
     port = _free_port()
+    # A session of its own: stopping it stops the Datasette process serve started as well.
     process = subprocess.Popen([sys.executable, "-m", "linkcheck", "serve", "--db", str(db), "--port", str(port)],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                               start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
@@ -103,12 +107,21 @@ def served(archive):
         except httpx.TransportError:
             pass
         if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
+            _stop(process)
             pytest.fail(f"linkcheck serve did not start: {process.stdout.read().decode() if process.stdout else ''}")
         time.sleep(0.2)
     yield base, urls, web
-    process.terminate()
-    process.wait(timeout=30)
+    _stop(process)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 def _launch(playwright):
