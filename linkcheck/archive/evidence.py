@@ -9,6 +9,7 @@ import re
 import sqlite3
 from dataclasses import dataclass
 
+from ..fetch import Hop
 from ..match import SNIPPET_CHARS
 from .reader import diff_texts
 
@@ -28,13 +29,6 @@ class EntityEvidence:
 
     entity: str
     mentions: tuple[tuple[str, str, Snippet], ...]  # (found_in: title or main, surface, snippet)
-
-
-@dataclass(frozen=True)
-class Hop:
-    url: str
-    status: int | None
-    location: str | None
 
 
 @dataclass(frozen=True)

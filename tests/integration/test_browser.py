@@ -219,6 +219,9 @@ def test_citation_page_shows_verdict_reason_rule_and_highlighted_hits(served, ta
 def test_archived_page_shows_the_page_but_runs_no_script_and_fetches_nothing(served, tab):
     base, urls, web = served
     _citation_page(tab, base, urls[4])
+    framed = tab.frame_locator("iframe.archived")
+    assert "Scholz trifft Macron in Paris" in framed.locator("h1").inner_text()
+    assert framed.locator("#pwned").count() == 0
     archived = tab.locator("a.archived-link").get_attribute("href")
     response = tab.goto(f"{base}{archived}")  # returns after the load event: subresources asked for by then
     assert response is not None and "sandbox" in response.headers["content-security-policy"]
