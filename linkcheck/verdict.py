@@ -127,6 +127,9 @@ class Rule(StrEnum):
     CONNECT = ("connect", Verdict.UNREACHABLE,
                "The connection was refused or the host could not be reached, after retries.")
     RESET = ("reset", Verdict.UNREACHABLE, "The connection was reset or broke the HTTP protocol.")
+    TLS = ("tls", Verdict.UNREACHABLE,
+           "The TLS handshake failed: the certificate is not valid (expired, self-signed, for another "
+           "name, or from an authority not trusted; see ca_bundle) or the server speaks no usable TLS.")
     TOO_MANY_REDIRECTS = ("too_many_redirects", Verdict.UNREACHABLE,
                           "The redirects went on longer than linkcheck follows.")
     REDIRECT_LOOP = ("redirect_loop", Verdict.UNREACHABLE, "The redirects go round in a loop.")
@@ -286,6 +289,7 @@ FETCH_ERROR_RULES: dict[FetchError, tuple[Rule, str]] = {
     FetchError.TIMEOUT: (Rule.TIMEOUT, "the server did not answer in time"),
     FetchError.CONNECT: (Rule.CONNECT, "the connection was refused or the host is unreachable"),
     FetchError.RESET: (Rule.RESET, "the connection was reset"),
+    FetchError.TLS: (Rule.TLS, "the TLS handshake failed"),
     FetchError.TOO_MANY_REDIRECTS: (Rule.TOO_MANY_REDIRECTS, "too many redirects"),
     FetchError.REDIRECT_LOOP: (Rule.REDIRECT_LOOP, "the redirects go round in a loop"),
     FetchError.BAD_REDIRECT: (Rule.BAD_REDIRECT, "a redirect without a usable target"),

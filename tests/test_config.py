@@ -6,7 +6,7 @@ from linkcheck.config import Config, ConfigError, load_config
 
 
 def test_defaults_without_config_file(tmp_path):
-    assert load_config(tmp_path) == Config()
+    assert load_config(tmp_path, environ={}) == Config()
 
 
 def test_linkcheck_toml_overrides_defaults(tmp_path):

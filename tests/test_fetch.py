@@ -314,7 +314,7 @@ def test_private_targets_are_refused_by_default(router: respx.Router, url: str) 
     route = router.route().respond(200)
     result = fetch(url, router)
     assert result.error is FetchError.PRIVATE_ADDRESS
-    assert "allow-private" in result.error_detail
+    assert "--allow-private" in result.error_detail or "--allow-link-local" in result.error_detail
     assert (result.status, result.attempts, result.chain) == (None, 1, ())
     assert route.call_count == 0
 
