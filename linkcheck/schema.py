@@ -259,8 +259,14 @@ def _v3_repairs(db: sqlite_utils.Database) -> None:
             db.execute(statement)
 
 
+def _v4_check_warnings(db: sqlite_utils.Database) -> None:
+    # What was wrong with an exchange that still answered (bytes smuggled after a response ...).
+    db.execute("ALTER TABLE checks ADD COLUMN warnings TEXT")  # JSON list of strings, NULL when none
+
+
 # Append only: MIGRATIONS[i] brings an archive from user_version i to i + 1.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1_tables, _v2_full_text_search, _v3_repairs]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1_tables, _v2_full_text_search, _v3_repairs,
+                                                             _v4_check_warnings]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _LATEST_CHECK_OF_CITATION = """

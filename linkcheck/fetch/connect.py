@@ -116,8 +116,9 @@ def surplus_bytes(response: httpx.Response) -> int:
     stream = getattr(stream, "_stream", None)
     connection = getattr(stream, "_connection", None)
     state = getattr(connection, "_h11_state", None)
-    if getattr(state, "their_state", None) not in (h11.DONE, h11.MUST_CLOSE):
+    if getattr(state, "their_state", None) not in (h11.DONE, h11.MUST_CLOSE, h11.IDLE, h11.CLOSED):
         return 0  # the response is not over: what is buffered is still its own body
+    # (IDLE: read to its end, httpx closed the response and h11 began the next cycle)
     trailing = getattr(state, "trailing_data", None)
     if not isinstance(trailing, tuple) or not trailing or not isinstance(trailing[0], bytes | bytearray):
         return 0
