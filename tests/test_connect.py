@@ -15,7 +15,8 @@ HTTP, HTTPS = "http://proxy:3128", "http://tls-proxy:3128"
 @pytest.mark.parametrize(("url", "no_proxy", "expected"), [
     ("http://news.example/a", (), HTTP),
     ("https://news.example/a", (), HTTPS),
-    ("https://news.example/a", ("example",), HTTPS),              # not a domain above the host
+    ("https://news.example/a", ("ws.example",), HTTPS),           # a suffix, but not a domain above the host
+    ("https://news.example/a", ("example",), None),
     ("https://news.example/a", ("news.example",), None),
     ("https://www.news.example/a", (".news.example",), None),     # a domain and its subdomains
     ("https://www.News.Example./a", ("news.example",), None),
