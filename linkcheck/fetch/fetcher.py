@@ -306,9 +306,14 @@ def _cookie_jar(config: Config) -> CookieJar:
         return CookieJar()
     jar = MozillaCookieJar(str(config.cookie_file))
     try:
-        jar.load(ignore_discard=True)
+        jar.load(ignore_discard=True, ignore_expires=True)
     except (OSError, LoadError) as exc:
         raise ConfigError(f"cannot read the cookie file {config.cookie_file}: {exc}") from None
+    for cookie in list(jar):
+        if cookie.expires == 0:  # curl and browsers write 0 for a session cookie; Python 3.11 reads it as expired
+            cookie.expires, cookie.discard = None, True
+        elif cookie.is_expired():
+            jar.clear(cookie.domain, cookie.path, cookie.name)
     return jar
 
 
