@@ -484,3 +484,9 @@ def test_an_unreadable_cookie_file_is_a_config_error(tmp_path) -> None:
     for path in (tmp_path / "cookies.txt", tmp_path / "missing.txt"):
         with pytest.raises(ConfigError, match="cookie file"):
             Fetcher(Config(cookie_file=path))
+
+
+def test_only_http_proxies_are_supported_and_the_password_is_not_shown() -> None:
+    with pytest.raises(ConfigError, match="only http:// and https://") as refused:
+        Fetcher(Config(https_proxy="socks5://user:secret@proxy:1080"))
+    assert "secret" not in str(refused.value) and "socks5://proxy:1080" in str(refused.value)

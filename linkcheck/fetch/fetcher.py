@@ -78,6 +78,10 @@ class Fetcher:
         self.config = config
         self.transport = transport
         self._policy = AddressPolicy(config.allow_private, config.allow_link_local)
+        for proxy in {config.http_proxy, config.https_proxy} - {""}:
+            if not proxy.lower().startswith(("http://", "https://")):
+                raise ConfigError(f"proxy {_without_password(proxy)!r}: only http:// and https:// proxies "
+                                  "are supported")
         self._network_backend = network_backend
         resolver = resolver if resolver is not None else (system_resolve if transport is None else None)
         self._dns = CachedResolver(resolver, clock) if resolver is not None else None
@@ -298,6 +302,11 @@ class Fetcher:
                 raise
             return
         self._policy.check_addresses(host, addresses)
+
+
+def _without_password(proxy: str) -> str:
+    scheme, separator, rest = proxy.rpartition("://")
+    return f"{scheme}{separator}{rest.rpartition('@')[2]}"
 
 
 def _cookie_jar(config: Config) -> CookieJar:

@@ -131,6 +131,23 @@ def test_redirect_into_private_range_is_followed_when_allowed():
     assert result.status == 200 and len(seen) == 2
 
 
+@pytest.mark.parametrize("target", ["http://169.254.169.254/latest/meta-data/", "http://[fe80::1]/",
+                                    "http://metadata.google.internal/computeMetadata/v1/",
+                                    "http://metadata.example/latest/meta-data/"])  # resolves to 169.254.169.254
+def test_allow_private_still_refuses_link_local_and_cloud_metadata(target: str):
+    seen: list[httpx.URL] = []
+
+    async def go(config: Config):
+        async with Fetcher(config, _redirecting_transport(target, seen), resolver=_resolve_private) as fetcher:
+            return await fetcher.fetch(f"http://{PUBLIC_IP}/article")
+
+    result = asyncio.run(asyncio.wait_for(go(Config(allow_private=True, timeout=2, retries=0)), 20))
+    assert result.error == FetchError.PRIVATE_ADDRESS and "--allow-link-local" in result.error_detail
+    assert len(seen) == 1, "the metadata address was requested"
+    result = asyncio.run(asyncio.wait_for(go(Config(allow_link_local=True, timeout=2, retries=0)), 20))
+    assert result.status == 200 and len(seen) == 3
+
+
 def test_name_resolving_to_loopback_is_refused_before_connecting(server: FaultServer):
     """Real DNS (/etc/hosts): this machine's name resolves to 127.0.0.1, so it is never fetched."""
     hostname = _loopback_hostname()
