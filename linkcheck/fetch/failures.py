@@ -38,6 +38,8 @@ def failure_for(exc: BaseException, host: str) -> Failure:
         return Failure(FetchError.TLS, f"{host}: TLS certificate not valid: {why}")
     if tls := next((c for c in causes if isinstance(c, ssl.SSLError)), None):
         return Failure(FetchError.TLS, f"{host}: TLS handshake failed: {tls.reason or describe(tls)}")
+    if isinstance(exc, httpx.ProxyError):
+        return Failure(FetchError.CONNECT, f"the proxy could not reach {host}: {describe(exc)}", True)
     if isinstance(exc, httpx.UnsupportedProtocol):
         return Failure(FetchError.INVALID_URL, describe(exc))
     if isinstance(exc, (httpx.ConnectError, ConnectionRefusedError)) or (

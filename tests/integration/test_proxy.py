@@ -74,3 +74,9 @@ def test_a_redirect_to_loopback_is_refused_before_the_proxy_sees_it(web: LocalWe
 def test_no_proxy_hosts_are_reached_directly(web: LocalWeb, proxy: ForwardProxy):
     result = fetch(f"http://{SITE}:{web.port}/story", via(proxy, no_proxy=(SITE,), allow_private=True))
     assert result.status == 200 and proxy.targets == []
+
+
+def test_a_host_the_proxy_cannot_reach_is_a_connect_failure(proxy: ForwardProxy):
+    result = fetch("https://unknown.test/", via(proxy))
+    assert result.error is FetchError.CONNECT and "the proxy could not reach unknown.test" in result.error_detail
+    assert proxy.targets == ["unknown.test:443"]
