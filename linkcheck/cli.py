@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from .config import REPAIR_CHOICES, load_config
+from .config import REPAIR_CHOICES, load_config, parse_accept, parse_header
 from .errors import LinkcheckError, UsageError
 
 if TYPE_CHECKING:
@@ -49,7 +49,24 @@ def verify(
     retries: Annotated[int | None, typer.Option(help="Extra attempts after a retryable failure.")] = None,
     max_age: Annotated[str | None, typer.Option(help="Skip links checked more recently than this (6h, 2d).")] = None,
     allow_private: Annotated[bool, typer.Option(
-        "--allow-private", help="Allow loopback/private/link-local targets.")] = False,
+        "--allow-private", help="Allow loopback, private and other non-public targets.")] = False,
+    allow_link_local: Annotated[bool, typer.Option(
+        "--allow-link-local", help="Allow link-local and cloud metadata targets (169.254.169.254 ...).")] = False,
+    include: Annotated[list[str] | None, typer.Option(
+        help="Check only URLs matching this regex (repeatable; wins over excludes).")] = None,
+    exclude: Annotated[list[str] | None, typer.Option(
+        help="Do not check URLs matching this regex (repeatable).")] = None,
+    ignore_file: Annotated[Path | None, typer.Option(
+        help="File of regexes, one a line, of URLs not to check (default: .linkcheckignore).")] = None,
+    accept: Annotated[list[str] | None, typer.Option(
+        help="Statuses that mean blocked, not failing: 403, 401,403, 200..=299 or host=403 (repeatable).")] = None,
+    header: Annotated[list[str] | None, typer.Option(
+        "--header", "-H", help="Send this header with every request, 'Name: value' (repeatable).")] = None,
+    cookie_file: Annotated[Path | None, typer.Option(help="Netscape cookies.txt whose cookies are sent.")] = None,
+    proxy: Annotated[str | None, typer.Option(
+        help="Proxy for http and https URLs (default: http_proxy, https_proxy, all_proxy).")] = None,
+    ca_bundle: Annotated[Path | None, typer.Option(
+        help="PEM file of the CAs to trust instead of the built-in ones (default: SSL_CERT_FILE).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the summary line and errors.")] = False,
     repair: Annotated[str | None, typer.Option(
         help="Look up archived replacements for citations that are not ok (not-ok), for all, or off.")] = None,
@@ -62,10 +79,18 @@ def verify(
 
     if output_format not in report.FORMATS:
         raise UsageError(f"--format must be one of {', '.join(report.FORMATS)}")
-    config = load_config(explicit=config_file).with_overrides(
+    config = load_config(explicit=config_file)
+    config = config.with_overrides(
         db_path=db, concurrency=concurrency, per_host=per_host, timeout=timeout, retries=retries,
         max_age=parse_duration(max_age) if max_age else None,
-        allow_private=allow_private or None, quiet=quiet or None, output_format=output_format, repair=repair)
+        allow_private=allow_private or None, allow_link_local=allow_link_local or None,
+        quiet=quiet or None, output_format=output_format, repair=repair,
+        # Patterns, statuses and headers given here come on top of the config file's.
+        include=(*config.include, *include) if include else None,
+        exclude=(*config.exclude, *exclude) if exclude else None, ignore_file=ignore_file,
+        accept=(*config.accept, *(pair for text in accept for pair in parse_accept(text))) if accept else None,
+        headers=(*config.headers, *map(parse_header, header)) if header else None, cookie_file=cookie_file,
+        http_proxy=proxy, https_proxy=proxy, ca_bundle=ca_bundle)
     if config.repair not in REPAIR_CHOICES:
         raise UsageError(f"--repair must be one of {', '.join(REPAIR_CHOICES)}")
     _check_positive(concurrency=config.concurrency, per_host=config.per_host, timeout=config.timeout)

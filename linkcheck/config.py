@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -30,7 +31,8 @@ class Config:
     max_retry_after: float = 30.0  # longest Retry-After we wait for, seconds
     max_bytes: int = 10 * 1024 * 1024   # body cap; longer bodies are cut
     max_redirects: int = 10
-    allow_private: bool = False    # allow loopback, private and link-local targets
+    allow_private: bool = False    # allow loopback, private and other non-public targets
+    allow_link_local: bool = False # allow link-local and cloud metadata targets (not implied by allow_private)
     http2: bool = True
     workers: int = 0               # processes that read pages (and articles); 0 = one per CPU core
     user_agent: str = USER_AGENT
@@ -41,6 +43,20 @@ class Config:
     network_canaries: tuple[str, ...] = ("example.com", "wikipedia.org", "iana.org")
     quiet: bool = False
     output_format: str = "table"
+    # Which links are checked: regexes searched in each URL; an excluded link is not fetched.
+    include: tuple[str, ...] = ()  # when given, only URLs matching one of these (unless excluded)
+    exclude: tuple[str, ...] = ()
+    ignore_file: Path | None = None   # one regex per line; default: .linkcheckignore when there
+    # Statuses that mean 'blocked, not failing': (host or "" for every host, status).
+    accept: tuple[tuple[str, int], ...] = ()
+    # Requests: extra headers on every request, a Netscape cookies.txt, proxies, trusted CAs.
+    headers: tuple[tuple[str, str], ...] = field(default=(), repr=False, metadata={"secret": True})
+    cookie_file: Path | None = None
+    http_proxy: str = field(default="", repr=False, metadata={"secret": True})   # may hold a password
+    https_proxy: str = field(default="", repr=False, metadata={"secret": True})
+    no_proxy: tuple[str, ...] = ()     # hosts (and their subdomains) reached without the proxy; "*" = all
+    ca_bundle: Path | None = None      # PEM file of trusted CAs instead of the built-in bundle
+    ca_dir: Path | None = None         # a directory of hashed CA certificates (c_rehash)
     # Repair: archived copies of sources that are not ok (see linkcheck/repair).
     repair: str = "not-ok"         # whose replacement to look up: "not-ok", "all" or "off"
     archives: tuple[str, ...] = ("wayback",)   # "wayback" and/or "memento" (the memento_timegates)
@@ -67,6 +83,15 @@ _OPTION_NAMES = {f.name for f in fields(Config)}
 REPAIR_CHOICES = ("not-ok", "all", "off")
 ARCHIVE_CHOICES = ("wayback", "memento")
 _SECRETS_FROM_ENVIRONMENT = {"ia_access_key": "LINKCHECK_IA_ACCESS_KEY", "ia_secret_key": "LINKCHECK_IA_SECRET_KEY"}
+# Options the environment gives when the config file does not, as curl and most HTTP tools read them
+# (the lower-case name first); ALL_PROXY stands in for either proxy.
+_FROM_ENVIRONMENT = {
+    "http_proxy": ("http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"),
+    "https_proxy": ("https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"),
+    "no_proxy": ("no_proxy", "NO_PROXY"),
+    "ca_bundle": ("SSL_CERT_FILE",),
+    "ca_dir": ("SSL_CERT_DIR",),
+}
 
 
 def public_options(config: Config) -> dict[str, Any]:
@@ -80,18 +105,23 @@ def load_config(start: Path | None = None, explicit: Path | None = None,
     file does not give come from `environ` (the process environment by default)."""
     table = _read_table(explicit) if explicit else _find_table(start or Path.cwd())
     environ = os.environ if environ is None else environ
+    table = {key.replace("-", "_"): value for key, value in table.items()}
+    if "proxy" in table:  # one proxy for both schemes
+        proxy = table.pop("proxy")
+        table = {"http_proxy": proxy, "https_proxy": proxy, **table}
     secrets: dict[str, Any] = {name: environ[variable] for name, variable in _SECRETS_FROM_ENVIRONMENT.items()
                if environ.get(variable) and name not in table}
-    if not table:
-        return replace(Config(), **secrets)
-    unknown = set(table) - _OPTION_NAMES - {n.replace("_", "-") for n in _OPTION_NAMES}
+    unknown = set(table) - _OPTION_NAMES
     if unknown:
         raise ConfigError(f"unknown option(s) in config: {', '.join(sorted(unknown))}")
     defaults = Config()
     values: dict[str, Any] = {}
-    for key, value in table.items():
-        name = key.replace("-", "_")
+    for name, value in table.items():
         values[name] = _coerce(name, value, getattr(defaults, name))
+    for name, variables in _FROM_ENVIRONMENT.items():
+        found = next((environ[v] for v in variables if environ.get(v)), None)
+        if found is not None and name not in values:
+            values[name] = _from_environment(name, found)
     config = replace(defaults, **values, **secrets)
     if config.repair not in REPAIR_CHOICES:
         raise ConfigError(f"config option repair must be one of {', '.join(REPAIR_CHOICES)}, not {config.repair!r}")
@@ -101,14 +131,26 @@ def load_config(start: Path | None = None, explicit: Path | None = None,
     return config
 
 
+def _from_environment(name: str, value: str) -> Any:
+    if name == "no_proxy":
+        return tuple(host.strip() for host in value.split(",") if host.strip())
+    if name in ("ca_bundle", "ca_dir"):
+        return Path(value)
+    return value
+
+
 def _coerce(name: str, value: Any, default: Any) -> Any:
     """The config file's value in the option's type, or a ConfigError naming the option."""
     try:
+        if name in _SPECIAL:
+            return _SPECIAL[name](value)
         if isinstance(default, bool) or name == "allow_private":
             if not isinstance(value, bool):
                 raise TypeError
             return value
-        if isinstance(default, Path):
+        if isinstance(default, Path) or name in ("ignore_file", "cookie_file", "ca_bundle", "ca_dir"):
+            if not isinstance(value, str):
+                raise TypeError
             return Path(value)
         if isinstance(default, tuple):
             return tuple(str(v) for v in value)
@@ -119,6 +161,64 @@ def _coerce(name: str, value: Any, default: Any) -> Any:
         return str(value)
     except (TypeError, ValueError):
         raise ConfigError(f"config option {name} has an unusable value: {value!r}") from None
+
+
+def parse_accept(text: str) -> tuple[tuple[str, int], ...]:
+    """'403', '401,403', '200..=299' (lychee's range) or 'host=401,403' -> (host, status) pairs."""
+    head, equals, rest = text.partition("=")
+    host, codes = (head, rest) if equals and not head.endswith("..") else ("", text)
+    pairs: list[tuple[str, int]] = []
+    for part in codes.split(","):
+        part = part.strip()
+        low, dots, high = part.partition("..=")
+        if not dots:
+            low, dots, high = part.partition("..")
+            high = str(int(high) - 1) if dots and high.strip().isdigit() else high
+        try:
+            first, last = int(low), int(high) if dots else int(low)
+        except ValueError:
+            raise ConfigError(f"accept: not a status or range of statuses: {part!r}") from None
+        if not 100 <= first <= last <= 999:
+            raise ConfigError(f"accept: statuses run from 100 to 999, not {part!r}")
+        pairs.extend((host.strip().lower(), status) for status in range(first, last + 1))
+    return tuple(pairs)
+
+
+def _accept_from_table(value: Any) -> tuple[tuple[str, int], ...]:
+    """`accept = [403, "200..=204"]` for every host, or `[accept]` with a list per host ("*" = every host)."""
+    if isinstance(value, dict):
+        return tuple(pair for host, codes in value.items() for code in _as_list(codes)
+                     for pair in parse_accept(f"{'' if host == '*' else host}={code}"))
+    return tuple(pair for code in _as_list(value) for pair in parse_accept(str(code)))
+
+
+def _headers_from_table(value: Any) -> tuple[tuple[str, str], ...]:
+    if not isinstance(value, dict):
+        raise TypeError
+    return tuple(check_header(str(name), str(content)) for name, content in value.items())
+
+
+def parse_header(text: str) -> tuple[str, str]:
+    """'Name: value' -> (name, value), as curl's and lychee's --header."""
+    name, colon, value = text.partition(":")
+    if not colon:
+        raise ConfigError(f"header {text!r} is not 'Name: value'")
+    return check_header(name.strip(), value.strip())
+
+
+def check_header(name: str, value: str) -> tuple[str, str]:
+    """The header as given, or a ConfigError when it could not be sent as one header."""
+    if not _HEADER_NAME.fullmatch(name) or any(c in value for c in "\r\n\0"):
+        raise ConfigError(f"header {name!r}: not a valid header name, or a value with a line break")
+    return name, value
+
+
+def _as_list(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list) else [value]
+
+
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_SPECIAL = {"accept": _accept_from_table, "headers": _headers_from_table}
 
 
 def _find_table(start: Path) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -19,6 +20,7 @@ from .article_loader import load_articles
 from .config import Config
 from .entities import Entity
 from .fetch import Fetcher, FetchError, FetchResult, host_key, network_is_up
+from .link_filter import LinkFilter, link_filter
 from .match import Match, judge_claim
 from .page import PageText
 from .page_workers import PageWorkers
@@ -60,7 +62,7 @@ class RunOutcome:
 
     @property
     def all_ok(self) -> bool:
-        return all(verdict == Verdict.OK for verdict, n in self.counts.items() if n)
+        return all(verdict in (Verdict.OK, Verdict.EXCLUDED) for verdict, n in self.counts.items() if n)
 
 
 async def verify(
@@ -73,6 +75,7 @@ async def verify(
 ) -> RunOutcome:
     """Check every URL cited by the articles under `paths` and archive what was seen."""
     outcome = RunOutcome(run_id=None)
+    checked_links = link_filter(config)  # before anything is read: a bad pattern stops the run at once
 
     def input_error(message: str) -> None:
         outcome.input_errors.append(message)
@@ -93,6 +96,10 @@ async def verify(
                 citations_by_url[cited.url].append(Citation(article, cited, entities, position))
     del articles
 
+    # Excluded links get their row in every run, however recently they were 'checked'.
+    excluded = list(_excluded_results(citations_by_url, checked_links))
+    for result in excluded:
+        del citations_by_url[result.url]
     skip = set(already_checked)
     if config.max_age is not None:
         skip |= archive.urls_checked_since(datetime.now(UTC) - timedelta(seconds=config.max_age))
@@ -106,6 +113,8 @@ async def verify(
             checker.fetcher = fetcher
             repairs = _Repairs(config, fetcher, checker.read, archive, on_result, on_error)
             for result in _invalid_results(citations_by_url):
+                _record(archive, run_id, result, outcome, repairs)
+            for result in excluded:
                 _record(archive, run_id, result, outcome, repairs)
             valid = {u: c for u, c in citations_by_url.items() if c[0].cited.is_valid}
             del citations_by_url  # check_all lets go of each link once it is done
@@ -132,7 +141,7 @@ def _record(archive: Archive, run_id: int, result: LinkResult, outcome: RunOutco
 
 
 # Verdicts whose rule says no archive can help: the URL is not one, or nothing was reached at all.
-_NOTHING_TO_REPAIR = frozenset({Rule.INVALID_URL, Rule.PRIVATE_ADDRESS, Rule.NETWORK_DOWN})
+_NOTHING_TO_REPAIR = frozenset({Rule.INVALID_URL, Rule.PRIVATE_ADDRESS, Rule.NETWORK_DOWN, Rule.EXCLUDED})
 
 
 class _Repairs:
@@ -203,6 +212,20 @@ def _invalid_results(citations_by_url: dict[str, list[Citation]]) -> Iterable[Li
         if not cited.is_valid:
             decision = Decision(Rule.INVALID_URL, f"not a checkable URL: {cited.problem}")
             yield _judged_alike(url, None, citations, decision)
+
+
+def _excluded_results(citations_by_url: dict[str, list[Citation]], checked: LinkFilter) -> Iterable[LinkResult]:
+    for url, citations in citations_by_url.items():
+        if citations[0].cited.is_valid and (why := checked.excluded_by(url)) is not None:
+            yield _judged_alike(url, None, citations, Decision(Rule.EXCLUDED, f"not checked: {why}"))
+
+
+def accepted_statuses(accept: Iterable[tuple[str, int]], url: str) -> frozenset[int]:
+    """The statuses `accept` accepts from the URL's host: entries for every host ("") and for the
+    host or a domain above it."""
+    host = (urlsplit(url).hostname or "").rstrip(".")
+    return frozenset(status for domain, status in accept
+                     if not domain or host == domain or host.endswith("." + domain))
 
 
 def round_robin_by_host(urls: Iterable[str]) -> list[str]:
@@ -279,7 +302,7 @@ class _LinkChecker:
         for citation, match in zip(citations, matches or (None,) * len(citations)):
             if match is not None and page is not None:
                 match = judge_claim(match, citation.cited.claim_terms, page.main_text, page.language)
-            decision = decide(fetch, page, match, probe)
+            decision = decide(fetch, page, match, probe, accepted_statuses(self.config.accept, fetch.final_url))
             results.append(citation.judged(decision, match))
         return LinkResult(url, fetch, page, tuple(results))
 

@@ -329,9 +329,14 @@ def _split_shared_empty_page_texts(db: sqlite_utils.Database) -> None:
         db.execute("UPDATE checks SET page_text_id = ? WHERE id = ?", [page_text_id, check_id])
 
 
+def _v5_check_warnings(db: sqlite_utils.Database) -> None:
+    # What was wrong with an exchange that still answered (bytes smuggled after a response ...).
+    db.execute("ALTER TABLE checks ADD COLUMN warnings TEXT")  # JSON list of strings, NULL when none
+
+
 # Append only: MIGRATIONS[i] brings an archive from user_version i to i + 1.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
-    _v1_tables, _v2_full_text_search, _v3_repairs, _v4_page_texts_per_page]
+    _v1_tables, _v2_full_text_search, _v3_repairs, _v4_page_texts_per_page, _v5_check_warnings]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _LATEST_CHECK_OF_CITATION = """

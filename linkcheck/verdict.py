@@ -6,7 +6,7 @@ every way to reach a verdict is a named Rule with a one-line explanation for edi
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -34,6 +34,7 @@ class Verdict(StrEnum):
     BLOCKED = "blocked"
     UNREACHABLE = "unreachable"
     INVALID = "invalid"
+    EXCLUDED = "excluded"
 
 
 class Outcome(StrEnum):
@@ -84,6 +85,10 @@ VERDICT_FACTS: dict[Verdict, VerdictFacts] = {
     Verdict.OK: VerdictFacts(7, Outcome.SUCCESS, False, "green",
                              "reachable, and the main text still mentions enough of the article's key "
                              "entities"),
+    # Not checked at all: says nothing about the link, so its state stays as it was.
+    Verdict.EXCLUDED: VerdictFacts(8, Outcome.INCONCLUSIVE, False, "dim",
+                                   "not checked: the URL matches an exclude pattern or the ignore file, "
+                                   "or no include pattern"),
 }
 
 
@@ -127,6 +132,9 @@ class Rule(StrEnum):
     CONNECT = ("connect", Verdict.UNREACHABLE,
                "The connection was refused or the host could not be reached, after retries.")
     RESET = ("reset", Verdict.UNREACHABLE, "The connection was reset or broke the HTTP protocol.")
+    TLS = ("tls", Verdict.UNREACHABLE,
+           "The TLS handshake failed: the certificate is not valid (expired, self-signed, for another "
+           "name, or from an authority not trusted; see ca_bundle) or the server speaks no usable TLS.")
     TOO_MANY_REDIRECTS = ("too_many_redirects", Verdict.UNREACHABLE,
                           "The redirects went on longer than linkcheck follows.")
     REDIRECT_LOOP = ("redirect_loop", Verdict.UNREACHABLE, "The redirects go round in a loop.")
@@ -149,6 +157,9 @@ class Rule(StrEnum):
     HTTP_429 = ("http_429", Verdict.BLOCKED,
                 "The server answered 429 Too Many Requests, and it did not clear within the retries.")
     HTTP_451 = ("http_451", Verdict.BLOCKED, "The server answered 451: unavailable for legal reasons.")
+    ACCEPTED_STATUS = ("accepted_status", Verdict.BLOCKED,
+                       "The server answered a status the configuration accepts for this host (accept): "
+                       "blocked, not failing.")
     HTTP_5XX = ("http_5xx", Verdict.UNREACHABLE, "The server kept answering with a 5xx server error.")
     HTTP_UNEXPECTED = ("http_unexpected", Verdict.UNREACHABLE,
                        "The final answer was neither a page nor an error (1xx or an unfollowed 3xx).")
@@ -205,6 +216,10 @@ class Rule(StrEnum):
     NO_EXTRACTABLE_TEXT = ("no_extractable_text", Verdict.OK,
                            "A PDF without extractable text (scanned?): checked by status only.")
     STATUS_ONLY = ("status_only", Verdict.OK, "The page answered but was not read: checked by status only.")
+    # Not checked
+    EXCLUDED = ("excluded", Verdict.EXCLUDED,
+                "Not checked: the URL matches an exclude pattern or a line of the ignore file, or no "
+                "include pattern.")
 
 
 @dataclass(frozen=True)
@@ -265,13 +280,16 @@ class LinkResult:
 
 
 def decide(fetch: FetchResult, page: PageText | None, match: Match | None,
-           probe: NotFoundProbe | None = None) -> Decision:
-    """The verdict for one fetched, read and matched page."""
+           probe: NotFoundProbe | None = None, accepted: Collection[int] = ()) -> Decision:
+    """The verdict for one fetched, read and matched page; `accepted` are the statuses the
+    configuration accepts from the final URL's host."""
     if fetch.error is not None:
         return _fetch_failure(fetch)
     status = fetch.status
     if status is None:
         return Decision(Rule.NO_RESPONSE, f"no HTTP response from {fetch.url}")
+    if not 200 <= status < 300 and status in accepted:
+        return Decision(Rule.ACCEPTED_STATUS, f"HTTP {status} at {fetch.final_url}, accepted for this host")
     if not 200 <= status < 300:
         return _http_failure(fetch, status, page)
     return _answered(fetch, page, match, probe)
@@ -286,6 +304,7 @@ FETCH_ERROR_RULES: dict[FetchError, tuple[Rule, str]] = {
     FetchError.TIMEOUT: (Rule.TIMEOUT, "the server did not answer in time"),
     FetchError.CONNECT: (Rule.CONNECT, "the connection was refused or the host is unreachable"),
     FetchError.RESET: (Rule.RESET, "the connection was reset"),
+    FetchError.TLS: (Rule.TLS, "the TLS handshake failed"),
     FetchError.TOO_MANY_REDIRECTS: (Rule.TOO_MANY_REDIRECTS, "too many redirects"),
     FetchError.REDIRECT_LOOP: (Rule.REDIRECT_LOOP, "the redirects go round in a loop"),
     FetchError.BAD_REDIRECT: (Rule.BAD_REDIRECT, "a redirect without a usable target"),

@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -94,6 +95,16 @@ def test_record_link_stores_check_citation_verdicts_and_evidence(archive):
     assert body == b"<p>Kim Jong Un besucht Nordkorea.</p>"
     run = archive.db["runs"].get(run_id)
     assert (run["status"], run["network_up"], run["ok"], run["links_checked"]) == ("finished", 1, 1, 1)
+
+
+def test_warnings_of_an_exchange_are_kept_on_the_check(archive):
+    smuggled = result(URL, Verdict.OK)
+    smuggled = replace(smuggled, fetch=replace(smuggled.fetch, warnings=("https://news.example/kim: 120 bytes "
+                                                                         "after the end of the response",)))
+    one_run(archive, smuggled, result(DEAD, Verdict.DEAD))
+    kept = {row["final_url"]: row["warnings"] for row in rows(archive, "select final_url, warnings from checks")}
+    assert json.loads(kept[URL]) == ["https://news.example/kim: 120 bytes after the end of the response"]
+    assert kept[DEAD] is None
 
 
 def test_link_decision_is_the_worst_over_citing_articles(archive):

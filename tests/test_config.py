@@ -2,11 +2,11 @@ from pathlib import Path
 
 import pytest
 
-from linkcheck.config import Config, ConfigError, load_config
+from linkcheck.config import Config, ConfigError, load_config, parse_accept, parse_header
 
 
 def test_defaults_without_config_file(tmp_path):
-    assert load_config(tmp_path) == Config()
+    assert load_config(tmp_path, environ={}) == Config()
 
 
 def test_linkcheck_toml_overrides_defaults(tmp_path):
@@ -43,3 +43,66 @@ def test_value_of_the_wrong_type_is_an_error(tmp_path):
     (tmp_path / "linkcheck.toml").write_text('per_host = "many"\n')
     with pytest.raises(ConfigError, match="per_host"):
         load_config(tmp_path)
+
+
+def test_proxies_and_ca_certificates_come_from_the_standard_environment_variables(tmp_path):
+    config = load_config(tmp_path, environ={"https_proxy": "http://proxy.corp:3128", "HTTP_PROXY": "http://p:8080",
+                                            "NO_PROXY": "intranet.corp, .local", "SSL_CERT_FILE": "/etc/corp-ca.pem",
+                                            "SSL_CERT_DIR": "/etc/certs"})
+    assert (config.http_proxy, config.https_proxy) == ("http://p:8080", "http://proxy.corp:3128")
+    assert config.no_proxy == ("intranet.corp", ".local")
+    assert (config.ca_bundle, config.ca_dir) == (Path("/etc/corp-ca.pem"), Path("/etc/certs"))
+
+
+def test_all_proxy_stands_in_for_both_and_the_file_wins_over_the_environment(tmp_path):
+    assert load_config(tmp_path, environ={"ALL_PROXY": "http://all:1"}).http_proxy == "http://all:1"
+    (tmp_path / "linkcheck.toml").write_text('proxy = "http://file:3128"\nca_bundle = "ca.pem"\n')
+    config = load_config(tmp_path, environ={"https_proxy": "http://env:1", "SSL_CERT_FILE": "/env.pem"})
+    assert (config.http_proxy, config.https_proxy, config.ca_bundle) == ("http://file:3128", "http://file:3128",
+                                                                         Path("ca.pem"))
+
+
+def test_headers_accept_and_link_patterns_from_the_file(tmp_path):
+    (tmp_path / "linkcheck.toml").write_text(
+        'exclude = ["^https://twitter\\\\.com/"]\ninclude = ["example"]\naccept = [999, "200..=202"]\n'
+        'cookie_file = "cookies.txt"\nallow_link_local = true\n'
+        '[headers]\nX-Consent = "yes"\n[accept_hosts]\n')
+    with pytest.raises(ConfigError, match="accept_hosts"):
+        load_config(tmp_path, environ={})
+    (tmp_path / "linkcheck.toml").write_text(
+        'exclude = ["^https://twitter\\\\.com/"]\naccept = [999, "200..=202"]\ncookie_file = "cookies.txt"\n'
+        '[headers]\nX-Consent = "yes"\n')
+    config = load_config(tmp_path, environ={})
+    assert config.exclude == ("^https://twitter\\.com/",) and config.headers == (("X-Consent", "yes"),)
+    assert config.accept == (("", 999), ("", 200), ("", 201), ("", 202))
+    assert config.cookie_file == Path("cookies.txt")
+
+
+def test_accept_per_host_as_a_table(tmp_path):
+    (tmp_path / "linkcheck.toml").write_text('[accept]\n"reuters.com" = [401, 403]\n"*" = "999"\n')
+    assert load_config(tmp_path, environ={}).accept == (("reuters.com", 401), ("reuters.com", 403), ("", 999))
+
+
+@pytest.mark.parametrize(("text", "pairs"), [
+    ("403", (("", 403),)),
+    ("401,403", (("", 401), ("", 403))),
+    ("200..=202", (("", 200), ("", 201), ("", 202))),
+    ("200..202", (("", 200), ("", 201))),
+    ("Reuters.com=403", (("reuters.com", 403),)),
+    ("www.reuters.com=200..=201", (("www.reuters.com", 200), ("www.reuters.com", 201))),
+])
+def test_accept_on_the_command_line(text, pairs):
+    assert parse_accept(text) == pairs
+
+
+@pytest.mark.parametrize("text", ["forbidden", "99", "1000", "403..=401", "host="])
+def test_unusable_accept_is_an_error(text):
+    with pytest.raises(ConfigError, match="accept"):
+        parse_accept(text)
+
+
+def test_headers_are_name_colon_value_without_line_breaks():
+    assert parse_header("X-Consent:  yes ") == ("X-Consent", "yes")
+    for bad in ("no colon", "Bad Name: x", "X-Injected: a\r\nHost: evil"):
+        with pytest.raises(ConfigError, match="header"):
+            parse_header(bad)

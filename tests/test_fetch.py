@@ -15,6 +15,7 @@ import pytest
 import respx
 
 from linkcheck.config import Config
+from linkcheck.errors import ConfigError
 from linkcheck.fetch import Fetcher, FetchError, FetchResult, host_key
 from linkcheck.fetch import hosts as hosts_module
 from linkcheck.fetch.retries import retry_after_seconds
@@ -314,7 +315,7 @@ def test_private_targets_are_refused_by_default(router: respx.Router, url: str) 
     route = router.route().respond(200)
     result = fetch(url, router)
     assert result.error is FetchError.PRIVATE_ADDRESS
-    assert "allow-private" in result.error_detail
+    assert "--allow-private" in result.error_detail or "--allow-link-local" in result.error_detail
     assert (result.status, result.attempts, result.chain) == (None, 1, ())
     assert route.call_count == 0
 
@@ -444,3 +445,48 @@ def test_host_key(url: str, key: str) -> None:
     "http://news.example:/a", "http://127.0.0.2:4321/p?q#f", "https://[2001:DB8::1]:443/"])
 def test_host_key_of_a_string_is_the_fetchers_key_for_the_parsed_url(url: str) -> None:
     assert host_key(url) == host_key(httpx.URL(url))
+
+
+def test_configured_headers_go_with_every_request_and_replace_the_defaults() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(302, headers={"Location": "/b"}) if request.url.path == "/a" else httpx.Response(200)
+
+    config = Config(headers=(("X-Consent", "yes"), ("User-Agent", "our-bot/1")))
+    fetch("https://8.8.8.8/a", handler=handler, config=config)
+    assert [(r.headers["x-consent"], r.headers["user-agent"]) for r in seen] == [("yes", "our-bot/1")] * 2
+
+
+def test_cookies_from_a_netscape_cookie_file_are_sent_to_their_domain(tmp_path) -> None:
+    cookies = tmp_path / "cookies.txt"
+    cookies.write_text("# Netscape HTTP Cookie File\n"
+                       ".news.example\tTRUE\t/\tFALSE\t0\tconsent\tyes\n"
+                       ".news.example\tTRUE\t/\tFALSE\t1000\told\texpired in 1970\n"
+                       "other.example\tFALSE\t/\tFALSE\t0\tsession\tsecret\n")
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200)
+
+    async def public(host: str, port: int) -> list[str]:
+        return ["8.8.8.8"]
+
+    run(["https://www.news.example/a", "https://third.example/"], handler=handler,
+        config=Config(cookie_file=cookies), resolver=public)
+    assert [r.headers.get("cookie") for r in seen] == ["consent=yes", None]
+
+
+def test_an_unreadable_cookie_file_is_a_config_error(tmp_path) -> None:
+    (tmp_path / "cookies.txt").write_text("not a cookie file\n")
+    for path in (tmp_path / "cookies.txt", tmp_path / "missing.txt"):
+        with pytest.raises(ConfigError, match="cookie file"):
+            Fetcher(Config(cookie_file=path))
+
+
+def test_only_http_proxies_are_supported_and_the_password_is_not_shown() -> None:
+    with pytest.raises(ConfigError, match="only http:// and https://") as refused:
+        Fetcher(Config(https_proxy="socks5://user:secret@proxy:1080"))
+    assert "secret" not in str(refused.value) and "socks5://proxy:1080" in str(refused.value)

@@ -207,3 +207,46 @@ def test_a_refresh_into_a_private_network_is_refused_like_a_redirect(tmp_path):
     result = judged_link(tmp_path, {"/politik/scholz-macron-paris-123.html": refresh_to("http://127.0.0.1/admin")},
                          Config(workers=1, probe_soft_404=False))
     assert result.decision.rule == "private_address", result.decision.reason
+
+
+def test_excluded_links_are_not_fetched_and_get_a_row_that_says_so(tmp_path):
+    write_article(tmp_path / "articles", "a.txt", ["https://news.example/a", "https://twitter.com/x/status/1"])
+    fetched: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        fetched.append(str(request.url))
+        return httpx.Response(404)
+
+    config = Config(allow_private=True, workers=1, probe_soft_404=False, repair="off", exclude=(r"twitter\.com",))
+    outcome, results = run(tmp_path, handler, config)
+    by_url = {r.url: r.decision for r in results}
+    assert by_url["https://twitter.com/x/status/1"].verdict is Verdict.EXCLUDED
+    assert by_url["https://twitter.com/x/status/1"].reason == r"not checked: exclude pattern: 'twitter\\.com'"
+    assert fetched == ["https://news.example/a"]
+    with sqlite3.connect(tmp_path / "archive.db") as db:
+        assert db.execute("SELECT verdict, status FROM checks c JOIN links l ON l.id = c.link_id "
+                          "WHERE l.url LIKE '%twitter%'").fetchall() == [("excluded", None)]
+
+
+def test_a_run_whose_only_other_links_are_excluded_is_all_ok(tmp_path):
+    write_article(tmp_path / "articles", "a.txt", ["https://twitter.com/x/status/1"])
+    config = Config(allow_private=True, workers=1, repair="off", include=("^https://news",))
+    outcome, (result,) = run(tmp_path, lambda request: httpx.Response(500), config)
+    assert result.decision.reason == "not checked: matches no include pattern" and outcome.all_ok
+
+
+@pytest.mark.parametrize(("accept", "rule"), [
+    ((("", 999),), "accepted_status"),
+    ((("news.example", 999),), "accepted_status"),        # the host itself
+    ((("example", 999),), "accepted_status"),             # a domain above it
+    ((("other.example", 999),), "http_5xx"),
+    ((("", 403),), "http_5xx"),
+])
+def test_accepted_statuses_are_blocked_not_failing(tmp_path, accept, rule):
+    write_article(tmp_path / "articles", "a.txt", ["https://news.example/a"])
+    config = Config(allow_private=True, workers=1, probe_soft_404=False, repair="off", accept=accept, retries=0)
+    _, (result,) = run(tmp_path, lambda request: httpx.Response(999), config)
+    assert result.decision.rule == rule, result.decision.reason
+    if rule == "accepted_status":
+        assert result.decision.verdict is Verdict.BLOCKED
+        assert result.decision.reason == "HTTP 999 at https://news.example/a, accepted for this host"

@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from linkcheck.fetch import FetchError
+from linkcheck.fetch.addresses import AddressPolicy
 from linkcheck.fetch.failures import Failure
 from linkcheck.fetch.redirects import first_hop, next_hop
 
@@ -13,10 +14,12 @@ HERE = httpx.URL("https://news.example/a/page?x=1")
 
 
 def follow(location: str | None, *, visits: dict[str, int] | None = None, cookies_seen: bool = False,
-           redirects: int = 1, max_redirects: int = 10, allow_private: bool = False) -> str | FetchError:
+           redirects: int = 1, max_redirects: int = 10, allow_private: bool = False,
+           allow_link_local: bool = False) -> str | FetchError:
     """Where a 302 from HERE leads: the next URL, or the FetchError that ends the chain."""
     step = next_hop(HERE, 302, location, visits={str(HERE): 1, **(visits or {})}, cookies_seen=cookies_seen,
-                    redirects=redirects, max_redirects=max_redirects, allow_private=allow_private)
+                    redirects=redirects, max_redirects=max_redirects,
+                    policy=AddressPolicy(allow_private, allow_link_local))
     return step.error if isinstance(step, Failure) else str(step)
 
 
@@ -46,6 +49,14 @@ def follow(location: str | None, *, visits: dict[str, int] | None = None, cookie
     ("http://169.254.169.254/latest/meta-data/", {}, FetchError.PRIVATE_ADDRESS),
     ("http://localhost:8080/", {}, FetchError.PRIVATE_ADDRESS),
     ("http://127.0.0.1/admin", {"allow_private": True}, "http://127.0.0.1/admin"),
+    # Link-local and cloud metadata stay refused with --allow-private; --allow-link-local allows them.
+    ("http://169.254.169.254/latest/meta-data/", {"allow_private": True}, FetchError.PRIVATE_ADDRESS),
+    ("http://[fe80::1]/", {"allow_private": True}, FetchError.PRIVATE_ADDRESS),
+    ("http://[fd00:ec2::254]/", {"allow_private": True}, FetchError.PRIVATE_ADDRESS),
+    ("http://metadata.google.internal/", {"allow_private": True}, FetchError.PRIVATE_ADDRESS),
+    ("http://169.254.169.254/latest/meta-data/", {"allow_link_local": True},
+     "http://169.254.169.254/latest/meta-data/"),
+    ("http://10.0.0.1/", {"allow_link_local": True}, FetchError.PRIVATE_ADDRESS),
     ("http://intranet.example/", {}, "http://intranet.example/"),           # names are checked after DNS
     ("http://127.0.0.1/admin", {"redirects": 11, "max_redirects": 10}, FetchError.TOO_MANY_REDIRECTS),
 ])
@@ -55,13 +66,13 @@ def test_where_a_redirect_leads(location: str | None, options: dict, leads_to: s
 
 def test_redirect_without_location_names_the_status() -> None:
     step = next_hop(HERE, 301, None, visits={}, cookies_seen=False, redirects=1, max_redirects=10,
-                    allow_private=False)
+                    policy=AddressPolicy())
     assert isinstance(step, Failure) and step.detail == "HTTP 301 without Location"
 
 
 def test_refused_redirect_target_is_named_so_the_chain_ends_there() -> None:
     step = next_hop(HERE, 302, "http://10.0.0.7/x", visits={}, cookies_seen=False, redirects=1,
-                    max_redirects=10, allow_private=False)
+                    max_redirects=10, policy=AddressPolicy())
     assert isinstance(step, Failure)
     assert str(step.refused) == "http://10.0.0.7/x"
     assert "10.0.0.7, a private address (allow with --allow-private)" in step.detail
@@ -69,7 +80,7 @@ def test_refused_redirect_target_is_named_so_the_chain_ends_there() -> None:
 
 def test_other_failures_name_no_refused_hop() -> None:
     step = next_hop(HERE, 302, "/a/page?x=1", visits={str(HERE): 1}, cookies_seen=False, redirects=1,
-                    max_redirects=10, allow_private=False)
+                    max_redirects=10, policy=AddressPolicy())
     assert isinstance(step, Failure) and step.refused is None and not step.retryable
 
 
@@ -86,11 +97,11 @@ def test_other_failures_name_no_refused_hop() -> None:
     ("http://app.localhost/", FetchError.PRIVATE_ADDRESS),
 ])
 def test_first_hop(url: str, first: str | FetchError) -> None:
-    step = first_hop(url, allow_private=False)
+    step = first_hop(url, AddressPolicy())
     assert (step.error if isinstance(step, Failure) else str(step)) == first
 
 
 def test_first_hop_to_a_private_address_is_refused_only_when_not_allowed() -> None:
-    refused = first_hop("http://[::1]:8000/", allow_private=False)
+    refused = first_hop("http://[::1]:8000/", AddressPolicy())
     assert isinstance(refused, Failure) and str(refused.refused) == "http://[::1]:8000/"
-    assert str(first_hop("http://[::1]:8000/", allow_private=True)) == "http://[::1]:8000/"
+    assert str(first_hop("http://[::1]:8000/", AddressPolicy(allow_private=True))) == "http://[::1]:8000/"

@@ -135,10 +135,12 @@ class Archive:
             [run_id])}
 
     def urls_checked_since(self, since: datetime) -> set[str]:
-        """URLs with a check newer than `since` (for --max-age); network-down runs don't count."""
+        """URLs with a check newer than `since` (for --max-age); network-down runs and excluded
+        links (not checked at all) don't count."""
         return {row[0] for row in self.db.execute(
             "SELECT DISTINCT l.url FROM checks c JOIN links l ON l.id = c.link_id JOIN runs r "
-            "ON r.id = c.run_id WHERE c.checked_at >= ? AND coalesce(r.network_up, 1) = 1",
+            "ON r.id = c.run_id WHERE c.checked_at >= ? AND coalesce(r.network_up, 1) = 1 "
+            "AND coalesce(c.verdict, '') != 'excluded'",
             [utc_iso(since)])}
 
     def finish_run(self, run_id: int, counts: dict[str, int] | None = None,

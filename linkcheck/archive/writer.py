@@ -335,4 +335,5 @@ def _fetch_columns(fetch: FetchResult | None) -> dict:
         "error_detail": fetch.error_detail or None, "elapsed": fetch.elapsed,
         "attempts": fetch.attempts, "remote_ip": fetch.remote_ip,
         "http_version": fetch.http_version, "truncated": int(fetch.truncated),
+        "warnings": json.dumps(list(fetch.warnings), ensure_ascii=False) if fetch.warnings else None,
     }

@@ -17,10 +17,12 @@ _DNS_CACHE_SIZE = 4096
 
 
 async def system_resolve(host: str, port: int) -> list[str]:
-    """Resolve with the event loop's non-blocking getaddrinfo; raises socket.gaierror."""
+    """Resolve with the event loop's non-blocking getaddrinfo, in its order (RFC 6724: an address
+    family this machine cannot reach comes last, and the connection tries them in turn); raises
+    socket.gaierror."""
     loop = asyncio.get_running_loop()
     infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return sorted({str(info[4][0]) for info in infos})
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
 class CachedResolver:

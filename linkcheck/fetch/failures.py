@@ -22,7 +22,7 @@ class Failure(Exception):
 
 
 def failure_for(exc: BaseException, host: str) -> Failure:
-    """Map a transport error to a Failure; DNS and certificate failures are not worth a retry."""
+    """Map a transport error to a Failure; DNS and TLS (certificate) failures are not worth a retry."""
     causes = _causes(exc)
     if any(isinstance(c, socket.gaierror) for c in causes):
         gai = next(c for c in causes if isinstance(c, socket.gaierror))
@@ -33,8 +33,13 @@ def failure_for(exc: BaseException, host: str) -> Failure:
         return Failure(FetchError.DNS, f"{host}: name does not resolve ({gai.strerror or gai})")
     if isinstance(exc, httpx.TimeoutException):
         return Failure(FetchError.TIMEOUT, f"{type(exc).__name__}: {describe(exc)}", True)
-    if any(isinstance(c, ssl.SSLCertVerificationError) for c in causes):
-        return Failure(FetchError.CONNECT, f"TLS certificate not valid: {describe(exc)}")
+    if certificate := next((c for c in causes if isinstance(c, ssl.SSLCertVerificationError)), None):
+        why = certificate.verify_message or certificate.reason or describe(certificate)
+        return Failure(FetchError.TLS, f"{host}: TLS certificate not valid: {why}")
+    if tls := next((c for c in causes if isinstance(c, ssl.SSLError)), None):
+        return Failure(FetchError.TLS, f"{host}: TLS handshake failed: {tls.reason or describe(tls)}")
+    if isinstance(exc, httpx.ProxyError):
+        return Failure(FetchError.CONNECT, f"the proxy could not reach {host}: {describe(exc)}", True)
     if isinstance(exc, httpx.UnsupportedProtocol):
         return Failure(FetchError.INVALID_URL, describe(exc))
     if isinstance(exc, (httpx.ConnectError, ConnectionRefusedError)) or (

@@ -69,10 +69,10 @@ class _HostTransport:
 class HostPools:
     """The transports and gates of every host the run talks to.
 
-    `new_transport` makes a host's transport; with `shared` (the caller's transport in tests) every
-    host gets that one, and only `aclose` closes it."""
+    `new_transport(proxy)` makes a host's transport (direct when proxy is None); with `shared` (the
+    caller's transport in tests) every host gets that one, and only `aclose` closes it."""
 
-    def __init__(self, config: Config, new_transport: Callable[[], httpx.AsyncBaseTransport],
+    def __init__(self, config: Config, new_transport: Callable[[str | None], httpx.AsyncBaseTransport],
                  clock: Callable[[], float], sleep: Callable[[float], Awaitable[None]],
                  shared: httpx.AsyncBaseTransport | None = None) -> None:
         self._per_host = max(1, config.per_host)
@@ -105,13 +105,16 @@ class HostPools:
                 self._remember_pause(host, gate.not_before)
 
     @asynccontextmanager
-    async def transport(self, host: str) -> AsyncIterator[httpx.AsyncBaseTransport]:
-        """The host's own transport, made on first use; making one first closes stale idle ones."""
+    async def transport(self, host: str, proxy: str | None = None) -> AsyncIterator[httpx.AsyncBaseTransport]:
+        """The host's own transport (one per proxy it is reached through), made on first use; making
+        one first closes stale idle ones."""
+        if proxy is not None:
+            host = f"{host} via {proxy}"
         entry = self._transports.get(host)
         stale: list[httpx.AsyncBaseTransport] = []
         if entry is None:
             stale = self._take_stale()
-            entry = self._transports[host] = _HostTransport(self._new_transport())
+            entry = self._transports[host] = _HostTransport(self._new_transport(proxy))
         else:
             self._transports.move_to_end(host)
         entry.active += 1

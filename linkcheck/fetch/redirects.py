@@ -6,18 +6,18 @@ from collections.abc import Mapping
 
 import httpx
 
-from .addresses import UnsafeAddress, check_host
+from .addresses import AddressPolicy, UnsafeAddress
 from .failures import Failure
 from .result import FetchError
 
 
-def first_hop(url: str, allow_private: bool) -> httpx.URL | Failure:
+def first_hop(url: str, policy: AddressPolicy) -> httpx.URL | Failure:
     """The URL to request first (its fragment dropped), or why it is not requested at all."""
     try:
         parsed = _parse_url(url)
     except Failure as failure:
         return failure
-    return _refusal(parsed, allow_private) or parsed
+    return _refusal(parsed, policy) or parsed
 
 
 def next_hop(
@@ -29,7 +29,7 @@ def next_hop(
     cookies_seen: bool,
     redirects: int,
     max_redirects: int,
-    allow_private: bool,
+    policy: AddressPolicy,
 ) -> httpx.URL | Failure:
     """The URL the 3xx response to `current` sends us to, or why the redirect is not followed.
 
@@ -49,16 +49,14 @@ def next_hop(
         return Failure(FetchError.REDIRECT_LOOP, f"redirect loop back to {target}")
     if redirects > max_redirects:
         return Failure(FetchError.TOO_MANY_REDIRECTS, f"more than {max_redirects} redirects")
-    return _refusal(target, allow_private) or target
+    return _refusal(target, policy) or target
 
 
-def _refusal(url: httpx.URL, allow_private: bool) -> Failure | None:
-    """A PRIVATE_ADDRESS Failure naming `url` when its host is a non-public literal or a loopback
-    name; names that resolve to such addresses are refused by the exchange, after DNS."""
-    if allow_private:
-        return None
+def _refusal(url: httpx.URL, policy: AddressPolicy) -> Failure | None:
+    """A PRIVATE_ADDRESS Failure naming `url` when the policy refuses its host literal, or its
+    loopback or metadata name; names that resolve to such addresses are refused when connecting."""
     try:
-        check_host(url.raw_host.decode("ascii"))
+        policy.check_host(url.raw_host.decode("ascii"))
     except UnsafeAddress as exc:
         return Failure(FetchError.PRIVATE_ADDRESS, str(exc), refused=url)
     return None

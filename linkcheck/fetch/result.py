@@ -21,6 +21,7 @@ class FetchError(StrEnum):
     BAD_REDIRECT = "bad_redirect"      # 3xx without usable Location
     PRIVATE_ADDRESS = "private_address"  # refused: loopback/private/link-local, not allowed
     BODY = "body"                      # broken body (bad gzip, truncated transfer, decompression bomb)
+    TLS = "tls"                        # TLS handshake failed: certificate not valid, or no usable TLS
     INVALID_URL = "invalid_url"
 
 
@@ -51,6 +52,7 @@ class FetchResult:
     attempts: int                              # requests made for the final hop, retries included
     remote_ip: str | None = None               # address actually connected to, when known
     http_version: str | None = None
+    warnings: tuple[str, ...] = ()             # what was wrong though a response came (a smuggled surplus ...)
 
     def header(self, name: str) -> str | None:
         name = name.lower()
