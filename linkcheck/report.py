@@ -91,13 +91,14 @@ def print_table(rows: list[dict[str, Any]], console: Console) -> None:
     width = max(console.width, 40)
     labels = _article_labels(rows)
     verdict_width = max(len("verdict"), *(len(row["verdict"]) for row in rows))
-    article_width = min(max(len(label) for label in labels.values()), 32 if width >= 120 else 20) \
-        if len(labels) > 1 else 0
+    article_width = min(max(len("article"), *(len(label) for label in labels.values())),
+                        32 if width >= 120 else 20) if len(labels) > 1 else 0
     lead = verdict_width + len("  code  ")
     room = width - lead - (article_width + 2 if article_width else 0)
     longest_url = max(len(row["url"]) for row in rows)
     wide = width >= 140
-    url_width = min(longest_url, max(40, room // 2)) if wide else room
+    reason_need = min(60, max(len(short_reason(row)) for row in rows))
+    url_width = min(longest_url, max(40, room - 2 - reason_need)) if wide else room
     reason_width = room - url_width - 2 if wide else width - lead
     header = Text("verdict".ljust(verdict_width) + "  code  " + "url".ljust(url_width if article_width or wide else 0))
     if article_width:
