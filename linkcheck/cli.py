@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import re
+import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Literal, get_args
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task, TextColumn, TimeElapsedColumn
+from rich.text import Text
 
-from .config import REPAIR_CHOICES, load_config, parse_accept, parse_header
+from .config import REPAIR_CHOICES, load_config, parse_accept, parse_duration, parse_header, range_problem
 from .errors import LinkcheckError, UsageError
 
 if TYPE_CHECKING:
@@ -21,33 +22,55 @@ if TYPE_CHECKING:
 # The library is imported inside the commands: multiprocessing's helper processes import this
 # module again (it is the script's main module), and the page workers need none of it.
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                  context_settings={"help_option_names": ["-h", "--help"]},
                   help="Check that the sources cited by articles are still there and still support them.")
 
 EXIT_OK, EXIT_NOT_OK, EXIT_INPUT_ERROR = 0, 1, 2
+VerifyFormat = Literal["table", "json", "markdown"]
+RepairChoice = Literal["not-ok", "all", "off"]
+VERIFY_FORMATS = get_args(VerifyFormat)
+assert get_args(RepairChoice) == REPAIR_CHOICES
+_DB_HELP = "SQLite archive [default: db_path of the config file, or archive/linkcheck.db]."
+_CONFIG_HELP = "A linkcheck.toml to read options from [default: linkcheck.toml or pyproject.toml here or above]."
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$")
-_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+__all__ = ["UsageError", "app", "main", "parse_duration"]
 
 
-def parse_duration(text: str) -> float:
-    """'90', '90s', '15m', '6h', '2d', '1w' -> seconds."""
-    found = _DURATION.match(text)
-    if not found:
-        raise UsageError(f"not a duration: {text!r} (use e.g. 90s, 15m, 6h, 2d)")
-    return float(found.group(1)) * _SECONDS[found.group(2)]
+def _show_version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        print(f"linkcheck {__version__}")
+        raise typer.Exit(EXIT_OK)
+
+
+@app.callback()
+def _main_options(
+    version: Annotated[bool, typer.Option("--version", callback=_show_version, is_eager=True,
+                                          help="Show linkcheck's version and exit.")] = False,
+) -> None:
+    """Check that the sources cited by articles are still there and still support them."""
 
 
 @app.command()
 def verify(
-    paths: Annotated[list[Path], typer.Argument(help="Article files or folders of articles.")],
-    db: Annotated[Path | None, typer.Option(help="SQLite archive [default: archive/linkcheck.db].")] = None,
-    output_format: Annotated[str, typer.Option("--format", help="table, json (JSON Lines) or markdown.")] = "table",
-    concurrency: Annotated[int | None, typer.Option(help="Requests in flight, all hosts together.")] = None,
-    per_host: Annotated[int | None, typer.Option(help="Requests in flight to one host.")] = None,
-    timeout: Annotated[float | None, typer.Option(help="Seconds per request.")] = None,
-    retries: Annotated[int | None, typer.Option(help="Extra attempts after a retryable failure.")] = None,
-    max_age: Annotated[str | None, typer.Option(help="Skip links checked more recently than this (6h, 2d).")] = None,
+    paths: Annotated[list[Path], typer.Argument(help="Article files or folders of articles.", metavar="PATH")],
+    db: Annotated[Path | None, typer.Option(help=_DB_HELP, metavar="FILE")] = None,
+    output_format: Annotated[VerifyFormat, typer.Option(
+        "--format",
+        help="What stdout carries: a table, JSON Lines (one object per citation) or a Markdown table.")] = "table",
+    only_failures: Annotated[bool, typer.Option(
+        "--only-failures", help="List only the citations that are not ok.")] = False,
+    concurrency: Annotated[int | None, typer.Option(
+        metavar="N", help="Requests in flight, all hosts together [default: 32].")] = None,
+    per_host: Annotated[int | None, typer.Option(
+        metavar="N", help="Requests in flight to one host [default: 2].")] = None,
+    timeout: Annotated[float | None, typer.Option(metavar="SECONDS", help="Seconds per request [default: 15].")] = None,
+    retries: Annotated[int | None, typer.Option(
+        metavar="N", help="Extra attempts after a retryable failure [default: 2].")] = None,
+    max_age: Annotated[str | None, typer.Option(
+        metavar="DURATION", help="Skip links checked more recently than this (90s, 15m, 6h, 2d).")] = None,
     allow_private: Annotated[bool, typer.Option(
         "--allow-private", help="Allow loopback, private and other non-public targets.")] = False,
     allow_link_local: Annotated[bool, typer.Option(
@@ -67,23 +90,24 @@ def verify(
         help="Proxy for http and https URLs (default: http_proxy, https_proxy, all_proxy).")] = None,
     ca_bundle: Annotated[Path | None, typer.Option(
         help="PEM file of the CAs to trust instead of the built-in ones (default: SSL_CERT_FILE).")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the summary line and errors.")] = False,
-    repair: Annotated[str | None, typer.Option(
-        help="Look up archived replacements for citations that are not ok (not-ok), for all, or off.")] = None,
-    config_file: Annotated[Path | None, typer.Option("--config", help="A linkcheck.toml to read options from.")] = None,
+    quiet: Annotated[bool, typer.Option(
+        "--quiet", "-q", help="No progress and no table: one line per citation that is not ok, "
+                              "then the summary.")] = False,
+    repair: Annotated[RepairChoice | None, typer.Option(
+        help="Look up archived replacements for the citations that are not ok, for all, or for none "
+             "[default: not-ok].")] = None,
+    config_file: Annotated[Path | None, typer.Option("--config", help=_CONFIG_HELP, metavar="FILE")] = None,
 ) -> None:
     """Check every URL cited by the articles and archive what was seen."""
     from . import report
     from .archive import Archive
     from .pipeline import verify as run_verify
 
-    if output_format not in report.FORMATS:
-        raise UsageError(f"--format must be one of {', '.join(report.FORMATS)}")
+    numbers = _in_range(concurrency=concurrency, per_host=per_host, timeout=timeout, retries=retries,
+                        max_age=_duration("--max-age", max_age) if max_age is not None else None)
     config = load_config(explicit=config_file)
     config = config.with_overrides(
-        db_path=db, concurrency=concurrency, per_host=per_host, timeout=timeout, retries=retries,
-        max_age=parse_duration(max_age) if max_age else None,
-        allow_private=allow_private or None, allow_link_local=allow_link_local or None,
+        db_path=db, **numbers, allow_private=allow_private or None, allow_link_local=allow_link_local or None,
         quiet=quiet or None, output_format=output_format, repair=repair,
         # Patterns, statuses and headers given here come on top of the config file's.
         include=(*config.include, *include) if include else None,
@@ -91,22 +115,28 @@ def verify(
         accept=(*config.accept, *(pair for text in accept for pair in parse_accept(text))) if accept else None,
         headers=(*config.headers, *map(parse_header, header)) if header else None, cookie_file=cookie_file,
         http_proxy=proxy, https_proxy=proxy, ca_bundle=ca_bundle)
-    if config.repair not in REPAIR_CHOICES:
-        raise UsageError(f"--repair must be one of {', '.join(REPAIR_CHOICES)}")
-    _check_positive(concurrency=config.concurrency, per_host=config.per_host, timeout=config.timeout)
-    out = Console(soft_wrap=False, width=None if sys.stdout.isatty() else 200)
+    stdout = sys.stdout  # the requested format and nothing else; progress and messages go to stderr
     err = Console(stderr=True, soft_wrap=True)
     rows: list[dict] = []
     progress = _progress(err) if err.is_terminal and not config.quiet and sys.stdin.isatty() else None
 
+    def shown(row: dict) -> bool:
+        return report.is_failure(row) or not (only_failures or config.quiet)
+
     def on_result(result: LinkResult) -> None:
-        if config.output_format == "json":
-            for row in report.citation_rows(result):
-                report.write_json_line(row, sys.stdout)
-        elif not config.quiet:  # a table is printed at the end; under cron nothing is kept
-            rows.extend(report.citation_rows(result))
+        for row in report.citation_rows(result):
+            if not shown(row):
+                continue
+            if config.output_format == "json":
+                report.write_json_line(row, stdout)
+            else:
+                rows.append(row)
         if progress is not None:
             progress.advance(progress.task_ids[0])
+
+    def on_start(links: int) -> None:
+        if progress is not None:
+            progress.update(progress.task_ids[0], total=links)
 
     def on_error(message: str) -> None:
         err.print(f"linkcheck: {message}", markup=False, highlight=False)
@@ -118,23 +148,30 @@ def verify(
                 progress.add_task("checking links", total=None)
                 progress.start()
             try:
-                outcome = asyncio.run(run_verify(paths, config, archive, on_result, on_error))
+                outcome = asyncio.run(run_verify(paths, config, archive, on_result, on_error, on_start=on_start))
             finally:
                 if progress is not None:
                     progress.stop()
     finally:
         archive.close()
 
-    rows.sort(key=report.citation_order)
-    if config.output_format == "table" and not config.quiet and rows:
-        report.print_table(rows, out)
-    elif config.output_format == "markdown" and not config.quiet and rows:
-        out.print(report.markdown(rows), markup=False, highlight=False)
+    # Skipped links are listed (not ok ones, or all with the table) with their latest verdict.
+    known = [row for row in outcome.skipped if shown(row)] if config.output_format != "json" else []
+    rows = sorted([*rows, *known], key=report.citation_order)
+    if config.quiet and config.output_format != "json":
+        for line in report.quiet_lines(rows):
+            print(line, file=stdout)
+    elif config.output_format == "table" and rows:
+        width = None if stdout.isatty() or "COLUMNS" in os.environ else 200
+        report.print_table(rows, Console(file=stdout, soft_wrap=False, width=width))
+    elif config.output_format == "markdown" and rows:
+        print(report.markdown(rows), file=stdout)
+    stdout.flush()
     if not outcome.network_up:
         err.print("linkcheck: the network is unavailable (no host name resolves, not even well-known ones); "
                   "links were not judged and no link state changed.", markup=False, highlight=False)
     line = report.summary_line(dict(outcome.counts), outcome.articles, outcome.run_id, str(config.db_path),
-                               outcome.skipped_recent, outcome.network_up)
+                               outcome.skipped_recent, outcome.network_up, dict(outcome.skipped_counts))
     err.print(line, markup=False, highlight=False)
     if outcome.input_errors or outcome.articles == 0:
         if outcome.articles == 0:
@@ -146,7 +183,7 @@ def verify(
 @app.command()
 def entities(
     file: Annotated[Path, typer.Argument(help="An article file.")],
-    output_format: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+    output_format: Annotated[Literal["table", "json"], typer.Option("--format", help="A table or JSON.")] = "table",
 ) -> None:
     """Show the key entities linkcheck finds in an article."""
     from . import report
@@ -156,32 +193,29 @@ def entities(
     found = key_entities(read_article(file))
     if output_format == "json":
         print(report.entities_json(found))
-    elif output_format == "table":
-        report.entities_table(found, Console())
     else:
-        raise UsageError("--format must be table or json")
+        report.entities_table(found, Console())
 
 
 @app.command()
 def fix(
-    articles: Annotated[list[Path], typer.Argument(help="Article files checked by `linkcheck verify`.")],
-    db: Annotated[Path | None, typer.Option(help="SQLite archive [default: archive/linkcheck.db].")] = None,
-    output_format: Annotated[str, typer.Option("--format", help="text, markdown or json.")] = "text",
+    articles: Annotated[list[Path], typer.Argument(help="Article files checked by `linkcheck verify`.",
+                                                   metavar="ARTICLE...")],
+    db: Annotated[Path | None, typer.Option(help=_DB_HELP, metavar="FILE")] = None,
+    output_format: Annotated[Literal["text", "markdown", "json"], typer.Option(
+        "--format", help="Text, Markdown or JSON.")] = "text",
     write: Annotated[bool, typer.Option(
-        "--write", help="Rewrite the article files (atomically; the original is kept as <file>.orig).")] = False,
-    config_file: Annotated[Path | None, typer.Option("--config", help="A linkcheck.toml to read options from.")] = None,
+        "--write", help="Rewrite the article files (atomically; the original is kept as FILE.orig).")] = False,
+    config_file: Annotated[Path | None, typer.Option("--config", help=_CONFIG_HELP, metavar="FILE")] = None,
 ) -> None:
     """Print each article's sources with a verified archived copy after every broken or drifted one."""
     import hashlib
 
     from . import rewrite
-    from .archive.reader import article_sources
-    from .schema import open_database
+    from .archive.reader import article_sources, open_archive
 
-    if output_format not in ("text", "markdown", "json"):
-        raise UsageError("--format must be text, markdown or json")
     config = load_config(explicit=config_file).with_overrides(db_path=db)
-    database = open_database(config.db_path, readonly=True)
+    database = open_archive(config.db_path)
     unknown = []
     for path in articles:
         try:
@@ -211,7 +245,8 @@ def fix(
 
 @app.command()
 def rules(
-    output_format: Annotated[str, typer.Option("--format", help="table, json or markdown.")] = "table",
+    output_format: Annotated[Literal["table", "json", "markdown"], typer.Option(
+        "--format", help="A table, JSON or Markdown.")] = "table",
 ) -> None:
     """List every rule that can decide a verdict, with what it means."""
     from . import report
@@ -220,57 +255,103 @@ def rules(
         print(report.rules_json())
     elif output_format == "markdown":
         print(report.verdicts_markdown() + "\n\n" + report.rules_markdown())
-    elif output_format == "table":
-        report.rules_table(Console())
     else:
-        raise UsageError("--format must be table, json or markdown")
+        report.rules_table(Console())
 
 
 @app.command()
 def diff(
     url: Annotated[str, typer.Argument(help="A checked URL.")],
-    db: Annotated[Path, typer.Option(help="SQLite archive.")] = Path("archive/linkcheck.db"),
+    db: Annotated[Path | None, typer.Option(help=_DB_HELP, metavar="FILE")] = None,
+    config_file: Annotated[Path | None, typer.Option("--config", help=_CONFIG_HELP, metavar="FILE")] = None,
 ) -> None:
     """Show how the main text of a page changed between its two latest distinct snapshots."""
-    from .archive import diff_snapshots
+    from .archive.reader import diff_snapshots, open_archive
 
-    print(diff_snapshots(db, url))
+    config = load_config(explicit=config_file).with_overrides(db_path=db)
+    changes = diff_snapshots(open_archive(config.db_path), url)
+    if not changes:
+        print(f"linkcheck: only one version of the text of {url} is archived; nothing to compare", file=sys.stderr)
+        raise typer.Exit(EXIT_NOT_OK)
+    print(changes, end="")
 
 
 @app.command()
 def export(
-    warc: Annotated[Path, typer.Option("--warc", help="WARC file to write (.warc.gz compresses).")],
-    db: Annotated[Path, typer.Option(help="SQLite archive.")] = Path("archive/linkcheck.db"),
-    run: Annotated[int | None, typer.Option(help="Only this run [default: all].")] = None,
+    warc: Annotated[Path, typer.Option("--warc", help="WARC file to write (.warc.gz compresses).", metavar="FILE")],
+    db: Annotated[Path | None, typer.Option(help=_DB_HELP, metavar="FILE")] = None,
+    run: Annotated[int | None, typer.Option(min=1, help="Only this run [default: all runs].")] = None,
+    config_file: Annotated[Path | None, typer.Option("--config", help=_CONFIG_HELP, metavar="FILE")] = None,
 ) -> None:
     """Write the archived snapshots as standard WARC request/response records."""
+    from .archive.reader import open_archive, run_ids
     from .warc import export_warc
 
-    count = export_warc(db, warc, run_id=run)
+    config = load_config(explicit=config_file).with_overrides(db_path=db)
+    database = open_archive(config.db_path)
+    runs = run_ids(database)
+    database.close()
+    if run is not None and run not in runs:
+        known = f"runs {min(runs)} to {max(runs)}" if runs else "no run yet"
+        raise UsageError(f"there is no run {run} in {config.db_path} ({known})")
+    if warc.is_dir():
+        raise UsageError(f"--warc {warc} is a folder; give a file name")
+    existed = warc.exists()
+    try:
+        count = export_warc(config.db_path, warc, run_id=run)
+    except BaseException as exc:
+        if not existed:
+            warc.unlink(missing_ok=True)  # no half-written WARC left behind
+        if isinstance(exc, OSError):
+            raise UsageError(f"cannot write {warc}: {exc.strerror or exc}") from None
+        raise
     Console(stderr=True).print(f"linkcheck: wrote {count} record(s) to {warc}", markup=False, highlight=False)
 
 
 @app.command()
 def serve(
-    db: Annotated[Path, typer.Option(help="SQLite archive.")] = Path("archive/linkcheck.db"),
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8001,
+    db: Annotated[Path | None, typer.Option(help=_DB_HELP, metavar="FILE")] = None,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8001,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    config_file: Annotated[Path | None, typer.Option("--config", help=_CONFIG_HELP, metavar="FILE")] = None,
 ) -> None:
     """Browse the archive in Datasette, with linkcheck's canned queries."""
     from .serve import serve as serve_archive
 
-    serve_archive(db, port=port, host=host)
+    config = load_config(explicit=config_file).with_overrides(db_path=db)
+    status = serve_archive(config.db_path, port=port, host=host)
+    if status != 0:
+        print(f"linkcheck: Datasette stopped with exit status {status}", file=sys.stderr)
+        raise typer.Exit(EXIT_NOT_OK)
 
 
-def _check_positive(**values: float) -> None:
+def _in_range(**values: float | None) -> dict[str, float | None]:
+    """The numeric options given, each checked against its range (a UsageError otherwise)."""
     for name, value in values.items():
-        if value <= 0:
-            raise UsageError(f"--{name.replace('_', '-')} must be positive, not {value}")
+        if problem := range_problem(name, value):
+            raise UsageError(f"--{name.replace('_', '-')} {problem}")
+    return values
+
+
+def _duration(option: str, text: str) -> float:
+    try:
+        return parse_duration(text)
+    except UsageError as exc:
+        raise UsageError(f"{option}: {exc}") from None
+
+
+class _RateColumn(ProgressColumn):
+    """Links checked per second (rich's estimate over the last half minute)."""
+
+    def render(self, task: Task) -> Text:
+        return Text(f"{task.speed:.1f} links/s" if task.speed else "… links/s", style="progress.data.speed")
 
 
 def _progress(console: Console) -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    console=console, transient=True)
+    # stdout is never redirected into the progress display: it carries the requested format only.
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), _RateColumn(),
+                    TimeElapsedColumn(), console=console, transient=True, redirect_stdout=False,
+                    redirect_stderr=False)
 
 
 def main() -> None:
@@ -290,3 +371,4 @@ def main() -> None:
             sys.exit(EXIT_INPUT_ERROR)
         raise
     sys.exit(status if isinstance(status, int) else EXIT_OK)
+

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import tomllib
@@ -11,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .errors import ConfigError
+from .errors import ConfigError, UsageError
 
 USER_AGENT = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -80,6 +81,42 @@ class Config:
 _OPTION_NAMES = {f.name for f in fields(Config)}
 
 
+# The smallest value each numeric option takes (and whether the bound itself is allowed).
+_LOWER_BOUNDS: dict[str, tuple[float, bool]] = {
+    "concurrency": (1, True), "per_host": (1, True), "timeout": (0, False), "retries": (0, True),
+    "max_retry_after": (0, True), "max_bytes": (1, True), "max_redirects": (0, True), "workers": (0, True),
+    "max_age": (0, True), "failures_to_break": (1, True), "broken_after_days": (0, True),
+    "max_captures": (1, True),
+}
+
+
+def range_problem(name: str, value: Any) -> str | None:
+    """Why `value` is out of range for option `name` ("must be 1 or more, not -5"), or None."""
+    if name not in _LOWER_BOUNDS or value is None or isinstance(value, bool):
+        return None
+    if not isinstance(value, (int, float)):
+        return None
+    bound, inclusive = _LOWER_BOUNDS[name]
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"must be a finite number, not {value}"
+    if value > bound or (inclusive and value == bound):
+        return None
+    shown = int(bound) if float(bound).is_integer() else bound
+    return f"must be {shown} or more, not {value}" if inclusive else f"must be more than {shown}, not {value}"
+
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$")
+_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(text: str) -> float:
+    """'90', '90s', '15m', '6h', '2d', '1w' -> seconds."""
+    found = _DURATION.match(text)
+    if not found:
+        raise UsageError(f"not a duration: {text!r} (use e.g. 90s, 15m, 6h, 2d)")
+    return float(found.group(1)) * _SECONDS[found.group(2)]
+
+
 REPAIR_CHOICES = ("not-ok", "all", "off")
 ARCHIVE_CHOICES = ("wayback", "memento")
 _SECRETS_FROM_ENVIRONMENT = {"ia_access_key": "LINKCHECK_IA_ACCESS_KEY", "ia_secret_key": "LINKCHECK_IA_SECRET_KEY"}
@@ -118,6 +155,8 @@ def load_config(start: Path | None = None, explicit: Path | None = None,
     values: dict[str, Any] = {}
     for name, value in table.items():
         values[name] = _coerce(name, value, getattr(defaults, name))
+        if problem := range_problem(name, values[name]):
+            raise ConfigError(f"config option {name} {problem}")
     for name, variables in _FROM_ENVIRONMENT.items():
         found = next((environ[v] for v in variables if environ.get(v)), None)
         if found is not None and name not in values:
@@ -154,12 +193,16 @@ def _coerce(name: str, value: Any, default: Any) -> Any:
             return Path(value)
         if isinstance(default, tuple):
             return tuple(str(v) for v in value)
+        if name == "max_age" and isinstance(value, str):
+            return parse_duration(value)
         if isinstance(default, (int, float)) or name == "max_age":
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise TypeError
+            if isinstance(default, int) and not isinstance(default, bool) and value != int(value):
+                raise TypeError
             return type(default)(value) if default is not None else float(value)
         return str(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, UsageError):
         raise ConfigError(f"config option {name} has an unusable value: {value!r}") from None
 
 

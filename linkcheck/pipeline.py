@@ -52,6 +52,7 @@ class RunOutcome:
     run_id: int | None
     articles: int = 0
     skipped_recent: int = 0
+    skipped: list[dict] = field(default_factory=list)  # what the archive knows of the skipped citations
     counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     input_errors: list[str] = field(default_factory=list)
     network_up: bool = True
@@ -61,8 +62,15 @@ class RunOutcome:
         return sum(self.counts.values())
 
     @property
+    def skipped_counts(self) -> Counter[str]:
+        """Skipped citations per verdict of their latest check."""
+        return Counter(row["verdict"] for row in self.skipped)
+
+    @property
     def all_ok(self) -> bool:
-        return all(verdict in (Verdict.OK, Verdict.EXCLUDED) for verdict, n in self.counts.items() if n)
+        """Every citation ok (or excluded): those checked now and, as last checked, those skipped."""
+        return all(verdict in (Verdict.OK, Verdict.EXCLUDED)
+                   for verdict, n in (*self.counts.items(), *self.skipped_counts.items()) if n)
 
 
 async def verify(
@@ -72,8 +80,10 @@ async def verify(
     on_result: Callable[[LinkResult], None] = lambda result: None,
     on_error: Callable[[str], None] = lambda message: None,
     transport: httpx.AsyncBaseTransport | None = None,
+    on_start: Callable[[int], None] = lambda links: None,
 ) -> RunOutcome:
-    """Check every URL cited by the articles under `paths` and archive what was seen."""
+    """Check every URL cited by the articles under `paths` and archive what was seen; `on_start`
+    is told how many links will be checked once the articles are read."""
     outcome = RunOutcome(run_id=None)
     checked_links = link_filter(config)  # before anything is read: a bad pattern stops the run at once
 
@@ -104,8 +114,11 @@ async def verify(
     if config.max_age is not None:
         skip |= archive.urls_checked_since(datetime.now(UTC) - timedelta(seconds=config.max_age))
     if skip:
-        outcome.skipped_recent = sum(1 for url in citations_by_url if url in skip)
+        skipped = [(c.article.path, url) for url, cs in citations_by_url.items() if url in skip for c in cs]
+        outcome.skipped_recent = len({url for _, url in skipped})
+        outcome.skipped = archive.latest_verdicts(skipped)
         citations_by_url = {u: c for u, c in citations_by_url.items() if u not in skip}
+    on_start(len(citations_by_url))
 
     checker = _LinkChecker(config, PageWorkers(config.workers))
     try:

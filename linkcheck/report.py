@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import json
+import textwrap
+from collections import Counter
 from collections.abc import Iterable
+from pathlib import PurePath
 from typing import Any, TextIO
+from urllib.parse import urlsplit
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from .entities import Entity
 from .schema import utc_iso
@@ -33,7 +38,7 @@ def citation_rows(result: LinkResult) -> list[dict[str, Any]]:
             "score": round(match.score, 3) if match else None,
             "found": list(match.found) if match else [],
             "missing": list(match.missing) if match else [],
-            "checked_at": fetch.started_at.isoformat() if fetch else None,
+            "checked_at": utc_iso(fetch.started_at) if fetch else None,
             "position": citation.position,
             "replacement": replacement_row(citation),
         })
@@ -54,9 +59,24 @@ def replacement_row(citation: CitationResult) -> dict[str, Any] | None:
             "status": found.capture.status}
 
 
-def citation_order(row: dict[str, Any]) -> tuple[str, int]:
-    """Articles in path order, each one's URLs in the order it cites them."""
-    return row["article"], row["position"]
+def citation_order(row: dict[str, Any]) -> tuple[int, str, int]:
+    """The worst verdicts first; within a verdict, articles in path order, each one's URLs in the
+    order it cites them."""
+    return facts(row["verdict"]).severity, row["article"], row["position"]
+
+
+def is_failure(row: dict[str, Any]) -> bool:
+    """Whether a row is one `--only-failures` and `--quiet` show: any verdict but ok."""
+    return row["verdict"] != Verdict.OK
+
+
+def short_reason(row: dict[str, Any]) -> str:
+    """The reason without the cited URL it repeats (the row shows it already)."""
+    url, reason = row["url"], row["reason"]
+    if reason.startswith(f"{url} "):
+        reason = reason[len(url) + 1:]
+    reason = reason.replace(f" at {url}", "", 1).removesuffix(f": {url}")
+    return reason or row["reason"]
 
 
 def write_json_line(row: dict[str, Any], out: TextIO) -> None:
@@ -65,47 +85,121 @@ def write_json_line(row: dict[str, Any], out: TextIO) -> None:
 
 
 def print_table(rows: list[dict[str, Any]], console: Console) -> None:
-    table = Table(show_lines=False, expand=False)
-    table.add_column("verdict", no_wrap=True)
-    table.add_column("status", justify="right", no_wrap=True)
-    table.add_column("url", overflow="fold", max_width=70)
-    table.add_column("reason", overflow="fold")
-    many_articles = len({row["article"] for row in rows}) > 1
-    if many_articles:
-        table.add_column("article", overflow="fold", max_width=30)
+    """One line per citation (verdict, status, URL, article), and for those that are not ok their
+    reason: beside it on a wide terminal, on the lines below on a narrow one. URLs are shortened in
+    the middle to fit; nothing wraps inside a column."""
+    width = max(console.width, 40)
+    labels = _article_labels(rows)
+    verdict_width = max(len("verdict"), *(len(row["verdict"]) for row in rows))
+    article_width = min(max(len("article"), *(len(label) for label in labels.values())),
+                        32 if width >= 120 else 20) if len(labels) > 1 else 0
+    lead = verdict_width + len("  code  ")
+    room = width - lead - (article_width + 2 if article_width else 0)
+    longest_url = max(len(row["url"]) for row in rows)
+    wide = width >= 140
+    reason_need = min(60, max(len(short_reason(row)) for row in rows))
+    url_width = min(longest_url, max(40, room - 2 - reason_need)) if wide else room
+    reason_width = room - url_width - 2 if wide else width - lead
+    header = Text("verdict".ljust(verdict_width) + "  code  " + "url".ljust(url_width if article_width or wide else 0))
+    if article_width:
+        header.append("  " + "article".ljust(article_width if wide else 0))
+    if wide:
+        header.append("  reason")
+    console.print(header, style="bold", highlight=False)
     for row in rows:
-        style = facts(row["verdict"]).style
-        reason = row["reason"] + (f"\n→ archived copy of {row['replacement']['captured_at'][:10]}: "
-                                  f"{row['replacement']['url']}" if row.get("replacement") else "")
-        cells = [f"[{style}]{row['verdict']}[/]", str(row["status"] or "-"), row["url"], reason]
-        if many_articles:
-            cells.append(row["article"])
-        table.add_row(*cells)
-    console.print(table)
+        failure = is_failure(row)
+        line = Text(row["verdict"].ljust(verdict_width), style=facts(row["verdict"]).style)
+        line.append(f"  {str(row['status'] or '-'):>4}  ")
+        url = shorten_url(row["url"], url_width)
+        line.append(url.ljust(url_width) if article_width or wide else url)
+        if article_width:
+            label = labels[row["article"]]
+            label = label if len(label) <= article_width else label[: article_width - 1] + "…"
+            line.append("  " + (label.ljust(article_width) if wide else label), style="dim")
+        reason = short_reason(row)
+        if row.get("replacement"):
+            reason += f" → archived copy of {row['replacement']['captured_at'][:10]}: {row['replacement']['url']}"
+        if row.get("skipped"):
+            reason += f" (not checked again; last checked {row['checked_at']})"
+        if wide:
+            pieces = textwrap.wrap(reason, reason_width) if failure else [_cut(reason, reason_width)]
+            line.append("  " + (pieces[0] if pieces else ""))
+            console.print(line, highlight=False, soft_wrap=True)
+            for piece in pieces[1:]:
+                console.print(" " * (width - reason_width) + piece, highlight=False, soft_wrap=True)
+        else:
+            console.print(line, highlight=False, soft_wrap=True)
+            if failure:
+                for piece in textwrap.wrap(reason, reason_width):
+                    console.print(" " * lead + piece, highlight=False, soft_wrap=True)
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+
+
+def shorten_url(url: str, width: int) -> str:
+    """`url` in at most `width` characters: the host and the end of the path, with … between."""
+    if len(url) <= width:
+        return url
+    url = url.removeprefix("https://").removeprefix("http://")
+    if len(url) <= width:
+        return url
+    parts = urlsplit("//" + url)
+    head = f"{parts.netloc}/"
+    rest = url[url.find(parts.netloc) + len(parts.netloc) + 1:] if parts.netloc else url
+    if len(head) + 10 > width:
+        return url[: width - 1] + "…"
+    return head + "…" + rest[-(width - len(head) - 1):]
+
+
+def _article_labels(rows: list[dict[str, Any]]) -> dict[str, str]:
+    """Each article's file name, or its path where two articles share a name."""
+    paths = {row["article"] for row in rows}
+    names = Counter(PurePath(p).name for p in paths)
+    return {p: PurePath(p).name if names[PurePath(p).name] == 1 else p for p in paths}
+
+
+def quiet_lines(rows: Iterable[dict[str, Any]]) -> list[str]:
+    """One line per citation that is not ok, for cron mail: verdict, URL, article, short reason."""
+    return [f"{row['verdict']}: {row['url']} (cited in {row['article']}): {short_reason(row)}"
+            for row in rows if is_failure(row)]
 
 
 def markdown(rows: Iterable[dict[str, Any]]) -> str:
+    """A GitHub-flavoured Markdown table: one line per row whatever the cells hold."""
     lines = ["| verdict | status | url | reason | replacement | article |", "|---|---|---|---|---|---|"]
     for row in rows:
         found = row.get("replacement")
         replacement = f"{found['url']} ({found['captured_at'][:10]})" if found else ""
         cells = [row["verdict"], str(row["status"] or "-"), row["url"], row["reason"], replacement, row["article"]]
-        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+        lines.append("| " + " | ".join(_markdown_cell(c) for c in cells) + " |")
     return "\n".join(lines)
 
 
+def _markdown_cell(text: str) -> str:
+    return " ".join(text.split()).replace("\\", "\\\\").replace("|", "\\|")
+
+
 def summary_line(counts: dict[str, int], articles: int, run_id: int | None, db: str,
-                 skipped_recent: int = 0, network_up: bool = True) -> str:
-    """One line for cron logs: what was checked and what came out."""
+                 skipped_recent: int = 0, network_up: bool = True,
+                 skipped_counts: dict[str, int] | None = None) -> str:
+    """One line for cron logs: what was checked, what came out, and what is known of the links
+    not checked again."""
     total = sum(counts.values())
-    parts = [f"{counts[v]} {v}" for v in Verdict if counts.get(v)]
     line = (f"linkcheck: {total} citation(s) in {articles} article(s): "
-            f"{', '.join(parts) or 'nothing checked'}")
+            f"{_counted(counts) or 'nothing checked'}")
     if skipped_recent:
         line += f"; {skipped_recent} link(s) skipped (checked recently or earlier in this run)"
+        if skipped_counts:
+            line += f", their {sum(skipped_counts.values())} citation(s) as last checked: {_counted(skipped_counts)}"
     if not network_up:
         line += "; NETWORK UNAVAILABLE: links not judged, no link state changed"
     return line + f" (run {run_id}, archive {db})"
+
+
+def _counted(counts: dict[str, int]) -> str:
+    return ", ".join(f"{counts[v]} {v}" for v in Verdict if counts.get(v))
 
 
 def entities_table(entities: tuple[Entity, ...], console: Console) -> None:

@@ -1,4 +1,5 @@
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -67,3 +68,42 @@ def test_unknown_option_in_config_file_is_reported(tmp_path):
     completed = linkcheck("verify", str(SEED), "--db", str(tmp_path / "a.db"), cwd=tmp_path)
     assert completed.returncode == 2
     assert "per_hots" in completed.stderr
+
+
+def test_version_prints_the_version():
+    from linkcheck import __version__
+
+    completed = linkcheck("--version")
+    assert completed.returncode == 0
+    assert completed.stdout.strip() == f"linkcheck {__version__}"
+
+
+def test_short_help_option_shows_the_choices_and_no_type_noise():
+    completed = linkcheck("verify", "-h")
+    assert completed.returncode == 0
+    assert "<table|json|markdown>" in completed.stdout and "<not-ok|all|off>" in completed.stdout
+    assert "<bool>" not in completed.stdout and " ." not in completed.stdout
+    assert "[default: db_path of the config file, or archive/linkcheck.db]" in " ".join(completed.stdout.split())
+
+
+def test_readme_usage_names_every_verify_option():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    usage = readme[readme.index("## Usage"):readme.index("## Usage") + 3000]
+    options = re.findall(r"(--[a-z-]+)", linkcheck("verify", "-h").stdout)
+    assert [o for o in dict.fromkeys(options) if o not in usage and o != "--help"] == []
+
+
+@pytest.mark.parametrize("option, value", [("--retries", "-5"), ("--concurrency", "0"), ("--per-host", "0"),
+                                           ("--timeout", "0"), ("--max-age", "-1h"), ("--max-age", "soon")])
+def test_numbers_out_of_range_on_the_command_line_exit_2(tmp_path, option, value):
+    completed = linkcheck("verify", str(SEED), "--db", str(tmp_path / "a.db"), option, value)
+    assert completed.returncode == 2
+    assert option in completed.stderr and "Traceback" not in completed.stderr
+    assert not (tmp_path / "a.db").exists()
+
+
+def test_retries_out_of_range_in_the_config_file_exit_2(tmp_path):
+    (tmp_path / "linkcheck.toml").write_text("retries = -5\n")
+    completed = linkcheck("verify", str(SEED), "--db", str(tmp_path / "a.db"), cwd=tmp_path)
+    assert completed.returncode == 2
+    assert "retries must be 0 or more, not -5" in completed.stderr

@@ -106,3 +106,35 @@ def test_headers_are_name_colon_value_without_line_breaks():
     for bad in ("no colon", "Bad Name: x", "X-Injected: a\r\nHost: evil"):
         with pytest.raises(ConfigError, match="header"):
             parse_header(bad)
+
+
+def test_max_age_takes_a_duration_as_on_the_command_line(tmp_path):
+    (tmp_path / "linkcheck.toml").write_text('max_age = "2h"\n')
+    assert load_config(tmp_path).max_age == 7200
+
+
+def test_max_age_in_seconds_still_works(tmp_path):
+    (tmp_path / "linkcheck.toml").write_text("max_age = 90\n")
+    assert load_config(tmp_path).max_age == 90
+
+
+@pytest.mark.parametrize("line, option", [
+    ("retries = -5", "retries"), ("concurrency = 0", "concurrency"), ("timeout = 0", "timeout"),
+    ("per_host = -1", "per_host"), ("max_bytes = 0", "max_bytes"), ("max_redirects = -1", "max_redirects"),
+    ("workers = -2", "workers"), ("max_retry_after = -1", "max_retry_after"), ('max_age = "-1h"', "max_age"),
+    ("failures_to_break = 0", "failures_to_break"), ("broken_after_days = -3", "broken_after_days"),
+    ("max_captures = 0", "max_captures"), ("timeout = nan", "timeout"), ("retries = 2.5", "retries"),
+])
+def test_numbers_out_of_range_are_an_error_naming_the_option(tmp_path, line, option):
+    (tmp_path / "linkcheck.toml").write_text(line + "\n")
+    with pytest.raises(ConfigError, match=option):
+        load_config(tmp_path)
+
+
+def test_every_config_key_is_documented_in_the_readme():
+    from dataclasses import fields
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    configuration = readme[readme.index("### Configuration"):]
+    missing = [f.name for f in fields(Config) if f"`{f.name}`" not in configuration]
+    assert missing == []

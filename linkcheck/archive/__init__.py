@@ -209,6 +209,10 @@ class Archive:
 
     # -- reading -------------------------------------------------------------------------------
 
+    def latest_verdicts(self, citations: list[tuple[str, str]]) -> list[dict]:
+        """reader.latest_verdicts on this archive: what is known of citations not checked now."""
+        return reader.latest_verdicts(self.db, citations)
+
     def snapshot_body(self, snapshot_id: int) -> bytes:
         """The decoded body of a stored snapshot."""
         return reader.snapshot_body(self.db, snapshot_id)

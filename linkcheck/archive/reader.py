@@ -12,11 +12,11 @@ from pathlib import Path
 
 import sqlite_utils
 
-from ..schema import ArchiveError, open_database, read_snapshot_body
+from ..schema import SCHEMA_VERSION, ArchiveError, open_database, read_snapshot_body
 from ..verdict import Verdict
 
-__all__ = ["RunSummary", "StorageStats", "diff_snapshots", "diff_texts", "integrity_check", "run_summary",
-           "snapshot_body", "storage_stats"]
+__all__ = ["RunSummary", "StorageStats", "diff_snapshots", "diff_texts", "integrity_check", "latest_verdicts",
+           "open_archive", "run_ids", "run_summary", "snapshot_body", "storage_stats"]
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,39 @@ class StorageStats:
     body_bytes: int             # snapshot bodies, decoded
     compressed_body_bytes: int  # snapshot bodies as stored
     bytes_per_1000_checks: float
+
+
+_CORE_TABLES = ("runs", "articles", "links", "citations", "checks", "citation_checks", "snapshots")
+
+
+def open_archive(path: Path | str) -> sqlite_utils.Database:
+    """The archive at `path` opened read-only, after making sure it is one (an ArchiveError that
+    says what the file is otherwise). Works on a read-only folder or mount too."""
+    path = Path(path)
+    if path.is_dir():
+        raise ArchiveError(f"{path} is a folder, not a linkcheck archive")
+    if not path.exists():
+        raise ArchiveError(f"no archive at {path}; run `linkcheck verify` first")
+    try:
+        db = open_database(path, readonly=True)
+        tables = set(db.table_names())
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+    except sqlite3.Error as exc:
+        raise ArchiveError(f"{path} is not a linkcheck archive ({exc})") from None
+    if missing := [t for t in _CORE_TABLES if t not in tables]:
+        db.close()
+        raise ArchiveError(f"{path} is an SQLite file without linkcheck's tables ({', '.join(missing)} "
+                           "missing); not a linkcheck archive")
+    if version > SCHEMA_VERSION:
+        db.close()
+        raise ArchiveError(f"{path} was written by a newer linkcheck (schema {version}, this one reads "
+                           f"{SCHEMA_VERSION}); upgrade linkcheck")
+    return db
+
+
+def run_ids(db: sqlite_utils.Database) -> list[int]:
+    """The ids of the archive's runs, oldest first."""
+    return [row[0] for row in db.execute("SELECT id FROM runs ORDER BY id")]
 
 
 def run_summary(db: sqlite_utils.Database, run_id: int) -> RunSummary:
@@ -166,3 +199,44 @@ def _article_sources(db: sqlite_utils.Database, content_hash: str) -> list[Sourc
     return [SourceState(url, verdict or "unchecked", reason or "", capture_url, captured_at,
                         tuple(json.loads(found)) if found else (), repair_reason)
             for url, verdict, reason, capture_url, captured_at, found, repair_reason in rows]
+
+
+def latest_verdicts(db: sqlite_utils.Database, citations: list[tuple[str, str]]) -> list[dict]:
+    """The latest verdict the archive holds for each (article path, URL) citation, from runs with
+    the network up, as report rows; a citation never checked itself gets its link's latest verdict.
+    Citations whose link was never checked are left out."""
+    wanted = set(citations)
+    urls = sorted({url for _, url in wanted})
+    found: dict[tuple[str, str], dict] = {}
+    for start in range(0, len(urls), 500):
+        chunk = urls[start:start + 500]
+        marks = ", ".join("?" * len(chunk))
+        for row in db.execute(f"""
+                SELECT path, url, verdict, rule, reason, status, final_url, checked_at, position FROM (
+                    SELECT a.path, l.url, cc.verdict, cc.rule, cc.reason, c.status, c.final_url, c.checked_at,
+                           ci.position, row_number() OVER (PARTITION BY a.path, l.url
+                                                           ORDER BY c.checked_at DESC, c.id DESC) AS n
+                    FROM links l JOIN citations ci ON ci.link_id = l.id JOIN articles a ON a.id = ci.article_id
+                    JOIN citation_checks cc ON cc.citation_id = ci.id JOIN checks c ON c.id = cc.check_id
+                    JOIN runs r ON r.id = c.run_id
+                    WHERE l.url IN ({marks}) AND coalesce(r.network_up, 1) = 1) WHERE n = 1""", chunk):
+            if (row[0], row[1]) in wanted:
+                found[row[0], row[1]] = _known_row(*row)
+        links = {row[0]: row for row in db.execute(f"""
+                SELECT url, verdict, rule, reason, status, final_url, checked_at FROM (
+                    SELECT l.url, c.verdict, c.rule, c.reason, c.status, c.final_url, c.checked_at,
+                           row_number() OVER (PARTITION BY l.url ORDER BY c.checked_at DESC, c.id DESC) AS n
+                    FROM links l JOIN checks c ON c.link_id = l.id JOIN runs r ON r.id = c.run_id
+                    WHERE l.url IN ({marks}) AND coalesce(r.network_up, 1) = 1) WHERE n = 1""", chunk)}
+        for path, url in wanted:
+            if (path, url) not in found and url in links:
+                _, verdict, rule, reason, status, final_url, checked_at = links[url]
+                found[path, url] = _known_row(path, url, verdict, rule, reason, status, final_url, checked_at, 0)
+    return [found[key] for key in sorted(found)]
+
+
+def _known_row(article: str, url: str, verdict: str, rule: str | None, reason: str | None, status: int | None,
+               final_url: str | None, checked_at: str, position: int) -> dict:
+    return {"article": article, "url": url, "final_url": final_url, "status": status, "verdict": verdict,
+            "rule": rule, "reason": reason or "", "checked_at": checked_at, "position": position,
+            "skipped": True}
