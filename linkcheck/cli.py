@@ -63,32 +63,45 @@ def verify(
     only_failures: Annotated[bool, typer.Option(
         "--only-failures", help="List only the citations that are not ok.")] = False,
     concurrency: Annotated[int | None, typer.Option(
-        metavar="N", help="Requests in flight, all hosts together [default: 32].")] = None,
+        metavar="N",
+        help="Requests in flight, all hosts together [default: 32].")] = None,
     per_host: Annotated[int | None, typer.Option(
-        metavar="N", help="Requests in flight to one host [default: 2].")] = None,
-    timeout: Annotated[float | None, typer.Option(metavar="SECONDS", help="Seconds per request [default: 15].")] = None,
+        metavar="N",
+        help="Requests in flight to one host [default: 2].")] = None,
+    timeout: Annotated[float | None, typer.Option(metavar="SECONDS",
+        help="Seconds per request [default: 15].")] = None,
     retries: Annotated[int | None, typer.Option(
-        metavar="N", help="Extra attempts after a retryable failure [default: 2].")] = None,
+        metavar="N",
+        help="Extra attempts after a retryable failure [default: 2].")] = None,
     max_age: Annotated[str | None, typer.Option(
-        metavar="DURATION", help="Skip links checked more recently than this (90s, 15m, 6h, 2d).")] = None,
+        metavar="DURATION",
+        help="Skip links checked more recently than this (90s, 15m, 6h, 2d).")] = None,
     allow_private: Annotated[bool, typer.Option(
         "--allow-private", help="Allow loopback, private and other non-public targets.")] = False,
     allow_link_local: Annotated[bool, typer.Option(
-        "--allow-link-local", help="Allow link-local and cloud metadata targets (169.254.169.254 ...).")] = False,
+        "--allow-link-local", help="Allow link-local and cloud metadata targets such as 169.254.169.254.")] = False,
     include: Annotated[list[str] | None, typer.Option(
+        metavar="REGEX",
         help="Check only URLs matching this regex (repeatable; wins over excludes).")] = None,
     exclude: Annotated[list[str] | None, typer.Option(
+        metavar="REGEX",
         help="Do not check URLs matching this regex (repeatable).")] = None,
     ignore_file: Annotated[Path | None, typer.Option(
-        help="File of regexes, one a line, of URLs not to check (default: .linkcheckignore).")] = None,
+        metavar="FILE",
+        help="File of regexes, one a line, of URLs not to check (default: '.linkcheckignore').")] = None,
     accept: Annotated[list[str] | None, typer.Option(
+        metavar="CODES",
         help="Statuses that mean blocked, not failing: 403, 401,403, 200..=299 or host=403 (repeatable).")] = None,
     header: Annotated[list[str] | None, typer.Option(
-        "--header", "-H", help="Send this header with every request, 'Name: value' (repeatable).")] = None,
-    cookie_file: Annotated[Path | None, typer.Option(help="Netscape cookies.txt whose cookies are sent.")] = None,
+        "--header", "-H", metavar="'NAME: VALUE'",
+        help="Send this header with every request, 'Name: value' (repeatable).")] = None,
+    cookie_file: Annotated[Path | None, typer.Option(metavar="FILE",
+        help="Netscape cookies.txt whose cookies are sent.")] = None,
     proxy: Annotated[str | None, typer.Option(
+        metavar="URL",
         help="Proxy for http and https URLs (default: http_proxy, https_proxy, all_proxy).")] = None,
     ca_bundle: Annotated[Path | None, typer.Option(
+        metavar="FILE",
         help="PEM file of the CAs to trust instead of the built-in ones (default: SSL_CERT_FILE).")] = None,
     quiet: Annotated[bool, typer.Option(
         "--quiet", "-q", help="No progress and no table: one line per citation that is not ok, "

@@ -85,7 +85,9 @@ async def verify(
     """Check every URL cited by the articles under `paths` and archive what was seen; `on_start`
     is told how many links will be checked once the articles are read."""
     outcome = RunOutcome(run_id=None)
-    checked_links = link_filter(config)  # before anything is read: a bad pattern stops the run at once
+    # Before anything is read or a run is started: a bad pattern or request option stops at once.
+    checked_links = link_filter(config)
+    fetcher = Fetcher(config, transport)
 
     def input_error(message: str) -> None:
         outcome.input_errors.append(message)
@@ -122,7 +124,7 @@ async def verify(
 
     checker = _LinkChecker(config, PageWorkers(config.workers))
     try:
-        async with Fetcher(config, transport) as fetcher:
+        async with fetcher:
             checker.fetcher = fetcher
             repairs = _Repairs(config, fetcher, checker.read, archive, on_result, on_error)
             for result in _invalid_results(citations_by_url):

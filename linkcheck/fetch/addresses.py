@@ -115,11 +115,6 @@ def classify(address: IPAddress) -> tuple[Reach, str]:
     return Reach.PUBLIC, "public"
 
 
-def is_public(address: IPAddress) -> bool:
-    """True when the address is globally routable unicast (the only kind we fetch by default)."""
-    return classify(address)[0] is Reach.PUBLIC
-
-
 @dataclass(frozen=True)
 class AddressPolicy:
     """Which addresses a run may connect to: public ones, plus what the two options allow."""
@@ -166,11 +161,6 @@ _DEFAULT = AddressPolicy()
 def check_host(host: str) -> None:
     """check_host of the default policy (public addresses only)."""
     _DEFAULT.check_host(host)
-
-
-def check_address(ip: str, prefix: str = "") -> None:
-    """check_address of the default policy (public addresses only)."""
-    _DEFAULT.check_address(ip, prefix)
 
 
 def _embedded_ipv4(address: ipaddress.IPv6Address) -> tuple[ipaddress.IPv4Address | None, bool]:

@@ -4,9 +4,10 @@ pool never reuses them; and the httpx transport of one host built on them."""
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 import typing
-from collections.abc import Iterable
+from collections.abc import Callable, Coroutine, Iterable
 
 import h11
 import httpcore
@@ -15,6 +16,8 @@ import httpx
 from .addresses import AddressPolicy, literal_address
 from .dns import CachedResolver
 
+NetworkStream = httpcore.AsyncNetworkStream
+_NEXT_ATTEMPT_AFTER = 0.25      # seconds before the next address is tried alongside (RFC 8305)
 SocketOption = tuple[int, int, int] | tuple[int, int, bytes | bytearray] | tuple[int, int, None, int]
 
 
@@ -79,15 +82,12 @@ class PinnedBackend(httpcore.AsyncNetworkBackend):
                 self._policy.check_address(addresses[0])
             else:
                 self._policy.check_addresses(host, addresses)
-        failure: Exception | None = None
-        for address in addresses:
-            try:
-                stream = await self._inner.connect_tcp(address, port, timeout, local_address, socket_options)
-                return CheckedStream(stream, address if self._resolver is not None else None)
-            except (httpcore.ConnectError, httpcore.ConnectTimeout, OSError) as exc:
-                failure = exc
-        assert failure is not None, "a resolver answers with at least one address or raises"
-        raise failure
+
+        async def connect(address: str) -> httpcore.AsyncNetworkStream:
+            stream = await self._inner.connect_tcp(address, port, timeout, local_address, socket_options)
+            return CheckedStream(stream, address if self._resolver is not None else None)
+
+        return await _first_connection(addresses, connect)
 
     async def connect_unix_socket(self, path: str, timeout: float | None = None,
                                   socket_options: Iterable[SocketOption] | None = None
@@ -96,6 +96,48 @@ class PinnedBackend(httpcore.AsyncNetworkBackend):
 
     async def sleep(self, seconds: float) -> None:
         await self._inner.sleep(seconds)
+
+
+async def _first_connection(addresses: list[str], connect: Callable[[str], Coroutine[None, None, NetworkStream]]
+                            ) -> NetworkStream:
+    """Connect to the first address that answers; the next attempt starts when the one before has
+    failed or taken _NEXT_ATTEMPT_AFTER (RFC 8305), so a black-holed IPv6 address costs a quarter
+    second, not the timeout. Connections that lose the race are closed."""
+    if len(addresses) == 1:
+        return await connect(addresses[0])
+    pending: set[asyncio.Task[httpcore.AsyncNetworkStream]] = set()
+    failures: list[BaseException] = []
+    winner: httpcore.AsyncNetworkStream | None = None
+
+    async def settle(wait: float | None) -> None:
+        nonlocal winner
+        done, _ = await asyncio.wait(pending, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            pending.discard(task)
+            if (error := task.exception()) is not None:
+                failures.append(error)
+            elif winner is None:
+                winner = task.result()
+            else:
+                await task.result().aclose()
+
+    try:
+        for address in addresses:
+            pending.add(asyncio.create_task(connect(address)))
+            await settle(_NEXT_ATTEMPT_AFTER)  # a failure ends the wait early
+            if winner is not None:
+                return winner
+        while winner is None and pending:
+            await settle(None)
+        if winner is not None:
+            return winner
+        raise failures[0]
+    finally:
+        for task in pending:
+            task.cancel()
+        for outcome in await asyncio.gather(*pending, return_exceptions=True):
+            if isinstance(outcome, httpcore.AsyncNetworkStream):
+                await outcome.aclose()
 
 
 def host_transport(backend: httpcore.AsyncNetworkBackend, ssl_context: ssl.SSLContext, http2: bool,

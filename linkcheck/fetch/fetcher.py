@@ -59,6 +59,7 @@ class _Response:
 
 class Fetcher:
     """Async fetcher with global and per-host limits. Use as `async with Fetcher(config) as f:`.
+    Making one checks the request options (cookie file, CA bundle, proxies): ConfigError.
 
     `transport` lets tests plug in respx or httpx.MockTransport; `resolver`, `sleep` and `clock`
     replace DNS and time (retry and Retry-After waits) in tests; `network_backend` is what the
@@ -98,17 +99,20 @@ class Fetcher:
         self._timeouts = httpx.Timeout(config.timeout).as_dict()
         # One jar for every host: a consent bounce may cross hosts of one site.
         self._cookies = httpx.Cookies(_cookie_jar(config))
+        self._tls: ssl.SSLContext | None = None
+        if transport is None:
+            # Built once: making a TLS context loads the CA bundle, ~15 ms of CPU per transport.
+            try:
+                self._tls = tls_context(str(config.ca_bundle or ""), str(config.ca_dir or ""))
+            except (OSError, ssl.SSLError) as exc:
+                raise ConfigError(f"cannot read the CA certificates ca_bundle={config.ca_bundle} "
+                                  f"ca_dir={config.ca_dir}: {exc}") from None
 
     async def __aenter__(self) -> Fetcher:
         per_host = max(1, self.config.per_host)
         if self.transport is None:
-            config = self.config
-            # Built once: making a TLS context loads the CA bundle, ~15 ms of CPU per transport.
-            try:
-                context = tls_context(str(config.ca_bundle or ""), str(config.ca_dir or ""))
-            except (OSError, ssl.SSLError) as exc:
-                raise ConfigError(f"cannot read the CA certificates ca_bundle={config.ca_bundle} "
-                                  f"ca_dir={config.ca_dir}: {exc}") from None
+            config, context = self.config, self._tls
+            assert context is not None
             limits = httpx.Limits(max_connections=per_host, max_keepalive_connections=per_host,
                                   keepalive_expiry=KEEPALIVE)
             http2 = config.http2 and _h2_installed()

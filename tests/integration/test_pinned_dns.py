@@ -1,6 +1,7 @@
 """DNS rebinding: a name is resolved once per connection, every address checked, and the connection
 goes to exactly those addresses, on every hop; the Host header still names the host.
 
+Several addresses are tried in turn, the next one after a quarter second alongside (RFC 8305).
 The test controls the resolver (its answers change from a public address to 127.0.0.1, as a
 rebinding name's do) and the network: `Internet` connects the public address to the loopback
 server 127.0.0.2, which plays the public site, while 127.0.0.1 plays the private service that must
@@ -25,16 +26,29 @@ SITE = "127.0.0.2"       # plays PUBLIC_IP
 PRIVATE = "127.0.0.1"    # the service a rebinding name points to next
 
 
+BLACK_HOLE = "2606:2800:21f:cb07:6820:80da:af6b:8b2c"   # public, and never answers here
+UNREACHABLE = "2606:4700::6810:84e5"                      # public, and refuses at once
+
+
 class Internet(httpcore.AsyncNetworkBackend):
-    """Connects PUBLIC_IP to the loopback server SITE, everything else as asked; records each connect."""
+    """Connects PUBLIC_IP to the loopback server SITE, BLACK_HOLE never, UNREACHABLE not at all,
+    everything else as asked; records each connect."""
 
     def __init__(self) -> None:
         self.connects: list[str] = []
+        self.abandoned = 0
         self._inner = httpcore.AnyIOBackend()
 
     async def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
                           socket_options: Iterable | None = None) -> httpcore.AsyncNetworkStream:
         self.connects.append(host)
+        if host == UNREACHABLE:
+            raise httpcore.ConnectError("[Errno 101] Network is unreachable")
+        if host == BLACK_HOLE:
+            try:
+                await asyncio.Event().wait()
+            finally:
+                self.abandoned += 1
         return await self._inner.connect_tcp(SITE if host == PUBLIC_IP else host, port, timeout, local_address,
                                              socket_options)
 
@@ -137,3 +151,19 @@ def test_a_name_that_does_not_resolve_is_dns_without_a_connection(web: LocalWeb)
 
     result = asyncio.run(asyncio.wait_for(go(), 30))
     assert result.error is FetchError.DNS and result.attempts == 1 and internet.connects == []
+
+
+def test_an_address_that_never_answers_does_not_hold_up_the_next(web: LocalWeb):
+    resolver, internet = Rebinding(first={"dual.test": [BLACK_HOLE, PUBLIC_IP]}), Internet()
+    result = fetch(web, f"http://dual.test:{web.port}/article", resolver, internet)
+    assert result.status == 200 and result.remote_ip == PUBLIC_IP
+    assert internet.connects == [BLACK_HOLE, PUBLIC_IP] and internet.abandoned == 1
+
+
+def test_an_unreachable_address_is_skipped_and_all_unreachable_is_a_connect_failure(web: LocalWeb):
+    resolver = Rebinding(first={"dual.test": [UNREACHABLE, PUBLIC_IP], "gone.test": [UNREACHABLE]})
+    internet = Internet()
+    result = fetch(web, f"http://dual.test:{web.port}/", resolver, internet)
+    assert result.status == 200 and internet.connects == [UNREACHABLE, PUBLIC_IP]
+    result = fetch(web, f"http://gone.test:{web.port}/", resolver, internet)
+    assert result.error is FetchError.CONNECT and "unreachable" in result.error_detail

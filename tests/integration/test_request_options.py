@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from .faultserver import run_linkcheck
@@ -49,3 +50,6 @@ def test_bad_request_options_are_one_line_and_exit_2(tmp_path: Path):
                              *option], cwd=tmp_path)
         assert run.returncode == 2, (option, run.stderr[-1000:])
         assert "Traceback" not in run.stderr and run.stderr.strip().startswith("linkcheck: error:"), run.stderr
+        if (tmp_path / "a.db").exists():
+            with sqlite3.connect(tmp_path / "a.db") as db:
+                assert db.execute("SELECT count(*) FROM runs").fetchone() == (0,), f"{option} left a run behind"

@@ -5,6 +5,8 @@ handshake fails is not 'network unavailable'."""
 from __future__ import annotations
 
 import asyncio
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -52,6 +54,23 @@ def test_the_ca_bundle_comes_from_ssl_cert_file_too(tmp_path: Path):
     with tls_web(tmp_path) as web:
         config = load_config(tmp_path, environ={"SSL_CERT_FILE": str(web.ca_file)})
         assert config.ca_bundle == web.ca_file
+        result = fetch(web.url("/"), Config(**{**config.__dict__, "allow_private": True, "retries": 0}))
+    assert result.status == 200, result.error_detail
+
+
+def test_a_directory_of_hashed_ca_certificates_as_ssl_cert_dir(tmp_path: Path):
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("openssl is not installed: it names the certificate by its subject hash")
+    from linkcheck.config import load_config
+
+    with tls_web(tmp_path) as web:
+        subject_hash = subprocess.run([openssl, "x509", "-hash", "-noout", "-in", str(web.ca_file)],
+                                      capture_output=True, text=True, check=True).stdout.strip()
+        (tmp_path / "certs").mkdir()
+        shutil.copy(web.ca_file, tmp_path / "certs" / f"{subject_hash}.0")
+        config = load_config(tmp_path, environ={"SSL_CERT_DIR": str(tmp_path / "certs")})
+        assert config.ca_dir == tmp_path / "certs" and config.ca_bundle is None
         result = fetch(web.url("/"), Config(**{**config.__dict__, "allow_private": True, "retries": 0}))
     assert result.status == 200, result.error_detail
 
