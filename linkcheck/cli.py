@@ -22,11 +22,24 @@ if TYPE_CHECKING:
 # The library is imported inside the commands: multiprocessing's helper processes import this
 # module again (it is the script's main module), and the page workers need none of it.
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+EXIT_OK, EXIT_NOT_OK, EXIT_INPUT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+class _Commands(typer.core.TyperGroup):
+    """linkcheck's commands, with the one mapping from our errors to a message and an exit status."""
+
+    def invoke(self, ctx: typer.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except LinkcheckError as exc:
+            typer.echo(f"linkcheck: error: {exc}", err=True)
+            raise typer.Exit(EXIT_INPUT_ERROR) from None
+
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None, cls=_Commands,
                   context_settings={"help_option_names": ["-h", "--help"]},
                   help="Check that the sources cited by articles are still there and still support them.")
 
-EXIT_OK, EXIT_NOT_OK, EXIT_INPUT_ERROR = 0, 1, 2
 VerifyFormat = Literal["table", "json", "markdown"]
 RepairChoice = Literal["not-ok", "all", "off"]
 VERIFY_FORMATS = get_args(VerifyFormat)
@@ -332,10 +345,7 @@ def serve(
     from .serve import serve as serve_archive
 
     config = load_config(explicit=config_file).with_overrides(db_path=db)
-    status = serve_archive(config.db_path, port=port, host=host)
-    if status != 0:
-        print(f"linkcheck: Datasette stopped with exit status {status}", file=sys.stderr)
-        raise typer.Exit(EXIT_NOT_OK)
+    serve_archive(config.db_path, port=port, host=host)
 
 
 def _in_range(**values: float | None) -> dict[str, float | None]:
@@ -368,20 +378,16 @@ def _progress(console: Console) -> Progress:
 
 
 def main() -> None:
-    """Console entry point: our errors become one line on stderr and exit status 2."""
+    """Console entry point: our errors are one line on stderr and exit status 2 (see _Commands)."""
     try:
         status = app(standalone_mode=False)
-    except LinkcheckError as exc:
-        print(f"linkcheck: error: {exc}", file=sys.stderr)
-        sys.exit(EXIT_INPUT_ERROR)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, typer.Abort):
         print("linkcheck: interrupted", file=sys.stderr)
-        sys.exit(130)
-    except Exception as exc:  # the parser's usage errors: click's, or those of the click typer carries
+        sys.exit(EXIT_INTERRUPTED)
+    except Exception as exc:  # the parser's usage errors (of the click typer carries)
         show = getattr(exc, "show", None)
         if callable(show) and hasattr(exc, "exit_code"):
             show()
             sys.exit(EXIT_INPUT_ERROR)
         raise
     sys.exit(status if isinstance(status, int) else EXIT_OK)
-

@@ -1,7 +1,7 @@
 """linkcheck's own exceptions: problems a user can act on, each with a message that says what to do.
 
-The command line turns every LinkcheckError into one line on stderr and its exit status (see cli.py);
-anything else escaping is a bug.
+The command line turns every LinkcheckError into one line on stderr and exit status 2 (cli.py's
+one mapping, README's "Exit status"); anything else escaping is a bug.
 """
 
 from __future__ import annotations
@@ -29,3 +29,7 @@ class ConfigError(LinkcheckError):
 
 class ArchiveError(LinkcheckError):
     """The archive cannot be opened, read or written; the message says why."""
+
+
+class ServeError(LinkcheckError):
+    """Datasette could not serve the archive (it did not start, or stopped with a failure)."""

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import quote
 
 import sqlite_utils
 import zstandard
@@ -30,13 +32,39 @@ def open_database(path: Path | str, readonly: bool = False) -> sqlite_utils.Data
     if readonly:
         if not Path(path).exists():
             raise ArchiveError(f"no archive at {path}")
-        conn = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True,
-                               timeout=BUSY_TIMEOUT_MS / 1000)
+        conn = sqlite3.connect(read_only_uri(path), uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
     else:
         conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     return sqlite_utils.Database(conn)
+
+
+def read_only_uri(path: Path | str) -> str:
+    """The SQLite URI that reads `path` without writing it: mode=ro, or immutable=1 for a file that
+    nothing here can write (read-only mount or file) and that mode=ro cannot open."""
+    location = quote(str(Path(path).resolve()))
+    if needs_immutable(path):
+        return f"file:{location}?immutable=1"
+    return f"file:{location}?mode=ro"
+
+
+def needs_immutable(path: Path | str) -> bool:
+    """Whether `path` can only be read as an immutable file: a WAL archive needs its -shm file
+    written even to be read, which a read-only mount or folder refuses."""
+    path = Path(path).resolve()
+    if os.access(path, os.W_OK) and os.access(path.parent, os.W_OK):
+        return False  # writable: another process may write it, immutable would read stale pages
+    probe = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True)
+    try:
+        probe.execute("PRAGMA schema_version").fetchone()
+    except sqlite3.OperationalError:
+        return True
+    except sqlite3.Error:
+        return False  # not a database at all: whoever opens it says so
+    finally:
+        probe.close()
+    return False
 
 
 def read_snapshot_body(db: sqlite_utils.Database, snapshot_id: int) -> bytes:
