@@ -297,7 +297,7 @@ def diff(
     config = load_config(explicit=config_file).with_overrides(db_path=db)
     changes = diff_snapshots(open_archive(config.db_path), url)
     if not changes:
-        print(f"linkcheck: only one version of the text of {url} is archived; nothing to compare", file=sys.stderr)
+        print(f"linkcheck: only one version archived of the text of {url}; nothing to compare", file=sys.stderr)
         raise typer.Exit(EXIT_NOT_OK)
     print(changes, end="")
 
@@ -322,15 +322,12 @@ def export(
         raise UsageError(f"there is no run {run} in {config.db_path} ({known})")
     if warc.is_dir():
         raise UsageError(f"--warc {warc} is a folder; give a file name")
-    existed = warc.exists()
+    if warc.exists() and warc.resolve() == config.db_path.resolve():
+        raise UsageError(f"--warc {warc} is the archive itself; give another file name")
     try:
         count = export_warc(config.db_path, warc, run_id=run)
-    except BaseException as exc:
-        if not existed:
-            warc.unlink(missing_ok=True)  # no half-written WARC left behind
-        if isinstance(exc, OSError):
-            raise UsageError(f"cannot write {warc}: {exc.strerror or exc}") from None
-        raise
+    except OSError as exc:
+        raise UsageError(f"cannot write {warc}: {exc.strerror or exc}") from None
     Console(stderr=True).print(f"linkcheck: wrote {count} record(s) to {warc}", markup=False, highlight=False)
 
 

@@ -9,10 +9,14 @@ so Transfer-Encoding and Content-Encoding are dropped and Content-Length is set 
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import tempfile
 from http import HTTPStatus
 from io import BytesIO
 from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import urlsplit
 
 from sqlite_utils import Database
@@ -31,10 +35,35 @@ _IDENTICAL_PAYLOAD = "http://netpreserve.org/warc/1.0/revisit/identical-payload-
 def export_warc(db_path: Path | str, out_file: Path | str, run_id: int | None = None) -> int:
     """Write the archive's checks (all runs, or one) to `out_file`; return the records written.
 
-    A name ending in .gz gets per-record gzip compression, the usual `.warc.gz` form.
+    A name ending in .gz gets per-record gzip compression, the usual `.warc.gz` form. The file
+    appears whole or not at all (written beside it, then renamed); an OSError if it cannot be.
     """
-    db = open_database(db_path, readonly=True)
     out_file = Path(out_file)
+    db = open_database(db_path, readonly=True)
+    try:
+        handle = tempfile.NamedTemporaryFile("wb", dir=out_file.parent, prefix=f".{out_file.name}.",
+                                             suffix=".part", delete=False)
+        try:
+            with handle:
+                written = _write_warc(handle, out_file.name, db, run_id)
+            os.chmod(handle.name, 0o666 & ~_umask())  # as open() would have made it, not 0600
+            os.replace(handle.name, out_file)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(handle.name)
+            raise
+    finally:
+        db.close()
+    return written
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _write_warc(handle: BinaryIO, name: str, db: Database, run_id: int | None) -> int:
     where, params = ("WHERE c.run_id = ?", [run_id]) if run_id is not None else ("", [])
     rows = db.execute(f"""
         SELECT c.*, l.url, r.options FROM checks c JOIN links l ON l.id = c.link_id
@@ -42,19 +71,17 @@ def export_warc(db_path: Path | str, out_file: Path | str, run_id: int | None = 
     columns = [d[0] for d in rows.description]
     written = 0
     payload_records: dict[int, tuple[str, str, str]] = {}  # snapshot -> (digest, uri, date)
-    with open(out_file, "wb") as handle:
-        writer = WARCWriter(handle, gzip=out_file.name.endswith(".gz"))
-        writer.write_record(writer.create_warcinfo_record(out_file.name, {
-            "software": f"linkcheck/{__version__} (warcio)",
-            "format": "WARC File Format 1.0",
-            "description": "Pages cited by news articles, as linkcheck saw them"
-                           + (f" in run {run_id}" if run_id is not None else ""),
-        }))
-        written += 1
-        for values in rows.fetchall():
-            check = dict(zip(columns, values))
-            written += _write_check(writer, db, check, payload_records)
-    db.close()
+    writer = WARCWriter(handle, gzip=name.endswith(".gz"))
+    writer.write_record(writer.create_warcinfo_record(name, {
+        "software": f"linkcheck/{__version__} (warcio)",
+        "format": "WARC File Format 1.0",
+        "description": "Pages cited by news articles, as linkcheck saw them"
+                       + (f" in run {run_id}" if run_id is not None else ""),
+    }))
+    written += 1
+    for values in rows.fetchall():
+        check = dict(zip(columns, values))
+        written += _write_check(writer, db, check, payload_records)
     return written
 
 
