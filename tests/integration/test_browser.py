@@ -94,7 +94,7 @@ def _free_port() -> int:
 def served(archive):
     db, urls, web = archive
     port = _free_port()
-    # A session of its own: stopping it stops the Datasette process serve started as well.
+    # A session of its own, so that _stop can tell whether anything serve started is still running.
     process = subprocess.Popen([sys.executable, "-m", "linkcheck", "serve", "--db", str(db), "--port", str(port)],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                start_new_session=True)
@@ -115,13 +115,27 @@ def served(archive):
 
 
 def _stop(process: subprocess.Popen) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
+    """SIGTERM to serve alone, as a service manager stops it: serve must stop its Datasette child
+    itself. The group is killed only to clean up after a failure."""
+    process.send_signal(signal.SIGTERM)
     try:
         process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while _group_alive(process.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _group_alive(process.pid), "linkcheck serve left its Datasette process running after SIGTERM"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
         process.wait()
+
+
+def _group_alive(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def _launch(playwright):
