@@ -6,7 +6,7 @@ import asyncio
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal, get_args
+from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
 
 import typer
 from rich.console import Console
@@ -28,7 +28,7 @@ EXIT_OK, EXIT_NOT_OK, EXIT_INPUT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 class _Commands(typer.core.TyperGroup):
     """linkcheck's commands, with the one mapping from our errors to a message and an exit status."""
 
-    def invoke(self, ctx: typer.Context) -> object:
+    def invoke(self, ctx: Any) -> Any:  # click's Context (typer carries its own click)
         try:
             return super().invoke(ctx)
         except LinkcheckError as exc:

@@ -16,7 +16,7 @@ import tempfile
 from http import HTTPStatus
 from io import BytesIO
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 from urllib.parse import urlsplit
 
 from sqlite_utils import Database
@@ -63,7 +63,7 @@ def _umask() -> int:
     return mask
 
 
-def _write_warc(handle: BinaryIO, name: str, db: Database, run_id: int | None) -> int:
+def _write_warc(handle: IO[bytes], name: str, db: Database, run_id: int | None) -> int:
     where, params = ("WHERE c.run_id = ?", [run_id]) if run_id is not None else ("", [])
     rows = db.execute(f"""
         SELECT c.*, l.url, r.options FROM checks c JOIN links l ON l.id = c.link_id

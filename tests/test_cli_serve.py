@@ -17,12 +17,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from test_cli_archive import CHANGED, make_archive
 from typer.testing import CliRunner
 
 from linkcheck import serve as serve_module
 from linkcheck.cli import app
-
-from test_cli_archive import CHANGED, make_archive
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="process groups and signals are POSIX")
 
