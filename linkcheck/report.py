@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 from collections import Counter
 from collections.abc import Iterable
@@ -150,6 +151,11 @@ def shorten_url(url: str, width: int) -> str:
     rest = url[url.find(parts.netloc) + len(parts.netloc) + 1:] if parts.netloc else url
     if len(head) + 10 > width:
         return url[: width - 1] + "…"
+    path, query = re.split(r"(?=[?#])", rest, maxsplit=1) if re.search(r"[?#]", rest) else (rest, "")
+    if query and len(head) + len(rest) > width:
+        rest = path + query[0] + "…"  # the end of the path tells pages apart, a tracking query does not
+        if len(head) + len(rest) <= width:
+            return head + rest
     return head + "…" + rest[-(width - len(head) - 1):]
 
 

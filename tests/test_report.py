@@ -67,6 +67,13 @@ def test_shortened_url_keeps_the_host_and_the_end():
     assert short.startswith("www.example-zeitung.de/…") and short.endswith("-hilfe-123.html")
 
 
+def test_shortened_url_keeps_the_end_of_the_path_and_drops_the_query_first():
+    url = "https://127.0.0.2:41151/politik/2024-03/scholz-macron-hilfe-dead-019.html?utm_source=newsletter&ref=front"
+    assert report.shorten_url(url, 44) == "127.0.0.2:41151/…acron-hilfe-dead-019.html?…"  # 44 characters
+    assert report.shorten_url("https://a.example/story-1.html?ref=x", 32) == "a.example/story-1.html?ref=x"
+    assert report.shorten_url("https://a.example/s.html#" + "x" * 40, 24) == "a.example/s.html#…"
+
+
 def test_markdown_cells_never_break_a_row_and_pipes_are_escaped():
     text = report.markdown([row("dead", reason="Christine \nLagarde | EZB", article="a|b.txt")])
     lines = text.splitlines()
