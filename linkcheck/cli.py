@@ -35,6 +35,14 @@ class _Commands(typer.core.TyperGroup):
             typer.echo(f"linkcheck: error: {exc}", err=True)
             raise typer.Exit(EXIT_INPUT_ERROR) from None
 
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        command = super().get_command(ctx, cmd_name)
+        for param in getattr(command, "params", ()):
+            if param.param_type_name == "argument" and param.metavar:
+                # Its metavar says what it is; typer would add the Python type (<list[Path]>, <str>).
+                param.display_type_rich = lambda ctx: None
+        return command
+
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None, cls=_Commands,
                   context_settings={"help_option_names": ["-h", "--help"]},
@@ -208,7 +216,7 @@ def verify(
 
 @app.command()
 def entities(
-    file: Annotated[Path, typer.Argument(help="An article file.")],
+    file: Annotated[Path, typer.Argument(help="An article file.", metavar="FILE")],
     output_format: Annotated[Literal["table", "json"], typer.Option("--format", help="A table or JSON.")] = "table",
 ) -> None:
     """Show the key entities linkcheck finds in an article."""
@@ -287,7 +295,7 @@ def rules(
 
 @app.command()
 def diff(
-    url: Annotated[str, typer.Argument(help="A checked URL.")],
+    url: Annotated[str, typer.Argument(help="A checked URL.", metavar="URL")],
     db: Annotated[Path | None, typer.Option(help=_DB_HELP, metavar="FILE")] = None,
     config_file: Annotated[Path | None, typer.Option("--config", help=_CONFIG_HELP, metavar="FILE")] = None,
 ) -> None:
@@ -306,7 +314,7 @@ def diff(
 def export(
     warc: Annotated[Path, typer.Option("--warc", help="WARC file to write (.warc.gz compresses).", metavar="FILE")],
     db: Annotated[Path | None, typer.Option(help=_DB_HELP, metavar="FILE")] = None,
-    run: Annotated[int | None, typer.Option(min=1, help="Only this run [default: all runs].")] = None,
+    run: Annotated[int | None, typer.Option(min=1, metavar="N", help="Only this run [default: all runs].")] = None,
     config_file: Annotated[Path | None, typer.Option("--config", help=_CONFIG_HELP, metavar="FILE")] = None,
 ) -> None:
     """Write the archived snapshots as standard WARC request/response records."""
@@ -334,8 +342,8 @@ def export(
 @app.command()
 def serve(
     db: Annotated[Path | None, typer.Option(help=_DB_HELP, metavar="FILE")] = None,
-    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8001,
-    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, metavar="PORT", help="Port to listen on.")] = 8001,
+    host: Annotated[str, typer.Option(metavar="ADDRESS", help="Interface to listen on.")] = "127.0.0.1",
     config_file: Annotated[Path | None, typer.Option("--config", help=_CONFIG_HELP, metavar="FILE")] = None,
 ) -> None:
     """Browse the archive in Datasette, with linkcheck's canned queries."""

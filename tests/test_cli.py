@@ -107,3 +107,11 @@ def test_retries_out_of_range_in_the_config_file_exit_2(tmp_path):
     completed = linkcheck("verify", str(SEED), "--db", str(tmp_path / "a.db"), cwd=tmp_path)
     assert completed.returncode == 2
     assert "retries must be 0 or more, not -5" in completed.stderr
+
+
+@pytest.mark.parametrize("command, shows", [("diff", "URL"), ("export", "--run N"), ("serve", "--port PORT"),
+                                            ("serve", "--host ADDRESS"), ("entities", "FILE")])
+def test_help_of_the_other_commands_names_values_without_type_noise(command, shows):
+    text = runner.invoke(app, [command, "-h"]).stdout
+    assert shows in text
+    assert not re.search(r"<(bool|int|int range|str|path)>", text), text
