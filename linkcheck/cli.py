@@ -32,8 +32,7 @@ class _Commands(typer.core.TyperGroup):
         try:
             return super().invoke(ctx)
         except LinkcheckError as exc:
-            typer.echo(f"linkcheck: error: {exc}", err=True)
-            raise typer.Exit(EXIT_INPUT_ERROR) from None
+            raise typer.Exit(_reported(exc)) from None
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         command = super().get_command(ctx, cmd_name)
@@ -42,6 +41,12 @@ class _Commands(typer.core.TyperGroup):
                 # Its metavar says what it is; typer would add the Python type (<list[Path]>, <str>).
                 param.display_type_rich = lambda ctx: None
         return command
+
+
+def _reported(error: LinkcheckError) -> int:
+    """Our one mapping of errors: one line on stderr, and the exit status (README: Exit status)."""
+    typer.echo(f"linkcheck: error: {error}", err=True)
+    return EXIT_INPUT_ERROR
 
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None, cls=_Commands,
@@ -386,6 +391,8 @@ def main() -> None:
     """Console entry point: our errors are one line on stderr and exit status 2 (see _Commands)."""
     try:
         status = app(standalone_mode=False)
+    except LinkcheckError as exc:  # raised outside a command (while its options are read)
+        sys.exit(_reported(exc))
     except (KeyboardInterrupt, typer.Abort):
         print("linkcheck: interrupted", file=sys.stderr)
         sys.exit(EXIT_INTERRUPTED)
