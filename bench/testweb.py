@@ -38,9 +38,11 @@ import random
 import re
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import time
+import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -311,6 +313,33 @@ class Body:
     content_type: str
 
 
+_GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"   # deflate, no name, no mtime, unknown OS
+
+
+@dataclass
+class DistinctBody:
+    """A page served with a marker naming its URL appended, so that every URL's body is distinct
+    (hashing, snapshot dedup and compression cost what they cost on the real web) without
+    compressing 400 KB per request: the page is deflated once, flushed to a byte boundary without a
+    final block, and each answer appends one final stored block holding the marker and the gzip
+    trailer (the CRC-32 continued over the marker)."""
+    raw: bytes
+    content_type: str
+    deflated: bytes = b""
+    crc: int = 0
+
+    def __post_init__(self) -> None:
+        deflater = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS)
+        self.deflated = deflater.compress(self.raw) + deflater.flush(zlib.Z_SYNC_FLUSH)
+        self.crc = zlib.crc32(self.raw)
+
+    def for_url(self, host: int, path: str) -> Body:
+        marker = f"\n<!-- served for host {host} {path} -->\n".encode()
+        stored = b"\x01" + struct.pack("<HH", len(marker), len(marker) ^ 0xFFFF) + marker
+        trailer = struct.pack("<II", zlib.crc32(marker, self.crc), (len(self.raw) + len(marker)) & 0xFFFFFFFF)
+        return Body(self.raw + marker, _GZIP_HEADER + self.deflated + stored + trailer, self.content_type)
+
+
 class _Stats:
     def __init__(self, hosts: int) -> None:
         self.hosts = hosts
@@ -360,26 +389,20 @@ class _Server:
         self.limited_seen: set[tuple[int, str]] = set()
 
     @staticmethod
-    def _load_bodies(spec: dict, corpus: Path) -> dict[str, Body]:
-        bodies: dict[str, Body] = {}
+    def _load_bodies(spec: dict, corpus: Path) -> dict[str, DistinctBody]:
+        bodies: dict[str, DistinctBody] = {}
         for key, (source, page_id, lang, title, paragraphs) in spec["pages"].items():
             if spec["pages_mode"] == "tiny":
                 info = PageInfo(key, source, page_id, 0, lang, title, tuple(paragraphs))
-                raw = tiny_html(info)
-                bodies[key] = Body(raw, gzip.compress(raw, 6), "text/html; charset=utf-8")
+                bodies[key] = DistinctBody(tiny_html(info), "text/html; charset=utf-8")
                 continue
             path = html_file(corpus, source, page_id)
-            if path.suffix == ".gz":
-                gz = path.read_bytes()
-                raw = gzip.decompress(gz)
-            else:
-                raw = path.read_bytes()
-                gz = gzip.compress(raw, 6)
+            raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
             # trafilatura-de has 8 non-UTF-8 pages: their <meta charset> says which; send no charset.
             ctype = "text/html" if source == "trafilatura-de" else "text/html; charset=utf-8"
-            bodies[key] = Body(raw, gz, ctype)
+            bodies[key] = DistinctBody(raw, ctype)
         raw = html_file(corpus, *NOT_FOUND_PAGE).read_bytes()
-        bodies["__404__"] = Body(raw, gzip.compress(raw, 6), "text/html; charset=utf-8")
+        bodies["__404__"] = DistinctBody(raw, "text/html; charset=utf-8")
         return bodies
 
     def _home(self, host: int, spec: dict) -> Body:
@@ -485,7 +508,7 @@ class _Server:
             return self._respond(writer, version, method, 200, "OK", {}, self.homes[host], headers)
         kind, page, location = self.routes.get((host, path), ("not_found", None, None))
         if kind == "page":
-            return self._respond(writer, version, method, 200, "OK", {}, self.bodies[page], headers)
+            return self._respond(writer, version, method, 200, "OK", {}, self.bodies[page].for_url(host, path), headers)
         if kind == "redirect":
             return self._respond(writer, version, method, 301, "Moved Permanently",
                                  {"Location": f"http://{self.hosts[host]}:{self.port}{location}"}, b"", headers)
@@ -494,10 +517,10 @@ class _Server:
             return self._respond(writer, version, method, 429, "Too Many Requests",
                                  {"Retry-After": str(self.retry_after)}, b"slow down\n", headers)
         if kind == "rate_limited":
-            return self._respond(writer, version, method, 200, "OK", {}, self.bodies[page], headers)
+            return self._respond(writer, version, method, 200, "OK", {}, self.bodies[page].for_url(host, path), headers)
         if kind == "gone":
-            return self._respond(writer, version, method, 410, "Gone", {}, self.not_found, headers)
-        return self._respond(writer, version, method, 404, "Not Found", {}, self.not_found, headers)
+            return self._respond(writer, version, method, 410, "Gone", {}, self.not_found.for_url(host, path), headers)
+        return self._respond(writer, version, method, 404, "Not Found", {}, self.not_found.for_url(host, path), headers)
 
     async def _control(self, reader, writer) -> None:
         try:

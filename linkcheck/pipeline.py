@@ -52,7 +52,10 @@ class RunOutcome:
     run_id: int | None
     articles: int = 0
     skipped_recent: int = 0
-    skipped: list[dict] = field(default_factory=list)  # what the archive knows of the skipped citations
+    # What the archive knows of the skipped citations. Out of the repr: asyncio.run builds the repr of
+    # its finished main task, whose result this is, when it restores the SIGINT handler (Python 3.11's
+    # signal.getsignal formats a ValueError with it); for 100,000 skipped citations that was 300 MB.
+    skipped: list[dict] = field(default_factory=list, repr=False)
     counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     input_errors: list[str] = field(default_factory=list)
     network_up: bool = True

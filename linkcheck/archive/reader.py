@@ -206,7 +206,10 @@ def latest_verdicts(db: sqlite_utils.Database, citations: list[tuple[str, str]])
     the network up, as report rows; a citation never checked itself gets its link's latest verdict.
     Citations whose link was never checked are left out."""
     wanted = set(citations)
-    urls = sorted({url for _, url in wanted})
+    paths_citing: dict[str, list[str]] = {}
+    for path, url in wanted:
+        paths_citing.setdefault(url, []).append(path)
+    urls = sorted(paths_citing)
     found: dict[tuple[str, str], dict] = {}
     for start in range(0, len(urls), 500):
         chunk = urls[start:start + 500]
@@ -222,16 +225,20 @@ def latest_verdicts(db: sqlite_utils.Database, citations: list[tuple[str, str]])
                     WHERE l.url IN ({marks}) AND coalesce(r.network_up, 1) = 1) WHERE n = 1""", chunk):
             if (row[0], row[1]) in wanted:
                 found[row[0], row[1]] = _known_row(*row)
-        links = {row[0]: row for row in db.execute(f"""
+        # A citation never checked itself (a new article citing a known link) gets its link's verdict.
+        unmatched = [url for url in chunk if any((path, url) not in found for path in paths_citing[url])]
+        if not unmatched:
+            continue
+        marks = ", ".join("?" * len(unmatched))
+        for url, verdict, rule, reason, status, final_url, checked_at in db.execute(f"""
                 SELECT url, verdict, rule, reason, status, final_url, checked_at FROM (
                     SELECT l.url, c.verdict, c.rule, c.reason, c.status, c.final_url, c.checked_at,
                            row_number() OVER (PARTITION BY l.url ORDER BY c.checked_at DESC, c.id DESC) AS n
                     FROM links l JOIN checks c ON c.link_id = l.id JOIN runs r ON r.id = c.run_id
-                    WHERE l.url IN ({marks}) AND coalesce(r.network_up, 1) = 1) WHERE n = 1""", chunk)}
-        for path, url in wanted:
-            if (path, url) not in found and url in links:
-                _, verdict, rule, reason, status, final_url, checked_at = links[url]
-                found[path, url] = _known_row(path, url, verdict, rule, reason, status, final_url, checked_at, 0)
+                    WHERE l.url IN ({marks}) AND coalesce(r.network_up, 1) = 1) WHERE n = 1""", unmatched):
+            for path in paths_citing[url]:
+                if (path, url) not in found:
+                    found[path, url] = _known_row(path, url, verdict, rule, reason, status, final_url, checked_at, 0)
     return [found[key] for key in sorted(found)]
 
 

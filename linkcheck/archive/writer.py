@@ -53,11 +53,15 @@ class Writer:
         """Store an article version (a changed file gets a new version) with entities, citations."""
         with self._savepoint("add_article"):
             article_id = self._article_id(article)
-            self.db.conn.execute("DELETE FROM entities WHERE article_id = ?", [article_id])
-            self.db.conn.executemany(
-                "INSERT INTO entities (article_id, rank, name, kind, weight, aliases) VALUES (?, ?, ?, ?, ?, ?)",
-                [(article_id, rank, e.name, str(e.kind), e.weight, json.dumps(list(e.aliases), ensure_ascii=False))
-                 for rank, e in enumerate(entities, 1)])
+            rows = [(rank, e.name, str(e.kind), e.weight, json.dumps(list(e.aliases), ensure_ascii=False))
+                    for rank, e in enumerate(entities, 1)]
+            stored = self.db.conn.execute("SELECT rank, name, kind, weight, aliases FROM entities "
+                                          "WHERE article_id = ? ORDER BY rank", [article_id]).fetchall()
+            if stored != rows:  # a cron rerun over unchanged articles rewrites nothing
+                self.db.conn.execute("DELETE FROM entities WHERE article_id = ?", [article_id])
+                self.db.conn.executemany(
+                    "INSERT INTO entities (article_id, rank, name, kind, weight, aliases) VALUES (?, ?, ?, ?, ?, ?)",
+                    [(article_id, *row) for row in rows])
         return article_id
 
     def _article_id(self, article: Article, refresh: bool = True) -> int:
@@ -65,23 +69,29 @@ class Writer:
         if not refresh and key in self._article_ids:
             return self._article_ids[key]
         now = now_iso()
-        row = self.db.execute("SELECT id FROM articles WHERE path = ? AND content_hash = ?",
+        row = self.db.execute("SELECT id, is_current FROM articles WHERE path = ? AND content_hash = ?",
                               [article.path, article.content_hash]).fetchone()
         if row:
-            article_id = row[0]
+            article_id, current = row
             self.db.execute("UPDATE articles SET last_seen = ? WHERE id = ?", [now, article_id])
         else:
             version = self.db.execute("SELECT coalesce(max(version), 0) + 1 FROM articles "
                                       "WHERE path = ?", [article.path]).fetchone()[0]
-            article_id = self._insert("articles", {
+            article_id, current = self._insert("articles", {
                 "path": article.path, "version": version, "is_current": 1,
                 "content_hash": article.content_hash, "title": article.title,
                 "date": article.date.isoformat() if article.date else None,
-                "first_seen": now, "last_seen": now})
-        self.db.execute("UPDATE articles SET is_current = (id = ?) WHERE path = ?",
-                        [article_id, article.path])
-        for position, cited in enumerate(article.cited_urls, 1):
-            self._citation_id(article_id, self._link_id(cited.url), position, cited.problem)
+                "first_seen": now, "last_seen": now}), False
+        if not current:
+            self.db.execute("UPDATE articles SET is_current = (id = ?) WHERE path = ?",
+                            [article_id, article.path])
+        cited = [(cited.url, position, cited.problem) for position, cited in enumerate(article.cited_urls, 1)]
+        stored = self.db.execute("SELECT l.url, ci.position, ci.problem FROM citations ci JOIN links l "
+                                 "ON l.id = ci.link_id WHERE ci.article_id = ? ORDER BY ci.position",
+                                 [article_id]).fetchall()
+        if stored != cited:  # a version read again by a linkcheck that finds other citations in it
+            for url, position, problem in cited:
+                self._citation_id(article_id, self._link_id(url), position, problem)
         self._article_ids[key] = article_id
         return article_id
 
