@@ -160,7 +160,9 @@ def verify(
     progress = _progress(err) if err.is_terminal and not config.quiet and sys.stdin.isatty() else None
 
     def shown(row: dict) -> bool:
-        return report.is_failure(row) or not (only_failures or config.quiet)
+        # --quiet is about the terminal; JSON Lines for a script keep every row unless asked otherwise.
+        quiet = config.quiet and config.output_format != "json"
+        return report.is_failure(row) or not (only_failures or quiet)
 
     def on_result(result: LinkResult) -> None:
         for row in report.citation_rows(result):

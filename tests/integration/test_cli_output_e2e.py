@@ -123,6 +123,15 @@ def test_quiet_names_each_citation_that_is_not_ok_then_the_summary(tmp_path, web
     assert completed.stderr.splitlines()[-1].startswith("linkcheck: 6 citation(s) in 1 article(s): 5 ok, 1 dead")
 
 
+def test_quiet_json_lines_still_carry_every_citation(tmp_path, web):
+    folder = articles(tmp_path / "a", web)
+
+    completed = run("verify", str(folder), "--db", str(tmp_path / "a.db"), "--quiet", "--format", "json", *OPTIONS)
+
+    rows = [json.loads(line) for line in completed.stdout.splitlines()]
+    assert len(rows) == 6 and sum(row["verdict"] == "dead" for row in rows) == 1
+
+
 def test_a_max_age_run_that_skips_everything_reports_the_known_dead_link(tmp_path, web):
     folder = articles(tmp_path / "a", web)
     db = str(tmp_path / "a.db")
