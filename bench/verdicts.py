@@ -32,7 +32,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from linkcheck.article import parse_article  # noqa: E402
-from linkcheck.article_loader import with_claim_terms  # noqa: E402
+from linkcheck.article_loader import with_claim_terms, with_commonness  # noqa: E402
 from linkcheck.entities import key_entities  # noqa: E402
 from linkcheck.fetch import FetchResult, Hop  # noqa: E402
 from linkcheck.match import EntityMatcher, judge_claim  # noqa: E402
@@ -71,7 +71,7 @@ class Judged:
 def judge(case: Case, more: Path) -> Decision:
     article = parse_article((DATA / "articles" / f"{case.article}.txt").read_text(encoding="utf-8"),
                             path=case.article)
-    entities = key_entities(article)
+    entities = with_commonness(key_entities(article), article)
     cited = with_claim_terms(article)[0]
     url = cited.url
     body = gzip.decompress((more / f"{case.page}.html.gz").read_bytes())

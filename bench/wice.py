@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from linkcheck.article import parse_article  # noqa: E402
-from linkcheck.article_loader import with_claim_terms  # noqa: E402
+from linkcheck.article_loader import with_claim_terms, with_commonness  # noqa: E402
 from linkcheck.entities import key_entities  # noqa: E402
 from linkcheck.fetch import FetchResult, Hop  # noqa: E402
 from linkcheck.language import STOPWORDS  # noqa: E402
@@ -60,7 +60,7 @@ def judge(row: dict) -> Judged:
     # The URL stands right after the claim, as a Wikipedia footnote does: the sentence it backs.
     article = parse_article(f"{row['meta']['claim_title']}\n\n{context} {row['claim']} ({url})\n",
                             path=row["meta"]["id"])
-    entities = key_entities(article)
+    entities = with_commonness(key_entities(article), article)
     (cited,) = with_claim_terms(article)
     evidence = list(row["evidence"])
     title = evidence[0].removeprefix("(meta data) TITLE:").strip() if evidence else ""

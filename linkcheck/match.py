@@ -50,9 +50,9 @@ class Match:
 
 
 def is_specific(entity: Entity) -> bool:
-    """People, organisations, cities and other names single out a story; countries and numbers
-    are shared by many stories."""
-    return not entity.country and entity.kind is not EntityKind.NUMBER
+    """People, organisations, cities and other names single out a story; countries, numbers and
+    names frequent in general text (capitals, big parties: Entity.common) are shared by many."""
+    return not entity.country and not entity.common and entity.kind is not EntityKind.NUMBER
 
 
 def supports(found: list[Entity], score: float, available: int,
