@@ -80,7 +80,7 @@ def judge(case: Case, more: Path) -> Decision:
              else (Hop(url, case.status),))
     headers = {"content-type": "text/html"}
     page = extract_page(body, headers, final)
-    match = judge_claim(EntityMatcher(entities).match(page.title, page.main_text), cited.claim_terms,
+    match = judge_claim(EntityMatcher(entities).match(page.title, page.main_text, page.caption_spans), cited.claim_terms,
                         page.main_text, page.language)
     fetched = FetchResult(url=url, final_url=final, status=case.status, chain=chain,
                           headers=tuple(headers.items()), body=body, truncated=False, error=None,

@@ -71,7 +71,7 @@ def judge(row: dict) -> Judged:
     body = (f"<html lang='en'><head><title>{html.escape(title)}</title></head><body><main><article>"
             f"<h1>{html.escape(title)}</h1>{paragraphs}</article></main></body></html>").encode()
     page = extract_page(body, {"content-type": "text/html; charset=utf-8"}, url)
-    match = judge_claim(EntityMatcher(entities).match(page.title, page.main_text), cited.claim_terms,
+    match = judge_claim(EntityMatcher(entities).match(page.title, page.main_text, page.caption_spans), cited.claim_terms,
                         page.main_text, page.language)
     fetched = FetchResult(url=url, final_url=url, status=200, chain=(Hop(url, 200),),
                           headers=(("content-type", "text/html"),), body=body, truncated=False, error=None,

@@ -7,7 +7,7 @@ import pytest
 from linkcheck.article import parse_article
 from linkcheck.article_loader import with_commonness
 from linkcheck.entities import Entity, EntityKind
-from linkcheck.match import EntityMatcher, is_specific, supports
+from linkcheck.match import EntityMatcher, is_distinctive, supports
 from linkcheck.specificity import is_common_name
 
 
@@ -28,13 +28,15 @@ def test_common_names(name, lang, common):
     assert is_common_name(name, lang) is common
 
 
-def test_a_common_name_is_not_specific():
+def test_a_page_needs_one_distinctive_name_when_the_article_has_one():
     city = Entity("Berlin", EntityKind.PLACE, 1.0, (), common=True)
+    party = Entity("SPD", EntityKind.ORG, 1.0, (), common=True)
     town = Entity("Schwedt", EntityKind.PLACE, 1.0, ())
-    assert not is_specific(city)
-    assert is_specific(town)
-    assert not supports([city, town], 0.9, available=2)
-    assert supports([town, Entity("Rosneft", EntityKind.ORG, 1.0, ())], 0.9, available=2)
+    assert not is_distinctive(city)
+    assert is_distinctive(town)
+    assert not supports([city, party], 0.9, available=3, distinctive=1)
+    assert supports([city, town], 0.9, available=3, distinctive=1)
+    assert supports([city, party], 0.9, available=2, distinctive=0)  # the article has no other names
 
 
 def test_with_commonness_uses_the_articles_language():
