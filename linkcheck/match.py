@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from .claims import CLAIM_MIN_COVERAGE, ClaimTerms, coverage
+from .claims import CLAIM_MIN_COVERAGE, PASSAGE_MIN_COVERAGE, ClaimTerms, coverage, passage_coverage
 from .entities import Entity, EntityKind, surface_forms
 from .surface import SurfaceIndex, word_text
 
@@ -112,11 +112,14 @@ class EntityMatcher:
 
 def judge_claim(match: Match, claim: ClaimTerms | None, page_text: str, page_language: str | None) -> Match:
     """The match, decided by the claim when the citation is inline and the page is in the claim's
-    language (across languages the entities and their other-language forms still decide)."""
+    language (across languages the entities and their other-language forms still decide): most of
+    its weighted words on the page, half of them together in one passage, and all its numbers."""
     if claim is None or not claim.terms or page_language not in (None, claim.lang):
         return match
     share, numbers_found = coverage(claim, page_text)
-    return replace(match, supports=share >= CLAIM_MIN_COVERAGE and numbers_found, claim_coverage=round(share, 4))
+    backed = (share >= CLAIM_MIN_COVERAGE and numbers_found
+              and passage_coverage(claim, page_text) >= PASSAGE_MIN_COVERAGE)
+    return replace(match, supports=backed, claim_coverage=round(share, 4))
 
 
 def _inside(offset: int, spans: tuple[tuple[int, int], ...]) -> bool:
