@@ -6,7 +6,8 @@ Each case of bench/data/verdicts/cases.json pairs one article of bench/data/verd
 (written for this bench, a few sentences each, in the seed's format) with one page of
 corpus/more/ and the verdict a reader would give: the article's own story (`ok`), another story
 that shares only generic names or a topic with it (`drifted`), a front page reached by a redirect
-(`moved`), a bot challenge (`blocked`). A case may have the page reached by a 301 (`redirect_to`)
+(`moved`), a bot challenge (`blocked`); and the error pages of corpus/errorpages/ served with 200
+(`soft_404`, a challenge `blocked`). A case may have the page reached by a 301 (`redirect_to`)
 or answered with another status (`status`). Every case goes through linkcheck's own steps
 in-process (parse_article, key_entities, extract_page, EntityMatcher, judge_claim,
 verdict.decide), as the pipeline runs them for a fetched page.
@@ -42,9 +43,16 @@ from linkcheck.verdict import Decision, decide  # noqa: E402
 DATA = REPO / "bench" / "data" / "verdicts"
 
 
-def corpus_more() -> Path | None:
+def corpus_root() -> Path | None:
     root = Path(os.environ.get("LINKCHECK_CORPUS", REPO.parent / "shared" / "corpus"))
-    return root / "more" if (root / "more" / "index.json").is_file() else None
+    return root if (root / "more" / "index.json").is_file() else None
+
+
+def page_bytes(root: Path, page: str) -> bytes:
+    """A page of corpus/more/ by its id, or of corpus/errorpages/ as "errorpages/<id>"."""
+    if page.startswith("errorpages/"):
+        return (root / "errorpages" / "html" / f"{page.removeprefix('errorpages/')}.html").read_bytes()
+    return gzip.decompress((root / "more" / f"{page}.html.gz").read_bytes())
 
 
 @dataclass(frozen=True)
@@ -68,13 +76,13 @@ class Judged:
         return self.decision.verdict.value == self.case.expected
 
 
-def judge(case: Case, more: Path) -> Decision:
+def judge(case: Case, root: Path) -> Decision:
     article = parse_article((DATA / "articles" / f"{case.article}.txt").read_text(encoding="utf-8"),
                             path=case.article)
     entities = with_commonness(key_entities(article), article)
     cited = with_claim_terms(article)[0]
     url = cited.url
-    body = gzip.decompress((more / f"{case.page}.html.gz").read_bytes())
+    body = page_bytes(root, case.page)
     final = case.redirect_to or url
     chain = ((Hop(url, 301, location=final), Hop(final, case.status)) if case.redirect_to
              else (Hop(url, case.status),))
@@ -97,14 +105,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--verbose", action="store_true", help="print every case, not only the misses")
     args = parser.parse_args()
-    more = corpus_more()
-    if more is None:
+    root = corpus_root()
+    if root is None:
         print("bench skipped: ../shared/corpus/more/ not found (or $LINKCHECK_CORPUS)")
         return 0
     split = json.loads((DATA / "split.json").read_text(encoding="utf-8"))
     half_of = {page: half for half in ("dev", "heldout") for page in split[half]}
     cases = [Case(**row) for row in json.loads((DATA / "cases.json").read_text(encoding="utf-8"))]
-    judged = [Judged(case, half_of[case.page], judge(case, more)) for case in cases]
+    judged = [Judged(case, half_of[case.page], judge(case, root)) for case in cases]
     for half in ("dev", "heldout"):
         mine = [j for j in judged if j.half == half]
         families = Counter(j.case.family for j in mine)
