@@ -109,7 +109,8 @@ def _to_json(article: Article, entities: tuple[Entity, ...]) -> str:
         "cited_urls": [[cited.url, cited.problem, cited.claim, _claim_json(cited.claim_terms)]
                        for cited in article.cited_urls],
         "warnings": list(article.warnings),
-        "entities": [[entity.name, entity.kind.value, float(entity.weight), list(entity.aliases), entity.country]
+        "entities": [[entity.name, entity.kind.value, float(entity.weight), list(entity.aliases), entity.country,
+                      entity.common]
                      for entity in entities],
     })  # ASCII: a string that is not valid Unicode (a lone surrogate) is escaped, not refused
 
@@ -148,9 +149,9 @@ def _claim_terms(item: object) -> ClaimTerms:
 
 
 def _entity(item: object) -> Entity:
-    name, kind, weight, aliases, country = _typed(item, list)
+    name, kind, weight, aliases, country, common = _typed(item, list)
     return Entity(_typed(name, str), EntityKind(_typed(kind, str)), _typed(weight, float), _strings(aliases),
-                  _typed(country, bool))
+                  _typed(country, bool), _typed(common, bool))
 
 
 def _strings(value: object) -> tuple[str, ...]:

@@ -19,6 +19,7 @@ from .claims import claim_terms
 from .entities import Entity, key_entities
 from .helper_process import exit_with_parent
 from .language import guess_language
+from .specificity import is_common_name
 
 # Below this many articles per process, starting another loader costs more than it saves.
 _ARTICLES_PER_LOADER = 100
@@ -91,11 +92,19 @@ def with_claim_terms(article: Article) -> tuple[CitedUrl, ...]:
                  for cited in article.cited_urls)
 
 
+def with_commonness(entities: tuple[Entity, ...], article: Article) -> tuple[Entity, ...]:
+    """The entities with Entity.common set from the word frequency of the article's language
+    (specificity.py)."""
+    lang = guess_language(article.body, sure=False) or "de"
+    return tuple(replace(entity, common=is_common_name(entity.name, lang)) for entity in entities)
+
+
 def _load_article(file: Path) -> tuple[Article, tuple[Entity, ...]] | str:
     """The article without its body, and its key entities; or what went wrong."""
     try:
         article = read_article(file)
-        return replace(article, body="", cited_urls=with_claim_terms(article)), key_entities(article)
+        entities = with_commonness(key_entities(article), article)
+        return replace(article, body="", cited_urls=with_claim_terms(article)), entities
     except ArticleError as exc:
         return str(exc)
     except Exception as exc:  # a bug on one article must not cost the others their check

@@ -34,6 +34,7 @@ class Entity:
     weight: float              # salience; higher = more important to the article
     aliases: tuple[str, ...]   # other forms that count: "Wood", "North Korea", "nordkoreanisch", ...
     country: bool = False      # a country or larger area: many stories share it, so it proves less
+    common: bool = False       # a name frequent in general text (specificity.py): it proves little too
 
 
 # Salience per kind: a person or a city names a story more precisely than a country does.

@@ -211,3 +211,13 @@ def test_a_module_that_entity_code_starts_importing_is_covered(tmp_path):
         file.write("\n\ndef _later():\n    from .new_rule import LIMIT\n    return LIMIT\n")
 
     assert "new_rule.py" in {str(file) for file in article_cache.entity_code(package).files}
+
+
+def test_cached_entities_keep_their_commonness(tmp_path, monkeypatch):
+    write_article(tmp_path / "articles", "a.txt", ["https://news.example/a"])
+    cache = tmp_path / "cache"
+    [(_, fresh)], _ = load_counting_reads([tmp_path / "articles"], cache, monkeypatch)
+    [(_, cached)], read = load_counting_reads([tmp_path / "articles"], cache, monkeypatch)
+    assert read == [] and cached == fresh
+    common = {entity.name for entity in cached if entity.common}
+    assert "Paris" in common and "Emmanuel Macron" not in common
