@@ -193,7 +193,10 @@ class _Repairs:
         if not wanted and not saving:
             self._on_result(result)
             return
-        task = asyncio.create_task(self._repair(check_id, result, wanted, saving))
+        # Lookups wait on the archives' politeness, often behind thousands of others: what they
+        # hold must not include the page (its body and text are archived already).
+        light = replace(result, fetch=replace(result.fetch, body=b"") if result.fetch else None, page=None)
+        task = asyncio.create_task(self._repair(check_id, light, wanted, saving))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
