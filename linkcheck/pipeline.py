@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import sqlite3
 import string
 from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
@@ -106,7 +107,11 @@ async def verify(
     citations_by_url: dict[str, list[Citation]] = defaultdict(list)
     with archive.batched():
         for article, entities in articles:
-            archive.add_article(article, entities)
+            try:
+                archive.add_article(article, entities)
+            except sqlite3.IntegrityError as exc:  # one article's data must not cost the others their check
+                input_error(f"{article.path}: cannot be stored in the archive ({exc}); its links are not checked")
+                continue
             for position, cited in enumerate(article.cited_urls, 1):
                 citations_by_url[cited.url].append(Citation(article, cited, entities, position))
     del articles

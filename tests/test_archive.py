@@ -365,3 +365,11 @@ def test_migration_gives_each_page_of_a_shared_empty_text_its_own_row(tmp_path):
         assert archive.db.execute("PRAGMA foreign_key_check").fetchall() == []
         assert archive.db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
         assert rows(archive, "select count(*) as n from changed_links") == [{"n": 0}]
+
+
+def test_an_entity_list_naming_one_entity_twice_is_stored_once(archive):
+    twice = (*ENTITIES, dataclasses.replace(ENTITIES[0], aliases=("other",)))
+    article_id = archive.add_article(article(urls=(URL,)), twice)
+    names = [row[0] for row in archive.db.execute(
+        "SELECT name FROM entities WHERE article_id = ? ORDER BY rank", [article_id])]
+    assert names == [e.name for e in ENTITIES]

@@ -250,3 +250,20 @@ def test_accepted_statuses_are_blocked_not_failing(tmp_path, accept, rule):
     if rule == "accepted_status":
         assert result.decision.verdict is Verdict.BLOCKED
         assert result.decision.reason == "HTTP 999 at https://news.example/a, accepted for this host"
+
+
+def test_an_article_the_archive_refuses_costs_the_others_nothing(tmp_path, monkeypatch):
+    write_article(tmp_path / "articles", "a.txt", ["https://news.example/a"])
+    write_article(tmp_path / "articles", "b.txt", ["https://news.example/b"])
+    add_article = Archive.add_article
+
+    def refuse_a(self, article, entities):
+        if article.path.endswith("a.txt"):
+            raise sqlite3.IntegrityError("UNIQUE constraint failed: entities.article_id, entities.name")
+        return add_article(self, article, entities)
+
+    monkeypatch.setattr(Archive, "add_article", refuse_a)
+    outcome, results = run(tmp_path, lambda request: httpx.Response(404), Config(allow_private=True, workers=1))
+
+    assert [r.url for r in results] == ["https://news.example/b"]
+    assert len(outcome.input_errors) == 1 and "a.txt: cannot be stored in the archive" in outcome.input_errors[0]

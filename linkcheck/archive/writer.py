@@ -53,8 +53,12 @@ class Writer:
         """Store an article version (a changed file gets a new version) with entities, citations."""
         with self._savepoint("add_article"):
             article_id = self._article_id(article)
+            # One row per name (the table's key), whatever the extractor gave: the first one counts.
+            named: dict[str, Entity] = {}
+            for entity in entities:
+                named.setdefault(entity.name, entity)
             rows = [(rank, e.name, str(e.kind), e.weight, json.dumps(list(e.aliases), ensure_ascii=False))
-                    for rank, e in enumerate(entities, 1)]
+                    for rank, e in enumerate(named.values(), 1)]
             stored = self.db.conn.execute("SELECT rank, name, kind, weight, aliases FROM entities "
                                           "WHERE article_id = ? ORDER BY rank", [article_id]).fetchall()
             if stored != rows:  # a cron rerun over unchanged articles rewrites nothing
