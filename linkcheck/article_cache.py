@@ -17,7 +17,7 @@ from importlib.metadata import PackageNotFoundError, distributions, packages_dis
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from .article import MAX_ARTICLE_BYTES, Article, CitedUrl, read_article
+from .article import MAX_ARTICLE_BYTES, Article, CitedUrl, read_article, shown_path
 from .claims import ClaimTerms
 from .entities import Entity, EntityKind, key_entities
 
@@ -64,7 +64,7 @@ class ArticleCache:
             sha256, entry = row
             if hashlib.sha256(file.read_bytes()).hexdigest() != sha256:
                 return None
-            return _from_json(entry, str(file), sha256)  # the path as given this time
+            return _from_json(entry, shown_path(file), sha256)  # the path as given this time
         except Exception:  # unreadable now, or a damaged or planted entry: the article is read as if new
             return None
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import zstandard
 
-from .article import Article, ArticleError, CitedUrl, find_articles, read_article
+from .article import Article, ArticleError, CitedUrl, find_articles, read_article, shown_path
 from .article_cache import ArticleCache
 from .claims import claim_terms
 from .entities import Entity, key_entities
@@ -99,7 +99,7 @@ def _load_article(file: Path) -> tuple[Article, tuple[Entity, ...]] | str:
     except ArticleError as exc:
         return str(exc)
     except Exception as exc:  # a bug on one article must not cost the others their check
-        return f"{file}: cannot be read ({type(exc).__name__}: {exc})"
+        return f"{shown_path(file)}: cannot be read ({type(exc).__name__}: {exc})"
 
 
 def _read_spools(spools: list[bytes], on_error: Callable[[str], None], on_warning: Callable[[str], None]
@@ -134,5 +134,5 @@ def _read_spool(spooled: bytes, shared: Callable[[Entity], Entity], on_error: Ca
             article, entities = outcome
             entities = tuple(map(shared, entities))
             for warning in article.warnings:
-                on_warning(f"{file}: warning: {warning}")
+                on_warning(f"{article.path}: warning: {warning}")
             yield article, entities

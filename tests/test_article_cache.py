@@ -169,7 +169,7 @@ def test_an_article_whose_file_name_is_not_utf8_is_cached_under_its_bytes(tmp_pa
 
     [(article, entities)], read = load_counting_reads([folder], cache, monkeypatch)
 
-    assert read == [] and article.path == str(folder / name) and entities
+    assert read == [] and article.path == f"{folder}/caf\\xe9.txt" and entities
     with contextlib.closing(sqlite3.connect(cache)) as db:
         assert [path for (path,) in db.execute("SELECT path FROM entries")] == [os.fsencode(folder / name)]
 

@@ -8,6 +8,7 @@ Exit status per DESIGN.md: 0 every link ok, 1 some link not ok, 2 usage or input
 from __future__ import annotations
 
 import json
+import os
 import random
 from pathlib import Path
 
@@ -226,3 +227,15 @@ def test_url_wrapped_over_lines_is_joined_and_fetched_whole(tmp_path: Path, serv
     assert sorted(row["url"] for row in rows) == sorted([whole, server.url("/good", host=5)])
     assert server.hits("/page/nordkorea-soldaten-ukraine-nato-besorgt-12345.html") - before == 1
     assert result.exit_code == 0, result.stderr
+
+
+def test_a_file_name_that_is_not_utf8_is_checked_and_shown_escaped(tmp_path: Path, server: FaultServer):
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    odd = os.fsdecode(os.fsencode(folder) + b"/caf\xe9\xff.txt")
+    Path(odd).write_text(_article([server.url("/good")]), "utf-8")
+    for _ in range(2):  # read, then found in the article cache
+        result, rows = _verify([folder], tmp_path / "a.db")
+        assert result.exit_code == 0, result.stderr
+        assert [row["article"] for row in rows] == [f"{folder}/caf\\xe9\\xff.txt"]
+        assert rows[0]["verdict"] == "ok"
