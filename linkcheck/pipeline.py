@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
 import sqlite3
 import string
 from collections import Counter, defaultdict
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -141,7 +142,7 @@ async def verify(
                 _record(archive, run_id, result, outcome, repairs)
             valid = {u: c for u, c in citations_by_url.items() if c[0].cited.is_valid}
             del citations_by_url  # check_all lets go of each link once it is done
-            with archive.batched():
+            with archive.batched(), _committing_every(COMMIT_SECONDS, archive):
                 async for result in checker.check_all(valid):
                     _record(archive, run_id, result, outcome, repairs)
                 await repairs.finish()
@@ -154,6 +155,25 @@ async def verify(
     # Not reached when the run is interrupted: it stays 'running', and the next run resumes it.
     archive.finish_run(run_id, None, outcome.network_up)  # counted from the archive: resumed runs too
     return outcome
+
+
+# Longest a reached verdict waits uncommitted, also while the run waits on a slow or stuck page.
+COMMIT_SECONDS = 1.0
+
+
+@contextlib.contextmanager
+def _committing_every(seconds: float, archive: Archive) -> Iterator[None]:
+    """Context manager: a timer on the running loop commits the archive's open batch every `seconds`."""
+    async def tick() -> None:
+        while True:
+            await asyncio.sleep(seconds)
+            archive.commit_pending()
+
+    timer = asyncio.create_task(tick())
+    try:
+        yield
+    finally:
+        timer.cancel()
 
 
 def _record(archive: Archive, run_id: int, result: LinkResult, outcome: RunOutcome, repairs: _Repairs) -> None:

@@ -200,6 +200,19 @@ def test_batched_links_are_committed_together_and_at_the_end(archive):
     assert committed_checks(archive) == 4
 
 
+def test_commit_pending_commits_the_open_batch_without_waiting_for_the_next_link(archive):
+    run_id = archive.start_run(Config(), [])
+    with archive.batched(links=100, seconds=3600):
+        archive.record_link(run_id, result(f"{URL}/0"))
+        assert committed_checks(archive) == 0
+        archive.commit_pending()  # what the run's timer does while it waits on a slow page
+        assert committed_checks(archive) == 1
+        archive.record_link(run_id, result(f"{URL}/1"))
+    assert committed_checks(archive) == 2
+    archive.commit_pending()  # outside a batch: nothing to do
+    assert not archive.db.conn.in_transaction
+
+
 def test_a_failed_link_in_a_batch_leaves_the_others(archive, monkeypatch):
     run_id = archive.start_run(Config(), [])
     real_record_citation = archive._writer._record_citation

@@ -190,6 +190,10 @@ class Archive:
         """Context manager: record_link commits every `links` links or `seconds`, not every link."""
         return self._writer.batched(links, seconds)
 
+    def commit_pending(self) -> None:
+        """Commit the links recorded in the open batch now (see batched()); a no-op outside one."""
+        self._writer.commit_pending()
+
     def record_repair(self, check_id: int, citation: CitationResult, repair: Repair,
                       around: date | None) -> None:
         """Store the archive lookups and capture checks for one citation of check `check_id`,

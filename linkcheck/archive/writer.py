@@ -40,9 +40,11 @@ class Writer:
     """The archive's write side on one connection. `policy(run_id)` gives the Config and whether
     the network was up for a run being recorded (see Archive.start_run)."""
 
-    def __init__(self, db: sqlite_utils.Database, policy: Callable[[int], tuple[Config, bool | None]]) -> None:
+    def __init__(self, db: sqlite_utils.Database, policy: Callable[[int], tuple[Config, bool | None]],
+                 on_commit: Callable[[], None] = lambda: None) -> None:
         self.db = db
         self._policy = policy
+        self._on_commit = on_commit  # told after every batch committed (the run lock's heartbeat)
         self._compressor = zstandard.ZstdCompressor(level=3)  # most of level 10's ratio at a fraction of its CPU
         self._article_ids: dict[tuple[str, str], int] = {}  # (path, content_hash) -> id
         self._batch: tuple[int, float] | None = None  # see batched()
@@ -139,7 +141,18 @@ class Writer:
         finally:
             self._batch = None
             if self.db.conn.in_transaction:  # the links recorded so far are complete, even on error
-                self.db.conn.execute("COMMIT")
+                self._commit()
+
+    def commit_pending(self) -> None:
+        """Commit what the open batch holds (a timer calls this: a run that waits on a slow or
+        stuck page keeps no finished verdict uncommitted for longer than the timer's period)."""
+        if self._batch is not None and self._batch_size:
+            self._commit()
+            self._open_batch()
+
+    def _commit(self) -> None:
+        self.db.conn.execute("COMMIT")
+        self._on_commit()
 
     def _open_batch(self) -> None:
         self.db.conn.execute("BEGIN")
@@ -150,7 +163,7 @@ class Writer:
         links, seconds = self._batch
         self._batch_size += 1
         if self._batch_size >= links or time.monotonic() - self._batch_started >= seconds:
-            self.db.conn.execute("COMMIT")
+            self._commit()
             self._open_batch()
 
     def record_link(self, run_id: int, result: LinkResult) -> int:
