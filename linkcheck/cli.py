@@ -182,9 +182,12 @@ def verify(
     def on_error(message: str) -> None:
         err.print(f"linkcheck: {message}", markup=False, highlight=False)
 
-    archive = Archive(config.db_path)
+    archive = Archive(config.db_path, config.hung_run_after)
     try:
         with archive.lock():
+            if (ended := archive.ended_hung_run) is not None:
+                on_error(f"warning: ended the hung run holding {config.db_path} ({ended.describe()}, "
+                         f"hung_run_after = {config.hung_run_after:g} s); its checks are kept and resumed")
             if progress is not None:
                 progress.add_task("checking links", total=None)
                 progress.start()

@@ -42,6 +42,9 @@ class Config:
     broken_after_days: float = 3.0 # ... and the failures must span at least this long
     probe_soft_404: bool = True    # fetch one random path per host to learn its not-found page
     network_canaries: tuple[str, ...] = ("example.com", "wikipedia.org", "iana.org")
+    # Seconds without a heartbeat (the run's commits) after which a run holding the archive's lock
+    # on this host is hung: the next run ends it and takes over.
+    hung_run_after: float = 3600.0
     quiet: bool = False
     output_format: str = "table"
     # Which links are checked: regexes searched in each URL; an excluded link is not fetched.
@@ -86,7 +89,7 @@ _LOWER_BOUNDS: dict[str, tuple[float, bool]] = {
     "concurrency": (1, True), "per_host": (1, True), "timeout": (0, False), "retries": (0, True),
     "max_retry_after": (0, True), "max_bytes": (1, True), "max_redirects": (0, True), "workers": (0, True),
     "max_age": (0, True), "failures_to_break": (1, True), "broken_after_days": (0, True),
-    "max_captures": (1, True),
+    "max_captures": (1, True), "hung_run_after": (0, False),
 }
 
 

@@ -27,7 +27,7 @@ from ..repair.save import SaveRequest
 from ..schema import ArchiveError, open_database, utc_iso
 from ..verdict import CitationResult, LinkResult, Verdict
 from . import link_state, reader
-from .lock import ArchiveBusy, RunLock
+from .lock import ArchiveBusy, Holder, RunLock
 from .reader import RunSummary, StorageStats, diff_snapshots
 from .writer import Writer, now_iso
 
@@ -46,9 +46,11 @@ class _OpenRun:
 class Archive:
     """Open (creating and migrating as needed) the archive at `path`."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, hung_run_after: float | None = None) -> None:
+        """`hung_run_after`: seconds without a heartbeat after which a run holding the lock on
+        this host is hung, and ended when this Archive needs the lock (None: never)."""
         self.path = Path(path)
-        self._run_lock = RunLock(self.path)
+        self._run_lock = RunLock(self.path, hung_run_after)
         # Articles already read, for the next run (see worker.ArticleCache); not part of the record.
         self.article_cache_path = self.path.with_name(self.path.name + "-article-cache")
         self._open_runs: dict[int, _OpenRun] = {}  # run id -> what start_run was given
@@ -66,7 +68,7 @@ class Archive:
             elif version > schema.SCHEMA_VERSION:
                 schema.migrate(self.db)  # raises: made by a newer linkcheck
             schema.ensure_derived(self.db)
-            self._writer = Writer(self.db, self._run_policy)
+            self._writer = Writer(self.db, self._run_policy, on_commit=self._run_lock.beat)
         except ArchiveBusy:
             raise
         except (sqlite3.Error, OSError, ValueError) as exc:
@@ -84,8 +86,13 @@ class Archive:
             yield
 
     def acquire_lock(self) -> None:
-        """Take the run lock (a flock on `<db>.lock` holding our pid) or raise ArchiveBusy."""
+        """Take the run lock (a flock on `<db>.lock` naming our pid and host) or raise ArchiveBusy."""
         self._run_lock.acquire()
+
+    @property
+    def ended_hung_run(self) -> Holder | None:
+        """The hung run this Archive ended to take the lock over, if it had to."""
+        return self._run_lock.ended
 
     def release_lock(self) -> None:
         """Let the run lock go (no-op when not held)."""
@@ -121,6 +128,7 @@ class Archive:
                     "inputs": inputs_json,
                 }).last_pk
         self._open_runs[run_id] = _OpenRun(config, network_up)
+        self._run_lock.beat()
         return run_id
 
     def interrupted_run_id(self) -> int | None:
