@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from .archive import Archive
+from .archive import Archive, ArchiveError
 from .article import Article, CitedUrl
 from .article_loader import load_articles
 from .config import Config
@@ -163,15 +163,32 @@ COMMIT_SECONDS = 1.0
 
 @contextlib.contextmanager
 def _committing_every(seconds: float, archive: Archive) -> Iterator[None]:
-    """Context manager: a timer on the running loop commits the archive's open batch every `seconds`."""
+    """Context manager: a timer on the running loop commits the archive's open batch every `seconds`.
+
+    When a commit fails (a full disk), the run is stopped with that error, also while it waits."""
+    run = asyncio.current_task()
+    failure: list[ArchiveError] = []
+
     async def tick() -> None:
         while True:
             await asyncio.sleep(seconds)
-            archive.commit_pending()
+            try:
+                archive.commit_pending()
+            except ArchiveError as exc:
+                failure.append(exc)
+                if run is not None:
+                    run.cancel()
+                return
 
     timer = asyncio.create_task(tick())
     try:
         yield
+    except asyncio.CancelledError:
+        if not failure:
+            raise
+        if run is not None:
+            run.uncancel()
+        raise failure[0] from None
     finally:
         timer.cancel()
 

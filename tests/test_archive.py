@@ -386,3 +386,24 @@ def test_an_entity_list_naming_one_entity_twice_is_stored_once(archive):
     names = [row[0] for row in archive.db.execute(
         "SELECT name FROM entities WHERE article_id = ? ORDER BY rank", [article_id])]
     assert names == [e.name for e in ENTITIES]
+
+
+def test_a_full_database_stops_the_writes_and_keeps_what_was_committed(tmp_path):
+    path = tmp_path / "full.db"
+    with Archive(path) as archive:
+        run_id = archive.start_run(Config(), ["articles"])
+        pages = archive.db.execute("PRAGMA page_count").fetchone()[0]
+        archive.db.execute(f"PRAGMA max_page_count = {pages + 40}")  # a disk that fills up soon
+        body = bytes(range(256)) * 64  # incompressible enough to take pages
+        with pytest.raises(ArchiveError, match=r"is full: the run stopped; \d+ check\(s\) of run 1 are kept"):
+            with archive.batched(links=3, seconds=3600):
+                for n in range(10_000):
+                    archive.record_link(run_id, result(f"{URL}/{n}", body=body + str(n).encode() * 300))
+        kept = committed_checks(archive)
+        assert kept > 0
+        with pytest.raises(ArchiveError, match="is full"):  # nothing more is written
+            archive.record_link(run_id, result(f"{URL}/late"))
+    with Archive(path) as freed:  # a new connection: the space is back
+        assert freed.integrity_check() == "ok"
+        assert freed.start_run(Config(), ["articles"], resume=True) == run_id
+        assert len(freed.checked_urls(run_id)) == kept

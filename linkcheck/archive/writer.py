@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
@@ -149,6 +150,18 @@ class Writer:
         if self._batch is not None and self._batch_size:
             self._commit()
             self._open_batch()
+
+    def abandon_batch(self) -> None:
+        """After a write failed for want of space: commit what the batch holds if that still fits,
+        else roll it back (those links are checked again by the next run)."""
+        self._article_ids.clear()
+        if not self.db.conn.in_transaction:
+            return
+        try:
+            self._commit()
+        except sqlite3.Error:
+            with contextlib.suppress(sqlite3.Error):
+                self.db.conn.execute("ROLLBACK")
 
     def _commit(self) -> None:
         self.db.conn.execute("COMMIT")
