@@ -39,6 +39,20 @@ class ArchiveFull(ArchiveError):
     """The disk holding the archive (or the database's page limit) is full: the run stops."""
 
 
+def _write_problem(path: Path) -> str | None:
+    """Why a run could not write the archive at `path` (SQLite also writes its -wal and -shm files
+    beside it), or None."""
+    folder = path.parent
+    with contextlib.suppress(OSError):
+        if os.statvfs(folder).f_flag & os.ST_RDONLY:
+            return "it is on a read-only file system"
+    if path.exists() and not os.access(path, os.W_OK):
+        return "the file is read-only for this user"
+    if not os.access(folder, os.W_OK):
+        return f"its folder {folder} is read-only for this user (SQLite writes its journal there)"
+    return None
+
+
 def _is_full(exc: sqlite3.OperationalError) -> bool:
     return getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or "disk is full" in str(exc)
 
@@ -66,6 +80,9 @@ class Archive:
         self._full: ArchiveFull | None = None  # once the disk was full, nothing more is written
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            if problem := _write_problem(self.path):
+                raise ArchiveError(f"cannot write the archive {self.path}: {problem}; give a writable --db "
+                                   "(diff, export and serve read it where it is)")
             self.db = open_database(self.path)
             self.db.enable_wal()
             # In WAL mode NORMAL never corrupts and a killed process loses nothing; only a power cut
@@ -79,7 +96,7 @@ class Archive:
                 schema.migrate(self.db)  # raises: made by a newer linkcheck
             schema.ensure_derived(self.db)
             self._writer = Writer(self.db, self._run_policy, on_commit=self._run_lock.beat)
-        except ArchiveBusy:
+        except ArchiveError:
             raise
         except (sqlite3.Error, OSError, ValueError) as exc:
             raise ArchiveError(f"cannot open archive {self.path}: {exc}") from exc

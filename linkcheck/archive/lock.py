@@ -79,7 +79,10 @@ class RunLock:
         or raise ArchiveBusy naming the holder."""
         if self.held:
             return
-        handle = open(self.path, "a+")
+        try:
+            handle = open(self.path, "a+")
+        except OSError as exc:
+            raise ArchiveError(f"cannot create the run lock {self.path}: {exc.strerror or exc}") from None
         try:
             if not _try_lock(handle):
                 holder = _holder(handle)
