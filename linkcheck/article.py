@@ -87,14 +87,15 @@ def shown_path(path: Path) -> str:
     return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
-def read_article(path: Path) -> Article:
-    """Read and parse one article file; raises ArticleError with a reason a user can act on."""
+def read_article(path: Path, max_bytes: int = MAX_ARTICLE_BYTES) -> Article:
+    """Read and parse one article file of at most `max_bytes`; raises ArticleError with a reason a
+    user can act on."""
     name = shown_path(path)
     try:
         size = path.stat().st_size
-        if size > MAX_ARTICLE_BYTES:
+        if size > max_bytes:
             raise ArticleError(f"{name}: {size} bytes is too large for an article "
-                               f"(limit {MAX_ARTICLE_BYTES})")
+                               f"(max_article_bytes = {max_bytes}); not checked")
         raw = path.read_bytes()
     except OSError as exc:
         raise ArticleError(f"{name}: cannot read: {exc.strerror or exc}") from exc

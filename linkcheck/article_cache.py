@@ -51,7 +51,7 @@ class ArticleCache:
         except (sqlite3.Error, OSError):
             self._db = None
 
-    def get(self, file: Path) -> tuple[Article, tuple[Entity, ...]] | None:
+    def get(self, file: Path, max_bytes: int = MAX_ARTICLE_BYTES) -> tuple[Article, tuple[Entity, ...]] | None:
         """The article at `file` and its key entities as last read, if neither it nor their code changed."""
         if self._db is None:
             return None
@@ -59,7 +59,7 @@ class ArticleCache:
             row = self._db.execute("SELECT sha256, entry FROM entries WHERE path = ? AND code = ?",
                                    [os.fsencode(file.absolute()), code_fingerprint()]).fetchone()
             # A new article is read once, by read_article; only a known one is hashed here.
-            if row is None or file.stat().st_size > MAX_ARTICLE_BYTES:
+            if row is None or file.stat().st_size > max_bytes:
                 return None
             sha256, entry = row
             if hashlib.sha256(file.read_bytes()).hexdigest() != sha256:

@@ -42,6 +42,9 @@ class Config:
     broken_after_days: float = 3.0 # ... and the failures must span at least this long
     probe_soft_404: bool = True    # fetch one random path per host to learn its not-found page
     network_canaries: tuple[str, ...] = ("example.com", "wikipedia.org", "iana.org")
+    # What one article may cost the loader: file size, and CPU time to read it and find its entities.
+    max_article_bytes: int = 5 * 1024 * 1024
+    article_cpu_seconds: float = 10.0
     # Seconds without a heartbeat (the run's commits) after which a run holding the archive's lock
     # on this host is hung: the next run ends it and takes over.
     hung_run_after: float = 3600.0
@@ -94,6 +97,7 @@ _RANGES: dict[str, tuple[float, bool, float]] = {
     "max_redirects": (0, True, 1_000), "workers": (0, True, 1_024), "max_age": (0, True, 100 * _YEAR),
     "failures_to_break": (1, True, 10_000), "broken_after_days": (0, True, 36_500),
     "max_captures": (1, True, 1_000), "hung_run_after": (0, False, 365 * _DAY),
+    "max_article_bytes": (1, True, 2**30), "article_cpu_seconds": (0, False, _DAY),
 }
 
 

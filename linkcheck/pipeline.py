@@ -18,7 +18,7 @@ import httpx
 
 from .archive import Archive, ArchiveError
 from .article import Article, CitedUrl
-from .article_loader import load_articles
+from .article_loader import ArticleBudget, load_articles
 from .config import Config
 from .entities import Entity
 from .fetch import Fetcher, FetchError, FetchResult, host_key, network_is_up
@@ -98,7 +98,8 @@ async def verify(
         outcome.input_errors.append(message)
         on_error(message)
 
-    articles = load_articles(paths, input_error, on_error, config.workers, archive.article_cache_path)
+    articles = load_articles(paths, input_error, on_error, config.workers, archive.article_cache_path,
+                             ArticleBudget(config.max_article_bytes, config.article_cpu_seconds))
     outcome.articles = len(articles)
     # A run killed part-way over the same inputs is picked up where it stopped.
     run_id = archive.start_run(config, [str(p) for p in paths], resume=True)

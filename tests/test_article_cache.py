@@ -29,9 +29,9 @@ def load_counting_reads(paths: list[Path], cache: Path, monkeypatch) -> tuple[li
     """Articles as one loader reads them in-process with `cache`, and the files it read afresh."""
     read = []
 
-    def counted(file: Path):
+    def counted(file: Path, budget: article_loader.ArticleBudget):
         read.append(file.name)
-        return LOAD_ARTICLE(file)
+        return LOAD_ARTICLE(file, budget)
 
     monkeypatch.setattr(article_loader, "_load_article", counted)
     spool = article_loader.load_articles_spooled(paths, cache=cache)

@@ -239,3 +239,25 @@ def test_a_file_name_that_is_not_utf8_is_checked_and_shown_escaped(tmp_path: Pat
         assert result.exit_code == 0, result.stderr
         assert [row["article"] for row in rows] == [f"{folder}/caf\\xe9\\xff.txt"]
         assert rows[0]["verdict"] == "ok"
+
+
+def test_an_article_over_its_budgets_is_named_and_the_others_are_checked(tmp_path: Path, server: FaultServer):
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "a_good.txt").write_text(_article([server.url("/good")]), "utf-8")
+    (folder / "b_big.txt").write_text(_article([server.url("/page/big")]) + "x" * 20_000, "utf-8")
+    config = tmp_path / "linkcheck.toml"
+    config.write_text("max_article_bytes = 10000\narticle_cpu_seconds = 5\n")
+    result, rows = _verify([folder], tmp_path / "a.db", "--config", str(config))
+    assert [row["url"] for row in rows] == [server.url("/good")] and rows[0]["verdict"] == "ok"
+    assert "b_big.txt: " in result.stderr and "(max_article_bytes = 10000); not checked" in result.stderr
+    assert result.exit_code == 2
+
+
+@pytest.mark.parametrize("line", ["max_article_bytes = 0", "article_cpu_seconds = 0", "article_cpu_seconds = -1"])
+def test_article_budgets_out_of_range_exit_2(tmp_path: Path, line: str):
+    config = tmp_path / "linkcheck.toml"
+    config.write_text(line + "\n")
+    result, rows = _verify([tmp_path], tmp_path / "a.db", "--config", str(config))
+    assert result.exit_code == 2 and rows == []
+    assert f"config option {line.split()[0]} must be" in result.stderr
