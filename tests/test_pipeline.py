@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from linkcheck.archive import Archive
+from linkcheck.archive import Archive, ArchiveFull
 from linkcheck.config import Config
 from linkcheck.pipeline import round_robin_by_host, verify
 from linkcheck.verdict import Verdict
@@ -267,3 +267,19 @@ def test_an_article_the_archive_refuses_costs_the_others_nothing(tmp_path, monke
 
     assert [r.url for r in results] == ["https://news.example/b"]
     assert len(outcome.input_errors) == 1 and "a.txt: cannot be stored in the archive" in outcome.input_errors[0]
+
+
+def test_a_commit_that_fails_while_the_run_waits_stops_the_run_with_that_error(tmp_path, monkeypatch):
+    write_article(tmp_path / "articles", "a.txt", ["https://news.example/quick", "https://slow.example/wait"])
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "slow.example":
+            await asyncio.sleep(60)  # far longer than the run may wait once its disk is full
+        return httpx.Response(404)
+
+    def disk_full(self):
+        raise ArchiveFull("the disk holding the archive is full: the run stopped; 1 check(s) of run 1 are kept")
+
+    monkeypatch.setattr(Archive, "commit_pending", disk_full)
+    with pytest.raises(ArchiveFull, match="1 check\\(s\\) of run 1 are kept"):
+        run(tmp_path, handler, Config(allow_private=True, workers=1, timeout=120, probe_soft_404=False))
