@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import functools
 import io
@@ -68,7 +69,8 @@ def _cpu_budget(seconds: float) -> Iterator[None]:
 
 def load_articles(paths: Sequence[Path], on_error: Callable[[str], None],
                   on_warning: Callable[[str], None], loaders: int = 0, cache: Path | None = None,
-                  budget: ArticleBudget = ArticleBudget()) -> list[tuple[Article, tuple[Entity, ...]]]:
+                  budget: ArticleBudget = ArticleBudget(), while_waiting: Callable[[], None] = lambda: None
+                  ) -> list[tuple[Article, tuple[Entity, ...]]]:
     """Every readable article under `paths` with its key entities; unreadable ones are reported.
 
     Articles are read in short-lived processes, one per core (`loaders`) when there are many: the
@@ -76,13 +78,16 @@ def load_articles(paths: Sequence[Path], on_error: Callable[[str], None],
     returned articles have no body). Their results come back compressed and are unpacked once they
     have exited, so that the two never peak together. Articles unchanged since they were put in
     `cache` (see article_cache.ArticleCache) are taken from there. An article over `budget` is
-    reported like an unreadable one.
+    reported like an unreadable one. `while_waiting` is called every second until the loaders are
+    done (the run lock's heartbeat: reading is bounded by the budgets, so a live wait is progress).
     """
     paths = list(paths)
     shares = max(1, min(loaders or os.cpu_count() or 1, count_article_files(paths) // _ARTICLES_PER_LOADER))
     with ProcessPoolExecutor(shares, mp_context=multiprocessing.get_context("spawn"),
                              initializer=exit_with_parent, initargs=(os.getpid(),)) as pool:
         spools = [pool.submit(load_articles_spooled, paths, share, shares, cache, budget) for share in range(shares)]
+        while concurrent.futures.wait(spools, timeout=1.0).not_done:
+            while_waiting()
         spooled = [spool.result() for spool in spools]
     return list(_read_spools(spooled, on_error, on_warning))
 

@@ -99,7 +99,8 @@ async def verify(
         on_error(message)
 
     articles = load_articles(paths, input_error, on_error, config.workers, archive.article_cache_path,
-                             ArticleBudget(config.max_article_bytes, config.article_cpu_seconds))
+                             ArticleBudget(config.max_article_bytes, config.article_cpu_seconds),
+                             while_waiting=archive.heartbeat)
     outcome.articles = len(articles)
     # A run killed part-way over the same inputs is picked up where it stopped.
     run_id = archive.start_run(config, [str(p) for p in paths], resume=True)

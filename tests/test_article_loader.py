@@ -92,3 +92,14 @@ def test_an_article_over_the_size_cap_is_an_error_naming_the_config_key(tmp_path
     assert articles == []
     assert errors == [f"{folder / 'a.txt'}: {size} bytes is too large for an article "
                       f"(max_article_bytes = {size - 1}); not checked"]
+
+
+def test_a_long_read_calls_while_waiting_for_the_run_locks_heartbeat(tmp_path):
+    folder = tmp_path / "articles"
+    _heavy_article(folder)  # seconds of reading: over its 2 s budget
+    waits = []
+
+    load_articles([folder], waits.append, waits.append, loaders=1, budget=ArticleBudget(cpu_seconds=2),
+                  while_waiting=lambda: waits.append("waited"))
+
+    assert "waited" in waits and "CPU time" in waits[-1]

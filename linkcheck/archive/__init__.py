@@ -116,6 +116,10 @@ class Archive:
         """Take the run lock (a flock on `<db>.lock` naming our pid and host) or raise ArchiveBusy."""
         self._run_lock.acquire()
 
+    def heartbeat(self) -> None:
+        """Show a run waiting on this archive's lock that the run holding it is making progress."""
+        self._run_lock.beat()
+
     @property
     def ended_hung_run(self) -> Holder | None:
         """The hung run this Archive ended to take the lock over, if it had to."""
