@@ -19,7 +19,7 @@ import pytest
 from .faultserver import FaultServer, run_linkcheck
 from .test_faults import json_lines, write_article
 
-LINKS = 60
+LINKS = 100
 
 
 @pytest.fixture
@@ -28,7 +28,7 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
         pytest.skip("mounting a small tmpfs needs root")
     mount = tmp_path / "disk"
     mount.mkdir()
-    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=500k", "tmpfs", str(mount)], capture_output=True)
+    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=800k", "tmpfs", str(mount)], capture_output=True)
     if made.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {made.stderr.decode(errors='replace').strip()}")
     try:
@@ -38,12 +38,14 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
 
 
 def test_a_full_disk_stops_the_run_cleanly_and_the_next_run_resumes(small_disk: Path, tmp_path: Path):
-    with FaultServer(hosts=2, max_lifetime=120) as server:
+    # Slow enough pages (0.1 s, one at a time per host) that the run commits several times before
+    # the disk is full.
+    with FaultServer(hosts=2, latency=0.1, max_lifetime=120) as server:
         article_dir = tmp_path / "articles"
         write_article(article_dir, [server.url(f"/page/story-{n:02d}", host=1 + n % 2) for n in range(LINKS)])
         db = small_disk / "archive.db"
         args = ["verify", str(article_dir), "--allow-private", "--db", str(db), "--format", "json",
-                "--timeout", "5", "--retries", "0", "--repair", "off"]
+                "--timeout", "5", "--retries", "0", "--repair", "off", "--per-host", "1"]
 
         full = run_linkcheck(args, cwd=tmp_path, timeout=60)
 
