@@ -135,3 +135,16 @@ def test_each_commit_of_a_run_is_a_heartbeat(tmp_path):
             assert time.time() - (tmp_path / "linkcheck.db.lock").stat().st_mtime > 500
             archive.commit_pending()
         assert time.time() - (tmp_path / "linkcheck.db.lock").stat().st_mtime < 500
+
+
+def test_a_hung_holder_whose_pid_is_now_another_program_is_not_signalled(tmp_path, holder):
+    other = subprocess.Popen(["sleep", "60"])
+    try:
+        (tmp_path / "linkcheck.db.lock").write_text(f"{other.pid}\n{socket.gethostname()}\n")
+        _age_heartbeat(tmp_path, 7200)
+        with pytest.raises(ArchiveBusy, match="looks hung but could not be ended"):
+            RunLock(tmp_path / "linkcheck.db", hung_after=3600).acquire()
+        assert other.poll() is None and holder.poll() is None
+    finally:
+        other.kill()
+        other.wait()

@@ -118,6 +118,8 @@ class RunLock:
         """End a hung holder that runs on this host; whether the lock is ours now."""
         if holder.pid is None or holder.pid == os.getpid() or holder.host != socket.gethostname():
             return False
+        if not _is_linkcheck(holder.pid):
+            return False  # that pid is some other program now: never signal it
         for sig, grace in ((signal.SIGTERM, _TERM_GRACE), (signal.SIGKILL, _KILL_GRACE)):
             try:
                 os.kill(holder.pid, sig)
@@ -140,6 +142,16 @@ class RunLock:
                         "but runs on another host: stop it there and run again")
             return f"{base}; it looks hung but could not be ended: stop that process and run again"
         return f"{base}; wait for it to finish, or stop that process and run again"
+
+
+def _is_linkcheck(pid: int) -> bool:
+    """Whether process `pid` runs linkcheck, as far as /proc tells (where there is none: assume so)."""
+    try:
+        return b"linkcheck" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except FileNotFoundError:
+        return not Path("/proc/self").exists()
+    except OSError:
+        return False
 
 
 def _try_lock(handle: TextIO) -> bool:
