@@ -239,6 +239,9 @@ def test_a_file_name_that_is_not_utf8_is_checked_and_shown_escaped(tmp_path: Pat
         assert result.exit_code == 0, result.stderr
         assert [row["article"] for row in rows] == [f"{folder}/caf\\xe9\\xff.txt"]
         assert rows[0]["verdict"] == "ok"
+    fixed = CliRunner().invoke(app, ["fix", odd, "--db", str(tmp_path / "a.db"), "--format", "json"])
+    assert fixed.exit_code == 0, fixed.output
+    assert json.loads(fixed.stdout)["article"] == f"{folder}/caf\\xe9\\xff.txt"
 
 
 def test_an_article_over_its_budgets_is_named_and_the_others_are_checked(tmp_path: Path, server: FaultServer):
