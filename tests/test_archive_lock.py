@@ -65,9 +65,11 @@ def test_a_symlink_to_the_archive_meets_the_same_lock(tmp_path):
 
 # A process of its own holding the lock: flock is per open file, so the kernel tells them apart.
 _HOLDER = """
-import sys, time
+import signal, sys, time
 from pathlib import Path
 from linkcheck.archive.lock import RunLock
+if len(sys.argv) > 2:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a holder too stuck to stop politely
 lock = RunLock(Path(sys.argv[1]))
 lock.acquire()
 print("held", flush=True)
@@ -75,9 +77,10 @@ time.sleep(600)
 """
 
 
-@pytest.fixture
-def holder(tmp_path):
-    process = subprocess.Popen([sys.executable, "-c", _HOLDER, str(tmp_path / "linkcheck.db")],
+@pytest.fixture(params=["stops on SIGTERM"])
+def holder(tmp_path, request):
+    extra = ["ignore-sigterm"] if request.param == "ignores SIGTERM" else []
+    process = subprocess.Popen([sys.executable, "-c", _HOLDER, str(tmp_path / "linkcheck.db"), *extra],
                                stdout=subprocess.PIPE, text=True)
     assert process.stdout is not None and process.stdout.readline() == "held\n"
     yield process
@@ -99,12 +102,14 @@ def test_a_live_holder_with_a_fresh_heartbeat_is_left_alone(tmp_path, holder):
     assert holder.poll() is None
 
 
-def test_a_hung_holder_on_this_host_is_ended_and_the_lock_taken_over(tmp_path, holder):
+@pytest.mark.parametrize("holder, ended_by", [("stops on SIGTERM", signal.SIGTERM),
+                                               ("ignores SIGTERM", signal.SIGKILL)], indirect=["holder"])
+def test_a_hung_holder_on_this_host_is_ended_and_the_lock_taken_over(tmp_path, holder, ended_by):
     _age_heartbeat(tmp_path, 7200)
     lock = RunLock(tmp_path / "linkcheck.db", hung_after=3600)
     lock.acquire()
     assert lock.held and lock.ended is not None and lock.ended.pid == holder.pid
-    assert holder.wait(10) == -signal.SIGTERM
+    assert holder.wait(10) == -ended_by
     assert (tmp_path / "linkcheck.db.lock").read_text().split() == [str(os.getpid()), socket.gethostname()]
     lock.release()
 
