@@ -29,9 +29,9 @@ def load_counting_reads(paths: list[Path], cache: Path, monkeypatch) -> tuple[li
     """Articles as one loader reads them in-process with `cache`, and the files it read afresh."""
     read = []
 
-    def counted(file: Path):
+    def counted(file: Path, budget: article_loader.ArticleBudget):
         read.append(file.name)
-        return LOAD_ARTICLE(file)
+        return LOAD_ARTICLE(file, budget)
 
     monkeypatch.setattr(article_loader, "_load_article", counted)
     spool = article_loader.load_articles_spooled(paths, cache=cache)
@@ -169,7 +169,7 @@ def test_an_article_whose_file_name_is_not_utf8_is_cached_under_its_bytes(tmp_pa
 
     [(article, entities)], read = load_counting_reads([folder], cache, monkeypatch)
 
-    assert read == [] and article.path == str(folder / name) and entities
+    assert read == [] and article.path == f"{folder}/caf\\xe9.txt" and entities
     with contextlib.closing(sqlite3.connect(cache)) as db:
         assert [path for (path,) in db.execute("SELECT path FROM entries")] == [os.fsencode(folder / name)]
 

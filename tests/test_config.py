@@ -131,10 +131,18 @@ def test_max_age_in_seconds_still_works(tmp_path):
     ("workers = -2", "workers"), ("max_retry_after = -1", "max_retry_after"), ('max_age = "-1h"', "max_age"),
     ("failures_to_break = 0", "failures_to_break"), ("broken_after_days = -3", "broken_after_days"),
     ("max_captures = 0", "max_captures"), ("timeout = nan", "timeout"), ("retries = 2.5", "retries"),
+    ("hung_run_after = 0", "hung_run_after"), ("workers = 100000", "workers"), ("concurrency = 1e9", "concurrency"),
+    ('max_age = "99999999999w"', "max_age"), ("retries = 1000", "retries"), ("timeout = 1e9", "timeout"),
 ])
 def test_numbers_out_of_range_are_an_error_naming_the_option(tmp_path, line, option):
     (tmp_path / "linkcheck.toml").write_text(line + "\n")
     with pytest.raises(ConfigError, match=option):
+        load_config(tmp_path)
+
+
+def test_an_option_above_its_range_names_its_largest_value(tmp_path):
+    (tmp_path / "linkcheck.toml").write_text("workers = 100000\n")
+    with pytest.raises(ConfigError, match="config option workers must be at most 1024, not 100000"):
         load_config(tmp_path)
 
 
