@@ -18,6 +18,7 @@ from .boilerplate import SHORT_MAIN_TEXT, strip_non_content
 from .boilerplate import main_text as html_main_text
 from .cues import NO_ARTICLE, Cue, bot_wall_cues, not_found_cues, wall_cues
 from .language import guess_language
+from .page_budget import check_markup
 
 # pypdf warns about every quirk of a damaged file on stderr; a cron run must stay quiet.
 logging.getLogger("pypdf").addHandler(logging.NullHandler())
@@ -80,7 +81,8 @@ MAX_MARKUP_BYTES = 4 * 1024 * 1024
 
 
 def extract_page(body: bytes, headers: Mapping[str, str], url: str) -> PageText:
-    """Decode and read a fetched body; never raises on bad bytes."""
+    """Decode and read a fetched body; never raises on bad bytes, only PageBudgetExceeded for a
+    page that would cost more to read than a page may (see page_budget)."""
     content_type = _header(headers, "content-type").lower()
     kind = sniff_kind(body, content_type)
     if kind is PageKind.PDF:
@@ -195,7 +197,9 @@ def _pdf_page(body: bytes) -> PageText:
 
 
 def _html_page(html: str, utf8: bytes, charset: str, url: str) -> PageText:
-    """`html` is the page's text, `utf8` the same text encoded as UTF-8."""
+    """`html` is the page's text, `utf8` the same text encoded as UTF-8. Raises PageBudgetExceeded
+    for markup that nests too deep or has too many elements to be parsed in bounded time."""
+    check_markup(utf8)
     tree = LexborHTMLParser(utf8)
     base = urljoin(url, _attr(tree, "base[href]", "href") or "")
     linked_data = list(_linked_data(tree))
