@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from enum import StrEnum
 
 # HTML parsers check the stack of open elements at most start tags, so parsing costs the square of
@@ -23,6 +24,28 @@ class PageBudget(StrEnum):
     MEMORY = "memory"        # more memory than page_memory_mb
     WALL = "wall"            # longer than page_seconds on the clock
     PDF = "pdf"              # PDF text not read within pdf_seconds
+
+
+@dataclass(frozen=True)
+class PageLimits:
+    """What one page may cost in a page worker (the config keys of the same names)."""
+
+    page_cpu_seconds: float = 30.0   # CPU time per page; the kernel stops the worker past it
+    page_seconds: float = 60.0       # time on the clock per page, watched by the run
+    page_memory_mb: int = 2048       # address space of a page worker
+    pdf_seconds: float = 15.0        # CPU time for a PDF's text; the pages read by then are kept
+
+    def exceeded(self, budget: PageBudget) -> PageBudgetExceeded:
+        """The exception for a page that went past `budget` (CPU, memory, wall or PDF time)."""
+        what = {PageBudget.CPU: f"more than {self.page_cpu_seconds:g} s of CPU time (page_cpu_seconds)",
+                PageBudget.MEMORY: f"more than {self.page_memory_mb} MB of memory (page_memory_mb)",
+                PageBudget.WALL: f"longer than {self.page_seconds:g} s (page_seconds)",
+                PageBudget.PDF: f"more than {self.pdf_seconds:g} s of CPU time for its PDF text, "
+                                "and no text was read by then (pdf_seconds)"}[budget]
+        return PageBudgetExceeded(budget, f"reading it took {what}")
+
+
+DEFAULT_LIMITS = PageLimits()
 
 
 class PageBudgetExceeded(Exception):
