@@ -23,7 +23,7 @@ from .fetch import Fetcher, FetchError, FetchResult, host_key, network_is_up
 from .link_filter import LinkFilter, link_filter
 from .match import Match, judge_claim
 from .page import PageText
-from .page_budget import PageBudgetExceeded
+from .page_budget import PageBudgetExceeded, PageLimits
 from .page_workers import PageWorkers
 from .repair import Read, RepairSettings, find_replacement
 from .repair.captures import Get
@@ -126,7 +126,8 @@ async def verify(
         citations_by_url = {u: c for u, c in citations_by_url.items() if u not in skip}
     on_start(len(citations_by_url))
 
-    checker = _LinkChecker(config, PageWorkers(config.workers))
+    limits = PageLimits(config.page_cpu_seconds, config.page_seconds, config.page_memory_mb, config.pdf_seconds)
+    checker = _LinkChecker(config, PageWorkers(config.workers, limits))
     try:
         async with fetcher:
             checker.fetcher = fetcher
