@@ -71,6 +71,7 @@ class CaseResult:
     rule: str
     reason: str
     good_verdict: str                    # the run's other link
+    url: str                             # the hostile URL
     lines: int                           # JSON result lines of the run
     checks: int                          # checks the run archived
     seconds: float                       # the run's wall time
@@ -97,7 +98,8 @@ def run_case(server: FaultServer, folder: Path, hostile: str | None, good: str, 
     rows = {row["url"]: row for row in json_lines(out.read_text("utf-8", "replace"))}
     mine, other = rows.get(hostile or "", {}), rows.get(good, {})
     return CaseResult(Case("", "", frozenset()), mine.get("verdict", "-"), mine.get("rule", "-"),
-                      mine.get("reason", ""), other.get("verdict", "-"), len(rows), _checks(db), seconds, peak,
+                      mine.get("reason", ""), other.get("verdict", "-"), hostile or "", len(rows), _checks(db),
+                      seconds, peak,
                       returncode, err.read_text("utf-8", "replace"))
 
 
@@ -139,7 +141,7 @@ def format_table(report: HostileReport) -> str:
         "|---|---|---|---:|---:|---|---|",
     ]
     for r in report.results:
-        reason = r.reason.replace("|", "\\|").replace("\n", " ")
+        reason = r.reason.replace(r.url, "URL").replace("|", "\\|").replace("\n", " ")
         reason = reason if len(reason) <= 100 else reason[:97] + "..."
         lines.append(f"| {r.case.name} | {r.verdict} | {r.rule} | {r.seconds:.1f} | {r.peak_mb:.0f} | "
                      f"{r.good_verdict} | {reason} |")
