@@ -228,7 +228,9 @@ def _cpu_time_limit(seconds: float) -> Iterator[None]:
     """Raise _OutOfCpuTime in the block once the process has used `seconds` of CPU time in it.
 
     A SIGPROF timer, so only in the main thread (the page workers' reading thread); elsewhere the
-    block runs unlimited, and the worker's own CPU limit still holds."""
+    block runs unlimited, and the worker's own CPU limit still holds. The timer fires again every
+    50 ms of CPU after the first time: an exception raised while a gc callback or a __del__ runs
+    is swallowed, the next one lands in pypdf's own code."""
     armed = True
 
     def expire(signum: int, frame: object) -> None:
@@ -240,7 +242,7 @@ def _cpu_time_limit(seconds: float) -> Iterator[None]:
     except ValueError:  # not the main thread
         yield
         return
-    signal.setitimer(signal.ITIMER_PROF, seconds)
+    signal.setitimer(signal.ITIMER_PROF, seconds, 0.05)
     try:
         yield
     finally:

@@ -84,6 +84,7 @@ def check_markup(html: bytes, max_depth: int = MAX_TREE_DEPTH, max_elements: int
     open_count: dict[bytes, int] = {}
     elements = 0
     position = 0
+    close = -1    # where the latest ">" looked for is
     search = _TAG.search
     while (tag := search(html, position)) is not None:
         position = tag.end()
@@ -103,8 +104,9 @@ def check_markup(html: bytes, max_depth: int = MAX_TREE_DEPTH, max_elements: int
             continue
         if name in _VOID or name in _OPTIONAL_END:
             continue
-        close = html.find(b">", position)
-        if close > 0 and html[close - 1] == 0x2F:  # <path .../>: self-closing in SVG and MathML
+        if close < position:  # each byte is looked at once, also when no ">" follows ("<div <div ...")
+            close = html.find(b">", position) % (len(html) + 1)  # none: len(html)
+        if close < len(html) and html[close - 1] == 0x2F:  # <path .../>: self-closing in SVG and MathML
             continue
         stack.append(name)
         open_count[name] = open_count.get(name, 0) + 1

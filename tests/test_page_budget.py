@@ -78,3 +78,8 @@ def test_main_text_memory_grows_linearly_with_the_depth():
     # Below the parser's cap, on a tree parsed directly: twice the depth, about twice the memory
     # (the chains of ancestors it replaced took four times as much: 40,000 divs, 7.7 GB).
     assert _peak_bytes(8_000) < 3 * _peak_bytes(4_000)
+
+
+def test_start_tags_without_their_end_are_scanned_in_linear_time():
+    # Every "<div " looked for its ">" to the end of the page (1 MB, 200,000 times) before.
+    check_markup(b"<body>" + b"<div " * 200_000, max_depth=10**9, max_elements=10**9)
