@@ -39,6 +39,9 @@ class Case:
     # case costs on a 2-core box (about 0, 20, 45, 55 and 155 MB), so that CI's noise passes and ten
     # times the cost does not (40,000 nested divs once took 7.7 GB, a 10 MB body held thrice 30 MB).
     memory_mb: float = 50.0
+    # --timeout of its run: a bomb decompressed in the run's event loop can stall the good page's
+    # fetch past 2 s on a loaded 2-core box.
+    timeout: float = 2.0
 
 
 BUDGET = "page_budget"
@@ -55,9 +58,10 @@ def cases() -> list[Case]:
              "pdf_seconds = 120\npage_cpu_seconds = 2\n", memory_mb=150),
         Case("PDF bomb, page_seconds = 2", "/pdf-bomb", unreachable, BUDGET, "page_seconds",
              "pdf_seconds = 120\npage_cpu_seconds = 120\npage_seconds = 2\n", memory_mb=150),
-        Case("gzip bomb (2 GB of zeros)", "/gzip-bomb", frozenset(PAGE_VERDICTS | {"unreachable"}), memory_mb=450),
+        Case("gzip bomb (2 GB of zeros)", "/gzip-bomb", frozenset(PAGE_VERDICTS | {"unreachable"}), memory_mb=450,
+             timeout=15),
         Case("endless body (60 MB chunked)", "/big-60mb-chunked", frozenset(PAGE_VERDICTS | {"unreachable"}),
-             memory_mb=300),
+             memory_mb=300, timeout=15),
         Case("header flood (endless header lines)", "/endless-headers", unreachable),
         Case("slowloris (1 B/s)", "/slowloris", unreachable, "timeout"),
         Case("redirect flood (chain of 30)", "/chain/30", unreachable, "too_many_redirects"),
@@ -80,7 +84,8 @@ class CaseResult:
     stderr: str
 
 
-def run_case(server: FaultServer, folder: Path, hostile: str | None, good: str, config: str = "") -> CaseResult:
+def run_case(server: FaultServer, folder: Path, hostile: str | None, good: str, config: str = "",
+             timeout: float = 2.0) -> CaseResult:
     """One `linkcheck verify` over an article citing `hostile` (if any) and `good`, measured."""
     folder.mkdir(parents=True)
     (folder / "linkcheck.toml").write_text("workers = 1\n" + config)  # one page worker: its memory is the case's
@@ -88,7 +93,8 @@ def run_case(server: FaultServer, folder: Path, hostile: str | None, good: str, 
     db = folder / "hostile.db"
     out, err = folder / "stdout", folder / "stderr"
     config_file = folder / "linkcheck.toml"
-    args = verify_args(write_article(folder / "articles", urls).parent, db, "--config", str(config_file))
+    args = [*verify_args(write_article(folder / "articles", urls).parent, db, "--config", str(config_file))]
+    args[args.index("--timeout") + 1] = str(timeout)
     process = start_linkcheck(args, folder, out, err)
     memory = TreeMemory(process.pid, interval=0.1)
     started = time.monotonic()
@@ -119,7 +125,7 @@ def run_hostile_suite(server: FaultServer, workdir: Path) -> HostileReport:
         if case is None:
             return run_case(server, workdir / "baseline", server.url("/good/baseline", host=1), good)
         result = run_case(server, workdir / f"case-{number}", server.url(case.path, host=2 * number + 1), good,
-                          case.config)
+                          case.config, case.timeout)
         result.case = case
         return result
 
@@ -131,7 +137,8 @@ def run_hostile_suite(server: FaultServer, workdir: Path) -> HostileReport:
 
 def format_table(report: HostileReport) -> str:
     lines = [
-        "`linkcheck verify --timeout 2 --retries 1 --allow-private`, workers = 1, one run per case "
+        "`linkcheck verify --timeout 2 --retries 1 --allow-private` (--timeout 15 for the bomb and the "
+        "endless body), workers = 1, one run per case "
         "(the hostile URL and a good page), two runs side by side. seconds: the run's wall time; "
         "peak MB: resident memory of the run's whole process tree (run, page worker, article loader), "
         f"sampled every 0.1 s; a run over two good pages peaks at {report.baseline.peak_mb:.0f} MB "
