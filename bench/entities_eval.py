@@ -26,8 +26,16 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from linkcheck.article import Article, parse_article  # noqa: E402
+from linkcheck.article_loader import with_commonness  # noqa: E402
 from linkcheck.entities import Entity, EntityKind, key_entities  # noqa: E402
-from linkcheck.match import SUPPORT_MIN_SCORE, SUPPORT_MIN_SPECIFIC, EntityMatcher, is_specific, supports  # noqa: E402
+from linkcheck.match import (  # noqa: E402
+    SUPPORT_MIN_SCORE,
+    SUPPORT_MIN_SPECIFIC,
+    EntityMatcher,
+    is_distinctive,
+    is_specific,
+    supports,
+)
 from linkcheck.spelling import fold  # noqa: E402
 
 LABELS = REPO / "tests" / "data" / "entities_labels.json"
@@ -131,6 +139,7 @@ class Pair:
     score: float
     found: tuple[Entity, ...]
     available: int       # specific entities the article has
+    distinctive: int = 0  # of them, names not frequent in general text (match.is_distinctive)
 
 
 def match_pairs(labels: dict, loaded: dict, entities: dict, corpus: Path
@@ -152,7 +161,8 @@ def match_pairs(labels: dict, loaded: dict, entities: dict, corpus: Path
             chars += len(target.title) + len(target.main_text)
             found = tuple(by_name[name] for name in result.found)
             available = sum(1 for e in entities[doc_id] if is_specific(e))
-            pairs.append(Pair(doc_id, page_id, positive, result.score, found, available))
+            distinctive = sum(1 for e in entities[doc_id] if is_distinctive(e))
+            pairs.append(Pair(doc_id, page_id, positive, result.score, found, available, distinctive))
 
         run(doc_id, page, True)
         for i, part in enumerate(thirds(page), 1):
@@ -172,7 +182,7 @@ def rule_quality(pairs: list[Pair], min_score: float, min_specific: int
     """Precision, recall and F1 of the supports rule with these thresholds."""
     tp = fp = fn = 0
     for pair in pairs:
-        accepted = supports(list(pair.found), pair.score, pair.available, min_score, min_specific)
+        accepted = supports(list(pair.found), pair.score, pair.available, min_score, min_specific, pair.distinctive)
         tp += accepted and pair.positive
         fp += accepted and not pair.positive
         fn += (not accepted) and pair.positive
@@ -207,7 +217,7 @@ def cross_validated(pairs: list[Pair]) -> tuple[float, float, float]:
         held_out = [p for p in pairs if p.article == article]
         rest = [p for p in pairs if p.article != article]
         min_score, min_specific, _ = calibrate(rest)
-        judged += [(supports(list(p.found), p.score, p.available, min_score, min_specific),
+        judged += [(supports(list(p.found), p.score, p.available, min_score, min_specific, p.distinctive),
                     p.positive) for p in held_out]
     tp = sum(a and b for a, b in judged)
     fp = sum(a and not b for a, b in judged)
@@ -242,6 +252,8 @@ def main(argv: list[str]) -> int:
     loaded = {doc_id: load_article(doc_id, corpus) for doc_id in labels["articles"]}
     started = time.perf_counter()
     entities = {doc_id: key_entities(article) for doc_id, (article, _) in loaded.items()}
+    # As the article loader hands them to the matcher: with their commonness (specificity.py).
+    matched_entities = {doc_id: with_commonness(entities[doc_id], article) for doc_id, (article, _) in loaded.items()}
     extraction_seconds = time.perf_counter() - started
 
     print(f"Extraction on {len(loaded)} labelled articles "
@@ -269,7 +281,7 @@ def main(argv: list[str]) -> int:
           f"recall {_ratio(all_tp, all_tp + all_fn):.3f}  (tp {all_tp}, fp {all_fp}, fn {all_fn}; "
           f"{extraction_seconds:.2f}s incl. lexicon load)")
 
-    pairs, chars, seconds = match_pairs(labels, loaded, entities, corpus)
+    pairs, chars, seconds = match_pairs(labels, loaded, matched_entities, corpus)
     positives = sum(p.positive for p in pairs)
     print(f"\nMatching on {len(pairs)} pairs ({positives} same story, {len(pairs) - positives} "
           f"other story); {chars / 1e6 / seconds:.1f} MB of text per second")
@@ -295,7 +307,7 @@ def main(argv: list[str]) -> int:
 
 
 def _print_errors(pairs: list[Pair]) -> None:
-    wrong = [p for p in pairs if supports(list(p.found), p.score, p.available) != p.positive]
+    wrong = [p for p in pairs if supports(list(p.found), p.score, p.available, distinctive=p.distinctive) != p.positive]
     for pair in sorted(wrong, key=lambda p: (p.positive, -p.score))[:40]:
         specific = [e.name for e in pair.found if is_specific(e)]
         label = "missed " if pair.positive else "wrongly"

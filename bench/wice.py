@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from linkcheck.article import parse_article  # noqa: E402
-from linkcheck.article_loader import with_claim_terms  # noqa: E402
+from linkcheck.article_loader import with_claim_terms, with_commonness  # noqa: E402
 from linkcheck.entities import key_entities  # noqa: E402
 from linkcheck.fetch import FetchResult, Hop  # noqa: E402
 from linkcheck.language import STOPWORDS  # noqa: E402
@@ -60,7 +60,7 @@ def judge(row: dict) -> Judged:
     # The URL stands right after the claim, as a Wikipedia footnote does: the sentence it backs.
     article = parse_article(f"{row['meta']['claim_title']}\n\n{context} {row['claim']} ({url})\n",
                             path=row["meta"]["id"])
-    entities = key_entities(article)
+    entities = with_commonness(key_entities(article), article)
     (cited,) = with_claim_terms(article)
     evidence = list(row["evidence"])
     title = evidence[0].removeprefix("(meta data) TITLE:").strip() if evidence else ""
@@ -71,7 +71,7 @@ def judge(row: dict) -> Judged:
     body = (f"<html lang='en'><head><title>{html.escape(title)}</title></head><body><main><article>"
             f"<h1>{html.escape(title)}</h1>{paragraphs}</article></main></body></html>").encode()
     page = extract_page(body, {"content-type": "text/html; charset=utf-8"}, url)
-    match = judge_claim(EntityMatcher(entities).match(page.title, page.main_text), cited.claim_terms,
+    match = judge_claim(EntityMatcher(entities).match(page.title, page.main_text, page.caption_spans), cited.claim_terms,
                         page.main_text, page.language)
     fetched = FetchResult(url=url, final_url=url, status=200, chain=(Hop(url, 200),),
                           headers=(("content-type", "text/html"),), body=body, truncated=False, error=None,

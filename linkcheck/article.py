@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
@@ -77,21 +78,29 @@ def find_articles(paths: Iterable[Path]) -> Iterator[Path]:
         elif path.is_file():
             yield path
         else:
-            raise ArticleError(f"{path}: no such file or folder")
+            raise ArticleError(f"{shown_path(path)}: no such file or folder")
 
 
-def read_article(path: Path) -> Article:
-    """Read and parse one article file; raises ArticleError with a reason a user can act on."""
+def shown_path(path: Path) -> str:
+    """The path as text that can be printed and stored: bytes of a name that are not UTF-8 are
+    shown escaped (b'caf\\xe9.txt' -> 'caf\\xe9.txt'), never a surrogate that cannot be written."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def read_article(path: Path, max_bytes: int = MAX_ARTICLE_BYTES) -> Article:
+    """Read and parse one article file of at most `max_bytes`; raises ArticleError with a reason a
+    user can act on."""
+    name = shown_path(path)
     try:
         size = path.stat().st_size
-        if size > MAX_ARTICLE_BYTES:
-            raise ArticleError(f"{path}: {size} bytes is too large for an article "
-                               f"(limit {MAX_ARTICLE_BYTES})")
+        if size > max_bytes:
+            raise ArticleError(f"{name}: {size} bytes is too large for an article "
+                               f"(max_article_bytes = {max_bytes}); not checked")
         raw = path.read_bytes()
     except OSError as exc:
-        raise ArticleError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    text, warnings = _decode(raw, path)
-    article = parse_article(text, str(path))
+        raise ArticleError(f"{name}: cannot read: {exc.strerror or exc}") from exc
+    text, warnings = _decode(raw, name)
+    article = parse_article(text, name)
     return replace(article, content_hash=hashlib.sha256(raw).hexdigest(),
                    warnings=warnings + article.warnings)
 
@@ -368,7 +377,7 @@ def _strip_trailing(url: str) -> str:
     return url
 
 
-def _decode(raw: bytes, path: Path) -> tuple[str, tuple[str, ...]]:
+def _decode(raw: bytes, path: str) -> tuple[str, tuple[str, ...]]:
     if not raw.strip():
         raise ArticleError(f"{path}: the file is empty")
     if b"\x00" in raw[:8192] and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):

@@ -17,7 +17,7 @@ from importlib.metadata import PackageNotFoundError, distributions, packages_dis
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from .article import MAX_ARTICLE_BYTES, Article, CitedUrl, read_article
+from .article import MAX_ARTICLE_BYTES, Article, CitedUrl, read_article, shown_path
 from .claims import ClaimTerms
 from .entities import Entity, EntityKind, key_entities
 
@@ -51,7 +51,7 @@ class ArticleCache:
         except (sqlite3.Error, OSError):
             self._db = None
 
-    def get(self, file: Path) -> tuple[Article, tuple[Entity, ...]] | None:
+    def get(self, file: Path, max_bytes: int = MAX_ARTICLE_BYTES) -> tuple[Article, tuple[Entity, ...]] | None:
         """The article at `file` and its key entities as last read, if neither it nor their code changed."""
         if self._db is None:
             return None
@@ -59,12 +59,12 @@ class ArticleCache:
             row = self._db.execute("SELECT sha256, entry FROM entries WHERE path = ? AND code = ?",
                                    [os.fsencode(file.absolute()), code_fingerprint()]).fetchone()
             # A new article is read once, by read_article; only a known one is hashed here.
-            if row is None or file.stat().st_size > MAX_ARTICLE_BYTES:
+            if row is None or file.stat().st_size > max_bytes:
                 return None
             sha256, entry = row
             if hashlib.sha256(file.read_bytes()).hexdigest() != sha256:
                 return None
-            return _from_json(entry, str(file), sha256)  # the path as given this time
+            return _from_json(entry, shown_path(file), sha256)  # the path as given this time
         except Exception:  # unreadable now, or a damaged or planted entry: the article is read as if new
             return None
 
@@ -109,7 +109,8 @@ def _to_json(article: Article, entities: tuple[Entity, ...]) -> str:
         "cited_urls": [[cited.url, cited.problem, cited.claim, _claim_json(cited.claim_terms)]
                        for cited in article.cited_urls],
         "warnings": list(article.warnings),
-        "entities": [[entity.name, entity.kind.value, float(entity.weight), list(entity.aliases), entity.country]
+        "entities": [[entity.name, entity.kind.value, float(entity.weight), list(entity.aliases), entity.country,
+                      entity.common]
                      for entity in entities],
     })  # ASCII: a string that is not valid Unicode (a lone surrogate) is escaped, not refused
 
@@ -148,9 +149,9 @@ def _claim_terms(item: object) -> ClaimTerms:
 
 
 def _entity(item: object) -> Entity:
-    name, kind, weight, aliases, country = _typed(item, list)
+    name, kind, weight, aliases, country, common = _typed(item, list)
     return Entity(_typed(name, str), EntityKind(_typed(kind, str)), _typed(weight, float), _strings(aliases),
-                  _typed(country, bool))
+                  _typed(country, bool), _typed(common, bool))
 
 
 def _strings(value: object) -> tuple[str, ...]:

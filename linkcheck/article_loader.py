@@ -2,30 +2,75 @@
 
 from __future__ import annotations
 
+import concurrent.futures
+import contextlib
+import functools
 import io
 import multiprocessing
 import os
 import pickle
+import signal
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import zstandard
 
-from .article import Article, ArticleError, CitedUrl, find_articles, read_article
+from .article import (
+    MAX_ARTICLE_BYTES,
+    Article,
+    ArticleError,
+    CitedUrl,
+    find_articles,
+    parse_article,
+    read_article,
+    shown_path,
+)
 from .article_cache import ArticleCache
 from .claims import claim_terms
 from .entities import Entity, key_entities
 from .helper_process import exit_with_parent
 from .language import guess_language
+from .specificity import is_common_name
 
 # Below this many articles per process, starting another loader costs more than it saves.
 _ARTICLES_PER_LOADER = 100
 
 
+@dataclass(frozen=True)
+class ArticleBudget:
+    """What one article may cost the loader: its file size, and the CPU time to read it and find
+    its key entities. An article over budget is an input error of its own; the others are read."""
+
+    max_bytes: int = MAX_ARTICLE_BYTES
+    cpu_seconds: float = 10.0
+
+
+class _OverBudget(BaseException):
+    """Raised into the loader by its CPU timer (a BaseException: no `except Exception` inside the
+    entity code can swallow it)."""
+
+
+@contextlib.contextmanager
+def _cpu_budget(seconds: float) -> Iterator[None]:
+    """Context manager: _OverBudget once this process has spent `seconds` of CPU time in the block
+    (ITIMER_PROF counts user and system time, not time spent waiting)."""
+    def over(signum: int, frame: object) -> None:
+        raise _OverBudget
+
+    previous = signal.signal(signal.SIGPROF, over)
+    signal.setitimer(signal.ITIMER_PROF, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)
+
+
 def load_articles(paths: Sequence[Path], on_error: Callable[[str], None],
-                  on_warning: Callable[[str], None], loaders: int = 0, cache: Path | None = None
+                  on_warning: Callable[[str], None], loaders: int = 0, cache: Path | None = None,
+                  budget: ArticleBudget = ArticleBudget(), while_waiting: Callable[[], None] = lambda: None
                   ) -> list[tuple[Article, tuple[Entity, ...]]]:
     """Every readable article under `paths` with its key entities; unreadable ones are reported.
 
@@ -33,19 +78,23 @@ def load_articles(paths: Sequence[Path], on_error: Callable[[str], None],
     language data that entity extraction needs is large, and a long run should not carry it (the
     returned articles have no body). Their results come back compressed and are unpacked once they
     have exited, so that the two never peak together. Articles unchanged since they were put in
-    `cache` (see article_cache.ArticleCache) are taken from there.
+    `cache` (see article_cache.ArticleCache) are taken from there. An article over `budget` is
+    reported like an unreadable one. `while_waiting` is called every second until the loaders are
+    done (the run lock's heartbeat: reading is bounded by the budgets, so a live wait is progress).
     """
     paths = list(paths)
     shares = max(1, min(loaders or os.cpu_count() or 1, count_article_files(paths) // _ARTICLES_PER_LOADER))
     with ProcessPoolExecutor(shares, mp_context=multiprocessing.get_context("spawn"),
                              initializer=exit_with_parent, initargs=(os.getpid(),)) as pool:
-        spools = [pool.submit(load_articles_spooled, paths, share, shares, cache) for share in range(shares)]
+        spools = [pool.submit(load_articles_spooled, paths, share, shares, cache, budget) for share in range(shares)]
+        while concurrent.futures.wait(spools, timeout=1.0).not_done:
+            while_waiting()
         spooled = [spool.result() for spool in spools]
     return list(_read_spools(spooled, on_error, on_warning))
 
 
 def load_articles_spooled(paths: list[Path], share: int = 0, shares: int = 1,
-                          cache: Path | None = None) -> bytes:
+                          cache: Path | None = None, budget: ArticleBudget = ArticleBudget()) -> bytes:
     """In a loader process: the outcome (see _load_article) of each article file in this loader's
     share of them (the share-th of `shares` equal runs, in order), pickled one after another into
     a zstd stream (a few MB for 20,000 articles); a path that does not exist is an outcome too.
@@ -58,9 +107,9 @@ def load_articles_spooled(paths: list[Path], share: int = 0, shares: int = 1,
     with (ArticleCache(cache) as known,
           zstandard.ZstdCompressor(level=1).stream_writer(spool, closefd=False) as out):
         for file, problem in mine:
-            outcome = problem if problem is not None else known.get(file)
+            outcome = problem if problem is not None else known.get(file, budget.max_bytes)
             if outcome is None:
-                outcome = _load_article(file)
+                outcome = _load_article(file, budget)
                 if not isinstance(outcome, str):
                     known.put(file, outcome)
             pickle.dump((file, outcome), out, protocol=pickle.HIGHEST_PROTOCOL)
@@ -91,15 +140,34 @@ def with_claim_terms(article: Article) -> tuple[CitedUrl, ...]:
                  for cited in article.cited_urls)
 
 
-def _load_article(file: Path) -> tuple[Article, tuple[Entity, ...]] | str:
+def with_commonness(entities: tuple[Entity, ...], article: Article) -> tuple[Entity, ...]:
+    """The entities with Entity.common set from the word frequency of the article's language
+    (specificity.py)."""
+    lang = guess_language(article.body, sure=False) or "de"
+    return tuple(replace(entity, common=is_common_name(entity.name, lang)) for entity in entities)
+
+
+def _load_article(file: Path, budget: ArticleBudget = ArticleBudget()) -> tuple[Article, tuple[Entity, ...]] | str:
     """The article without its body, and its key entities; or what went wrong."""
+    _warm_up()  # the language data are loaded once per process, not charged to the first article
     try:
-        article = read_article(file)
-        return replace(article, body="", cited_urls=with_claim_terms(article)), key_entities(article)
+        with _cpu_budget(budget.cpu_seconds):
+            article = read_article(file, budget.max_bytes)
+            entities = with_commonness(key_entities(article), article)
+            return replace(article, body="", cited_urls=with_claim_terms(article)), entities
+    except _OverBudget:
+        return (f"{shown_path(file)}: reading it took more than {budget.cpu_seconds:g} s of CPU time "
+                "(article_cpu_seconds); not checked")
     except ArticleError as exc:
         return str(exc)
     except Exception as exc:  # a bug on one article must not cost the others their check
-        return f"{file}: cannot be read ({type(exc).__name__}: {exc})"
+        return f"{shown_path(file)}: cannot be read ({type(exc).__name__}: {exc})"
+
+
+@functools.cache
+def _warm_up() -> None:
+    key_entities(parse_article("01.01.2026\nBerlin\n\nBerlin.\n\nQuellen:\n- https://example.org/\n", "warm-up"))
+    is_common_name("Berlin", "de")  # wordfreq's lists
 
 
 def _read_spools(spools: list[bytes], on_error: Callable[[str], None], on_warning: Callable[[str], None]
@@ -134,5 +202,5 @@ def _read_spool(spooled: bytes, shared: Callable[[Entity], Entity], on_error: Ca
             article, entities = outcome
             entities = tuple(map(shared, entities))
             for warning in article.warnings:
-                on_warning(f"{file}: warning: {warning}")
+                on_warning(f"{article.path}: warning: {warning}")
             yield article, entities

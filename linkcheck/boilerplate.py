@@ -139,6 +139,14 @@ class _Tree:
             yield current
             current = self.parent[current]
 
+    def at_or_below(self, keys: set[int]) -> set[int]:
+        """The elements that are one of `keys` or below one of them."""
+        found: set[int] = set()
+        for key, parent in self.parent.items():  # parents first
+            if key in keys or parent in found:
+                found.add(key)
+        return found
+
     def subtree_sums(self, own: dict[int, float]) -> dict[int, float]:
         """Per element, the sum of `own` over its subtree."""
         sums = dict.fromkeys(self.parent, 0.0)
@@ -164,8 +172,23 @@ def strip_non_content(tree: LexborHTMLParser) -> None:
     tree.strip_tags(list(NON_CONTENT_TAGS))
 
 
+@dataclass(frozen=True)
+class MainText:
+    """The article's text, and where in it the captions of its pictures stand."""
+
+    text: str
+    caption_spans: tuple[tuple[int, int], ...] = ()   # (start, end) offsets of <figure> text
+
+
 def main_text(tree: LexborHTMLParser, page_length: int, keep_hinted: bool = False) -> str:
-    """The article's text as paragraphs separated by blank lines, from a tree without non-content.
+    """The article's text as paragraphs separated by blank lines (see main_text_parts)."""
+    return main_text_parts(tree, page_length, keep_hinted).text
+
+
+def main_text_parts(tree: LexborHTMLParser, page_length: int, keep_hinted: bool = False) -> MainText:
+    """The article's text as paragraphs separated by blank lines, from a tree without non-content,
+    with the spans of the paragraphs that stand in a <figure> or <figcaption> (a caption names
+    what a picture shows, often of another story: a gallery, a symbol photo).
 
     `page_length` is the length of the page's visible text; the tree is modified. `keep_hinted`
     keeps the elements only hinted at as furniture ('teaser', 'paywall'...): the second try when
@@ -173,21 +196,37 @@ def main_text(tree: LexborHTMLParser, page_length: int, keep_hinted: bool = Fals
     """
     body = tree.body
     if body is None:
-        return ""
+        return MainText("")
     removed = _remove_furniture(body, page_length, keep_hinted)
     blocks, elements = _blocks(body)
     if not blocks:
-        return ""
+        return MainText("")
     _mark_teasers(blocks, elements, removed.emptied)
     scores = _scores(blocks, elements)
     container = max(scores, key=scores.__getitem__) if scores else None
-    if container is None:
-        return "\n\n".join(_prose(blocks))
-    # A box beside the article holding little of the container's prose: an author blurb or sidebar.
-    limit = BESIDE_SHARE * scores[container]
-    beside = {key for key in removed.beside if scores.get(key, 0.0) < limit}
-    inside = _main_block(elements, container, beside)
-    return "\n\n".join(_prose([b for b in blocks if b.rooted and inside[b.key]]))
+    if container is not None:
+        # A box beside the article holding little of the container's prose: an author blurb or sidebar.
+        limit = BESIDE_SHARE * scores[container]
+        beside = {key for key in removed.beside if scores.get(key, 0.0) < limit}
+        inside = _main_block(elements, container, beside)
+        blocks = [b for b in blocks if b.rooted and inside[b.key]]
+    figures = {node.mem_id for node in body.css("figure, figcaption")}
+    return _joined(_prose(blocks), elements.at_or_below(figures) if figures else set())
+
+
+def _joined(paragraphs: list[_Block], in_figures: set[int]) -> MainText:
+    """`in_figures`: the elements in a <figure> or <figcaption>."""
+    texts: list[str] = []
+    captions: list[tuple[int, int]] = []
+    offset = 0
+    for block in paragraphs:
+        if texts:
+            offset += 2
+        if block.rooted and block.key in in_figures:
+            captions.append((offset, offset + len(block.text)))
+        texts.append(block.text)
+        offset += len(block.text)
+    return MainText("\n\n".join(texts), tuple(captions))
 
 
 def _main_block(tree: _Tree, container: int, beside: set[int]) -> dict[int, bool]:
@@ -458,7 +497,7 @@ def _mostly_figures(text: str) -> bool:
     return letters < len(text) / 2
 
 
-def _prose(blocks: list[_Block]) -> list[str]:
+def _prose(blocks: list[_Block]) -> list[_Block]:
     """Drop link-dense blocks, teasers and short fragments that do not introduce a paragraph."""
     texts = []
     # The headline is the page's title, read separately; main text starts below it.
@@ -476,7 +515,7 @@ def _prose(blocks: list[_Block]) -> list[str]:
             following = candidates[index + 1].text if index + 1 < len(candidates) else ""
             if len(following) < MIN_PARAGRAPH * 3:
                 continue
-        texts.append(text)
+        texts.append(block)
     return texts
 
 

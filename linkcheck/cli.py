@@ -190,9 +190,12 @@ def verify(
     def on_error(message: str) -> None:
         err.print(f"linkcheck: {message}", markup=False, highlight=False)
 
-    archive = Archive(config.db_path)
+    archive = Archive(config.db_path, config.hung_run_after)
     try:
         with archive.lock():
+            if (ended := archive.ended_hung_run) is not None:
+                on_error(f"warning: ended the hung run holding {config.db_path} ({ended.describe()}, "
+                         f"hung_run_after = {config.hung_run_after:g} s); its checks are kept and resumed")
             if progress is not None:
                 progress.add_task("checking links", total=None)
                 progress.start()
@@ -265,32 +268,34 @@ def fix(
 
     from . import rewrite
     from .archive.reader import article_sources, open_archive
+    from .article import shown_path
 
     config = load_config(explicit=config_file).with_overrides(db_path=db)
     database = open_archive(config.db_path)
     unknown = []
     for path in articles:
+        name = shown_path(path)  # printable even when the file name is not UTF-8
         try:
             raw = path.read_bytes()
         except OSError as exc:
-            raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
+            raise UsageError(f"cannot read {name}: {exc.strerror or exc}") from None
         sources = article_sources(database, hashlib.sha256(raw).hexdigest())
         if sources is None:
-            unknown.append(str(path))
+            unknown.append(name)
             continue
         fixed = rewrite.rewrite_sources(raw.decode("utf-8", "replace"), sources)
         if output_format == "json":
-            print(rewrite.as_json(str(path), fixed, sources))
+            print(rewrite.as_json(name, fixed, sources))
         elif output_format == "markdown":
-            print(rewrite.as_markdown(str(path), fixed, sources) + "\n")
+            print(rewrite.as_markdown(name, fixed, sources) + "\n")
         else:
             unrepaired = "".join(f"\n  no verified archived copy for {s.url} ({s.verdict}): "
                                  f"{s.repair_reason or 'not looked up yet'}" for s in fixed.unrepaired)
-            print(f"== {path}\n{fixed.sources_section}{unrepaired}\n")
+            print(f"== {name}\n{fixed.sources_section}{unrepaired}\n")
         if write and fixed.annotated:
             kept = rewrite.write_atomically(path, fixed.text)
-            Console(stderr=True).print(f"linkcheck: rewrote {path} ({len(fixed.annotated)} source(s)); "
-                                       f"the original is {kept}", markup=False, highlight=False)
+            Console(stderr=True).print(f"linkcheck: rewrote {name} ({len(fixed.annotated)} source(s)); "
+                                       f"the original is {shown_path(kept)}", markup=False, highlight=False)
     if unknown:
         raise UsageError(f"not in the archive as it is now (run `linkcheck verify` on it first): {', '.join(unknown)}")
 

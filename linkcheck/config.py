@@ -47,6 +47,12 @@ class Config:
     broken_after_days: float = 3.0 # ... and the failures must span at least this long
     probe_soft_404: bool = True    # fetch one random path per host to learn its not-found page
     network_canaries: tuple[str, ...] = ("example.com", "wikipedia.org", "iana.org")
+    # What one article may cost the loader: file size, and CPU time to read it and find its entities.
+    max_article_bytes: int = 5 * 1024 * 1024
+    article_cpu_seconds: float = 10.0
+    # Seconds without a heartbeat (the run's commits) after which a run holding the archive's lock
+    # on this host is hung: the next run ends it and takes over.
+    hung_run_after: float = 3600.0
     quiet: bool = False
     output_format: str = "table"
     # Which links are checked: regexes searched in each URL; an excluded link is not fetched.
@@ -86,29 +92,41 @@ class Config:
 _OPTION_NAMES = {f.name for f in fields(Config)}
 
 
-# The smallest value each numeric option takes (and whether the bound itself is allowed).
-_LOWER_BOUNDS: dict[str, tuple[float, bool]] = {
-    "concurrency": (1, True), "per_host": (1, True), "timeout": (0, False), "retries": (0, True),
-    "max_retry_after": (0, True), "max_bytes": (1, True), "max_redirects": (0, True), "workers": (0, True),
-    "max_age": (0, True), "failures_to_break": (1, True), "broken_after_days": (0, True),
-    "max_captures": (1, True), "page_cpu_seconds": (0, False), "page_seconds": (0, False),
-    "page_memory_mb": (256, True), "pdf_seconds": (0, False),
+# The range of each numeric option: its smallest value (and whether the bound itself is allowed)
+# and its largest. The upper bounds are far beyond any sensible run; they stop a typo (a thousand
+# times too many workers, a max_age of 10^20 weeks) before it costs memory or a traceback.
+_DAY, _YEAR = 86_400, 365 * 86_400
+_RANGES: dict[str, tuple[float, bool, float]] = {
+    "concurrency": (1, True, 10_000), "per_host": (1, True, 1_000), "timeout": (0, False, _DAY),
+    "retries": (0, True, 100), "max_retry_after": (0, True, _DAY), "max_bytes": (1, True, 2**31),
+    "max_redirects": (0, True, 1_000), "workers": (0, True, 1_024), "max_age": (0, True, 100 * _YEAR),
+    "failures_to_break": (1, True, 10_000), "broken_after_days": (0, True, 36_500),
+    "max_captures": (1, True, 1_000), "hung_run_after": (0, False, 365 * _DAY),
+    "max_article_bytes": (1, True, 2**30), "article_cpu_seconds": (0, False, _DAY),
+    "page_cpu_seconds": (0, False, _DAY), "page_seconds": (0, False, _DAY),
+    "page_memory_mb": (256, True, 1 << 20), "pdf_seconds": (0, False, _DAY),
 }
 
 
 def range_problem(name: str, value: Any) -> str | None:
     """Why `value` is out of range for option `name` ("must be 1 or more, not -5"), or None."""
-    if name not in _LOWER_BOUNDS or value is None or isinstance(value, bool):
+    if name not in _RANGES or value is None or isinstance(value, bool):
         return None
     if not isinstance(value, (int, float)):
         return None
-    bound, inclusive = _LOWER_BOUNDS[name]
+    bound, inclusive, highest = _RANGES[name]
     if isinstance(value, float) and not math.isfinite(value):
         return f"must be a finite number, not {value}"
+    if value > highest:
+        return f"must be at most {_shown(highest)}, not {value}"
     if value > bound or (inclusive and value == bound):
         return None
-    shown = int(bound) if float(bound).is_integer() else bound
+    shown = _shown(bound)
     return f"must be {shown} or more, not {value}" if inclusive else f"must be more than {shown}, not {value}"
+
+
+def _shown(bound: float) -> str:
+    return str(int(bound)) if float(bound).is_integer() else str(bound)
 
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from .article import Article, recover_title_words
@@ -34,6 +34,7 @@ class Entity:
     weight: float              # salience; higher = more important to the article
     aliases: tuple[str, ...]   # other forms that count: "Wood", "North Korea", "nordkoreanisch", ...
     country: bool = False      # a country or larger area: many stories share it, so it proves less
+    common: bool = False       # a name frequent in general text (specificity.py): it proves little too
 
 
 # Salience per kind: a person or a city names a story more precisely than a country does.
@@ -54,7 +55,20 @@ def key_entities(article: Article) -> tuple[Entity, ...]:
     title = recover_title_words(article.title, body)  # a no-op once the parser did it
     names, inside_names = _name_entities(body, lang)
     named = _place_entities(title, body, lang, inside_names) + names + _numbers(body)
-    return _weighed(named, title, body)
+    return _weighed(_one_per_name(named), title, body)
+
+
+def _one_per_name(entities: list[Entity]) -> list[Entity]:
+    """One entity per name: two places the article names alike ("Congo": both Congos) are one
+    mention, so the first keeps the name and takes the other's aliases too."""
+    by_name: dict[str, Entity] = {}
+    for entity in entities:
+        if (first := by_name.get(entity.name)) is None:
+            by_name[entity.name] = entity
+        else:
+            aliases = tuple(dict.fromkeys((*first.aliases, *entity.aliases)))
+            by_name[entity.name] = replace(first, aliases=aliases, country=first.country or entity.country)
+    return list(by_name.values())
 
 
 def surface_forms(entity: Entity) -> list[SurfaceForm]:

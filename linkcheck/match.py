@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from .claims import CLAIM_MIN_COVERAGE, ClaimTerms, coverage
+from .claims import CLAIM_MIN_COVERAGE, PASSAGE_MIN_COVERAGE, ClaimTerms, coverage, passage_coverage
 from .entities import Entity, EntityKind, surface_forms
 from .surface import SurfaceIndex, word_text
 
@@ -32,7 +32,7 @@ class Mention:
 
     entity: str      # Entity.name
     surface: str     # the text as it stands on the page ("Selenskyjs", "North Korea")
-    where: str       # "title" or "main"
+    where: str       # "title", "main" or "caption" (a picture caption in the main text: not counted)
     offset: int      # character offset in that text
     snippet: str     # ~100 characters around the hit
 
@@ -55,13 +55,22 @@ def is_specific(entity: Entity) -> bool:
     return not entity.country and entity.kind is not EntityKind.NUMBER
 
 
+def is_distinctive(entity: Entity) -> bool:
+    """A specific name that is not frequent in general text (Entity.common: a capital, a big
+    party, a city everyone writes about): a mention of it proves the story, not just the region."""
+    return is_specific(entity) and not entity.common
+
+
 def supports(found: list[Entity], score: float, available: int,
              min_score: float = SUPPORT_MIN_SCORE,
-             min_specific: int = SUPPORT_MIN_SPECIFIC) -> bool:
+             min_specific: int = SUPPORT_MIN_SPECIFIC, distinctive: int = 0) -> bool:
     """The calibrated rule (see SUPPORT_MIN_SCORE): a weighted share of at least 0.28 of the key
-    entities, and at least 2 specific ones (all of them when the article has fewer)."""
+    entities, and at least 2 specific ones (all of them when the article has fewer); and, when the
+    article has `distinctive` names, at least one of them: a page that shares only generic names
+    with the article (the country, the capital, the party in power) is about another story."""
     specific = sum(1 for entity in found if is_specific(entity))
-    return score >= min_score and specific >= min(min_specific, available)
+    distinct = any(is_distinctive(entity) for entity in found)
+    return score >= min_score and specific >= min(min_specific, available) and (distinct or not distinctive)
 
 
 class EntityMatcher:
@@ -72,17 +81,23 @@ class EntityMatcher:
         self._index = SurfaceIndex(form for e in entities for form in surface_forms(e))
         self._total_weight = sum(e.weight for e in entities) or 1.0
         self._specific = sum(1 for e in entities if is_specific(e))
+        self._distinctive = sum(1 for e in entities if is_distinctive(e))
 
-    def match(self, title: str, main_text: str) -> Match:
-        """Find every key entity in the page's title and main text in one pass over each."""
+    def match(self, title: str, main_text: str, captions: tuple[tuple[int, int], ...] = ()) -> Match:
+        """Find every key entity in the page's title and main text in one pass over each. A mention
+        inside a picture caption (`captions`: spans of main_text, PageText.caption_spans) is kept
+        as evidence but does not count as found: galleries and symbol photos name other stories."""
         mentions: list[Mention] = []
         per_entity: dict[str, int] = {}
+        in_captions: dict[str, int] = {}
         for where, text in (("title", title or ""), ("main", main_text or "")):
             for hit in self._index.find(text, word_text(text)):
-                if per_entity.get(hit.key, 0) >= MENTIONS_PER_ENTITY:
+                place = "caption" if where == "main" and _inside(hit.start, captions) else where
+                counts = in_captions if place == "caption" else per_entity
+                if counts.get(hit.key, 0) >= MENTIONS_PER_ENTITY:
                     continue
-                per_entity[hit.key] = per_entity.get(hit.key, 0) + 1
-                mentions.append(Mention(hit.key, hit.surface, where, hit.start,
+                counts[hit.key] = counts.get(hit.key, 0) + 1
+                mentions.append(Mention(hit.key, hit.surface, place, hit.start,
                                         _snippet(text, hit.start, hit.end)))
         found = [e for e in self.entities if e.name in per_entity]
         score = sum(e.weight for e in found) / self._total_weight
@@ -91,17 +106,24 @@ class EntityMatcher:
             missing=tuple(e.name for e in self.entities if e.name not in per_entity),
             mentions=tuple(mentions),
             score=round(score, 4),
-            supports=bool(self.entities) and supports(found, score, self._specific),
+            supports=bool(self.entities) and supports(found, score, self._specific, distinctive=self._distinctive),
         )
 
 
 def judge_claim(match: Match, claim: ClaimTerms | None, page_text: str, page_language: str | None) -> Match:
     """The match, decided by the claim when the citation is inline and the page is in the claim's
-    language (across languages the entities and their other-language forms still decide)."""
+    language (across languages the entities and their other-language forms still decide): most of
+    its weighted words on the page, half of them together in one passage, and all its numbers."""
     if claim is None or not claim.terms or page_language not in (None, claim.lang):
         return match
     share, numbers_found = coverage(claim, page_text)
-    return replace(match, supports=share >= CLAIM_MIN_COVERAGE and numbers_found, claim_coverage=round(share, 4))
+    backed = (share >= CLAIM_MIN_COVERAGE and numbers_found
+              and passage_coverage(claim, page_text) >= PASSAGE_MIN_COVERAGE)
+    return replace(match, supports=backed, claim_coverage=round(share, 4))
+
+
+def _inside(offset: int, spans: tuple[tuple[int, int], ...]) -> bool:
+    return any(start <= offset < end for start, end in spans)
 
 
 def _snippet(text: str, start: int, end: int) -> str:

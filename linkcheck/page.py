@@ -16,8 +16,7 @@ from urllib.parse import urljoin
 
 from selectolax.lexbor import LexborHTMLParser
 
-from .boilerplate import SHORT_MAIN_TEXT, strip_non_content
-from .boilerplate import main_text as html_main_text
+from .boilerplate import SHORT_MAIN_TEXT, MainText, main_text_parts, strip_non_content
 from .cues import NO_ARTICLE, Cue, bot_wall_cues, not_found_cues, wall_cues
 from .language import guess_language
 from .page_budget import PageBudget, PageLimits, check_markup
@@ -53,6 +52,7 @@ class PageText:
                                             # reader from a page with no text of its own, absolute
     wall_cues: tuple[Cue, ...] = ()      # signs of a login, subscription or consent page (a password
                                          # field, wall words in a heading): evidence beside a redirect
+    caption_spans: tuple[tuple[int, int], ...] = ()  # (start, end) in main_text of picture captions
 
 
 CHARSET_PARAM = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
@@ -269,14 +269,16 @@ def _html_page(html: str, utf8: bytes, charset: str, url: str) -> PageText:
     password_field = tree.css_first("input[type='password' i]") is not None
     strip_non_content(tree)
     visible = " ".join((tree.body.text(deep=True, separator=" ") if tree.body else "").split())
-    main = cue_text = html_main_text(tree, len(visible))
-    if len(main) < SHORT_MAIN_TEXT and tree.body is not None:
+    parts = html_parts = main_text_parts(tree, len(visible))
+    if len(parts.text) < SHORT_MAIN_TEXT and tree.body is not None:
         retry = LexborHTMLParser(utf8)
         strip_non_content(retry)
-        main = max(main, html_main_text(retry, len(visible), keep_hinted=True), key=len)
+        parts = max(parts, main_text_parts(retry, len(visible), keep_hinted=True), key=lambda p: len(p.text))
+    main, cue_text = parts.text, html_parts.text
     article_body = max((str(item.get("articleBody") or "") for item in linked_data), key=len, default="")
     if len(article_body) > 2 * len(main) and len(article_body) > JSON_LD_MIN_BODY:
-        main = cue_text = article_body.strip()
+        parts = MainText(article_body.strip())
+        main = cue_text = parts.text
     language = _html_language(tree, main or visible)
     headings = [h for h in (html_title, og_title, *h1s) if h]
     no_text_of_its_own = len(main.strip()) < NO_ARTICLE
@@ -294,6 +296,7 @@ def _html_page(html: str, utf8: bytes, charset: str, url: str) -> PageText:
         bot_wall_cues=bot_wall_cues(html[:200_000], html_title or title, visible, cue_text),
         paywall=paywall,
         wall_cues=wall_cues(headings, password_field),
+        caption_spans=parts.caption_spans,
     )
 
 

@@ -29,7 +29,8 @@ def read_page(body: bytes, headers: dict[str, str], url: str, entity_sets: tuple
               limits: PageLimits = DEFAULT_LIMITS) -> tuple[PageText, tuple[Match, ...]]:
     """In a page worker: the page's text and its match against each article's entities."""
     page = extract_page(body, headers, url, limits.pdf_seconds)
-    return page, tuple(_matcher(entities).match(page.title, page.main_text) for entities in entity_sets)
+    return page, tuple(_matcher(entities).match(page.title, page.main_text, page.caption_spans)
+                       for entities in entity_sets)
 
 
 @lru_cache(maxsize=256)

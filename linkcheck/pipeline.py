@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
+import sqlite3
 import string
 from collections import Counter, defaultdict
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,9 +16,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from .archive import Archive
+from .archive import Archive, ArchiveError
 from .article import Article, CitedUrl
-from .article_loader import load_articles
+from .article_loader import ArticleBudget, load_articles
 from .config import Config
 from .entities import Entity
 from .fetch import Fetcher, FetchError, FetchResult, host_key, network_is_up
@@ -97,7 +99,9 @@ async def verify(
         outcome.input_errors.append(message)
         on_error(message)
 
-    articles = load_articles(paths, input_error, on_error, config.workers, archive.article_cache_path)
+    articles = load_articles(paths, input_error, on_error, config.workers, archive.article_cache_path,
+                             ArticleBudget(config.max_article_bytes, config.article_cpu_seconds),
+                             while_waiting=archive.heartbeat)
     outcome.articles = len(articles)
     # A run killed part-way over the same inputs is picked up where it stopped.
     run_id = archive.start_run(config, [str(p) for p in paths], resume=True)
@@ -107,7 +111,11 @@ async def verify(
     citations_by_url: dict[str, list[Citation]] = defaultdict(list)
     with archive.batched():
         for article, entities in articles:
-            archive.add_article(article, entities)
+            try:
+                archive.add_article(article, entities)
+            except sqlite3.IntegrityError as exc:  # one article's data must not cost the others their check
+                input_error(f"{article.path}: cannot be stored in the archive ({exc}); its links are not checked")
+                continue
             for position, cited in enumerate(article.cited_urls, 1):
                 citations_by_url[cited.url].append(Citation(article, cited, entities, position))
     del articles
@@ -138,7 +146,7 @@ async def verify(
                 _record(archive, run_id, result, outcome, repairs)
             valid = {u: c for u, c in citations_by_url.items() if c[0].cited.is_valid}
             del citations_by_url  # check_all lets go of each link once it is done
-            with archive.batched():
+            with archive.batched(), _committing_every(COMMIT_SECONDS, archive):
                 async for result in checker.check_all(valid):
                     _record(archive, run_id, result, outcome, repairs)
                 await repairs.finish()
@@ -151,6 +159,42 @@ async def verify(
     # Not reached when the run is interrupted: it stays 'running', and the next run resumes it.
     archive.finish_run(run_id, None, outcome.network_up)  # counted from the archive: resumed runs too
     return outcome
+
+
+# Longest a reached verdict waits uncommitted, also while the run waits on a slow or stuck page.
+COMMIT_SECONDS = 1.0
+
+
+@contextlib.contextmanager
+def _committing_every(seconds: float, archive: Archive) -> Iterator[None]:
+    """Context manager: a timer on the running loop commits the archive's open batch every `seconds`.
+
+    When a commit fails (a full disk), the run is stopped with that error, also while it waits."""
+    run = asyncio.current_task()
+    failure: list[ArchiveError] = []
+
+    async def tick() -> None:
+        while True:
+            await asyncio.sleep(seconds)
+            try:
+                archive.commit_pending()
+            except ArchiveError as exc:
+                failure.append(exc)
+                if run is not None:
+                    run.cancel()
+                return
+
+    timer = asyncio.create_task(tick())
+    try:
+        yield
+    except asyncio.CancelledError:
+        if not failure:
+            raise
+        if run is not None:
+            run.uncancel()
+        raise failure[0] from None
+    finally:
+        timer.cancel()
 
 
 def _record(archive: Archive, run_id: int, result: LinkResult, outcome: RunOutcome, repairs: _Repairs) -> None:
@@ -195,7 +239,10 @@ class _Repairs:
         if not wanted and not saving:
             self._on_result(result)
             return
-        task = asyncio.create_task(self._repair(check_id, result, wanted, saving))
+        # Lookups wait on the archives' politeness, often behind thousands of others: what they
+        # hold must not include the page (its body and text are archived already).
+        light = replace(result, fetch=replace(result.fetch, body=b"") if result.fetch else None, page=None)
+        task = asyncio.create_task(self._repair(check_id, light, wanted, saving))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 

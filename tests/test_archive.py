@@ -200,6 +200,19 @@ def test_batched_links_are_committed_together_and_at_the_end(archive):
     assert committed_checks(archive) == 4
 
 
+def test_commit_pending_commits_the_open_batch_without_waiting_for_the_next_link(archive):
+    run_id = archive.start_run(Config(), [])
+    with archive.batched(links=100, seconds=3600):
+        archive.record_link(run_id, result(f"{URL}/0"))
+        assert committed_checks(archive) == 0
+        archive.commit_pending()  # what the run's timer does while it waits on a slow page
+        assert committed_checks(archive) == 1
+        archive.record_link(run_id, result(f"{URL}/1"))
+    assert committed_checks(archive) == 2
+    archive.commit_pending()  # outside a batch: nothing to do
+    assert not archive.db.conn.in_transaction
+
+
 def test_a_failed_link_in_a_batch_leaves_the_others(archive, monkeypatch):
     run_id = archive.start_run(Config(), [])
     real_record_citation = archive._writer._record_citation
@@ -365,3 +378,32 @@ def test_migration_gives_each_page_of_a_shared_empty_text_its_own_row(tmp_path):
         assert archive.db.execute("PRAGMA foreign_key_check").fetchall() == []
         assert archive.db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
         assert rows(archive, "select count(*) as n from changed_links") == [{"n": 0}]
+
+
+def test_an_entity_list_naming_one_entity_twice_is_stored_once(archive):
+    twice = (*ENTITIES, dataclasses.replace(ENTITIES[0], aliases=("other",)))
+    article_id = archive.add_article(article(urls=(URL,)), twice)
+    names = [row[0] for row in archive.db.execute(
+        "SELECT name FROM entities WHERE article_id = ? ORDER BY rank", [article_id])]
+    assert names == [e.name for e in ENTITIES]
+
+
+def test_a_full_database_stops_the_writes_and_keeps_what_was_committed(tmp_path):
+    path = tmp_path / "full.db"
+    with Archive(path) as archive:
+        run_id = archive.start_run(Config(), ["articles"])
+        pages = archive.db.execute("PRAGMA page_count").fetchone()[0]
+        archive.db.execute(f"PRAGMA max_page_count = {pages + 40}")  # a disk that fills up soon
+        body = bytes(range(256)) * 64  # incompressible enough to take pages
+        with pytest.raises(ArchiveError, match=r"is full: the run stopped; \d+ check\(s\) of run 1 are kept"):
+            with archive.batched(links=3, seconds=3600):
+                for n in range(10_000):
+                    archive.record_link(run_id, result(f"{URL}/{n}", body=body + str(n).encode() * 300))
+        kept = committed_checks(archive)
+        assert kept > 0
+        with pytest.raises(ArchiveError, match="is full"):  # nothing more is written
+            archive.record_link(run_id, result(f"{URL}/late"))
+    with Archive(path) as freed:  # a new connection: the space is back
+        assert freed.integrity_check() == "ok"
+        assert freed.start_run(Config(), ["articles"], resume=True) == run_id
+        assert len(freed.checked_urls(run_id)) == kept

@@ -29,9 +29,9 @@ def load_counting_reads(paths: list[Path], cache: Path, monkeypatch) -> tuple[li
     """Articles as one loader reads them in-process with `cache`, and the files it read afresh."""
     read = []
 
-    def counted(file: Path):
+    def counted(file: Path, budget: article_loader.ArticleBudget):
         read.append(file.name)
-        return LOAD_ARTICLE(file)
+        return LOAD_ARTICLE(file, budget)
 
     monkeypatch.setattr(article_loader, "_load_article", counted)
     spool = article_loader.load_articles_spooled(paths, cache=cache)
@@ -169,7 +169,7 @@ def test_an_article_whose_file_name_is_not_utf8_is_cached_under_its_bytes(tmp_pa
 
     [(article, entities)], read = load_counting_reads([folder], cache, monkeypatch)
 
-    assert read == [] and article.path == str(folder / name) and entities
+    assert read == [] and article.path == f"{folder}/caf\\xe9.txt" and entities
     with contextlib.closing(sqlite3.connect(cache)) as db:
         assert [path for (path,) in db.execute("SELECT path FROM entries")] == [os.fsencode(folder / name)]
 
@@ -211,3 +211,13 @@ def test_a_module_that_entity_code_starts_importing_is_covered(tmp_path):
         file.write("\n\ndef _later():\n    from .new_rule import LIMIT\n    return LIMIT\n")
 
     assert "new_rule.py" in {str(file) for file in article_cache.entity_code(package).files}
+
+
+def test_cached_entities_keep_their_commonness(tmp_path, monkeypatch):
+    write_article(tmp_path / "articles", "a.txt", ["https://news.example/a"])
+    cache = tmp_path / "cache"
+    [(_, fresh)], _ = load_counting_reads([tmp_path / "articles"], cache, monkeypatch)
+    [(_, cached)], read = load_counting_reads([tmp_path / "articles"], cache, monkeypatch)
+    assert read == [] and cached == fresh
+    common = {entity.name for entity in cached if entity.common}
+    assert "Paris" in common and "Emmanuel Macron" not in common

@@ -6,11 +6,19 @@ import asyncio
 from pathlib import Path
 
 import httpx
+import pytest
 
 from linkcheck.archive import Archive
 from linkcheck.article import parse_article
 from linkcheck.article_loader import with_claim_terms
-from linkcheck.claims import ClaimTerms, claim_terms, coverage
+from linkcheck.claims import (
+    CLAIM_MIN_COVERAGE,
+    PASSAGE_MIN_COVERAGE,
+    ClaimTerms,
+    claim_terms,
+    coverage,
+    passage_coverage,
+)
 from linkcheck.config import Config
 from linkcheck.match import Match, judge_claim
 from linkcheck.pipeline import verify
@@ -92,3 +100,24 @@ def test_a_page_with_the_same_names_but_not_the_claim_has_drifted(tmp_path: Path
 def test_claim_terms_are_filled_by_the_article_loader():
     (inline, _) = sorted(with_claim_terms(parse_article(ARTICLE)), key=lambda c: c.claim is None)
     assert inline.claim_terms is not None and inline.claim_terms.lang == "de"
+
+
+FILLER = ("Das Wetter an der Küste blieb am Wochenende wechselhaft und kühl. " * 9)
+SCATTERED_PAGE = ("Die Stadt stellte am Montag ihren Haushalt vor. " + FILLER
+                  + "Neue Radwege wurden im Norden eröffnet. " + FILLER
+                  + "Das Bauamt hat mehr Personal eingestellt und Anträge schneller genehmigt. " + FILLER
+                  + "Vor dem Rathaus standen rund 1.200 Menschen. " + FILLER + "Auch Wohnungen sind knapp.")
+TOGETHER_PAGE = FILLER + "Die Stadt hat rund 1.200 neue Wohnungen genehmigt, teilte das Bauamt mit. " + FILLER
+
+
+@pytest.mark.parametrize(("text", "together"), [
+    (TOGETHER_PAGE, True),     # the claim stands in one sentence
+    (SCATTERED_PAGE, False),   # the same words, each in another paragraph
+])
+def test_passage_coverage_asks_for_the_claims_words_in_one_place(text, together):
+    terms = claim_terms("Die Stadt hat 1.200 neue Wohnungen genehmigt", "de")
+    share, numbers_found = coverage(terms, text)
+    assert share >= CLAIM_MIN_COVERAGE and numbers_found, "both pages hold the words and the number"
+    assert (passage_coverage(terms, text) >= PASSAGE_MIN_COVERAGE) is together
+    match = judge_claim(Match(("Stadt",), (), (), 1.0, supports=True), terms, text, "de")
+    assert match.supports is together

@@ -94,7 +94,9 @@ def test_readme_usage_names_every_verify_option():
 
 
 @pytest.mark.parametrize("option, value", [("--retries", "-5"), ("--concurrency", "0"), ("--per-host", "0"),
-                                           ("--timeout", "0"), ("--max-age", "-1h"), ("--max-age", "soon")])
+                                           ("--timeout", "0"), ("--max-age", "-1h"), ("--max-age", "soon"),
+                                           ("--max-age", "99999999999999999999w"), ("--concurrency", "100000"),
+                                           ("--timeout", "inf")])
 def test_numbers_out_of_range_on_the_command_line_exit_2(tmp_path, option, value):
     completed = linkcheck("verify", str(SEED), "--db", str(tmp_path / "a.db"), option, value)
     assert completed.returncode == 2

@@ -8,6 +8,7 @@ Exit status per DESIGN.md: 0 every link ok, 1 some link not ok, 2 usage or input
 from __future__ import annotations
 
 import json
+import os
 import random
 from pathlib import Path
 
@@ -226,3 +227,40 @@ def test_url_wrapped_over_lines_is_joined_and_fetched_whole(tmp_path: Path, serv
     assert sorted(row["url"] for row in rows) == sorted([whole, server.url("/good", host=5)])
     assert server.hits("/page/nordkorea-soldaten-ukraine-nato-besorgt-12345.html") - before == 1
     assert result.exit_code == 0, result.stderr
+
+
+def test_a_file_name_that_is_not_utf8_is_checked_and_shown_escaped(tmp_path: Path, server: FaultServer):
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    odd = os.fsdecode(os.fsencode(folder) + b"/caf\xe9\xff.txt")
+    Path(odd).write_text(_article([server.url("/good")]), "utf-8")
+    for _ in range(2):  # read, then found in the article cache
+        result, rows = _verify([folder], tmp_path / "a.db")
+        assert result.exit_code == 0, result.stderr
+        assert [row["article"] for row in rows] == [f"{folder}/caf\\xe9\\xff.txt"]
+        assert rows[0]["verdict"] == "ok"
+    fixed = CliRunner().invoke(app, ["fix", odd, "--db", str(tmp_path / "a.db"), "--format", "json"])
+    assert fixed.exit_code == 0, fixed.output
+    assert json.loads(fixed.stdout)["article"] == f"{folder}/caf\\xe9\\xff.txt"
+
+
+def test_an_article_over_its_budgets_is_named_and_the_others_are_checked(tmp_path: Path, server: FaultServer):
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "a_good.txt").write_text(_article([server.url("/good")]), "utf-8")
+    (folder / "b_big.txt").write_text(_article([server.url("/page/big")]) + "x" * 20_000, "utf-8")
+    config = tmp_path / "linkcheck.toml"
+    config.write_text("max_article_bytes = 10000\narticle_cpu_seconds = 5\n")
+    result, rows = _verify([folder], tmp_path / "a.db", "--config", str(config))
+    assert [row["url"] for row in rows] == [server.url("/good")] and rows[0]["verdict"] == "ok"
+    assert "b_big.txt: " in result.stderr and "(max_article_bytes = 10000); not checked" in result.stderr
+    assert result.exit_code == 2
+
+
+@pytest.mark.parametrize("line", ["max_article_bytes = 0", "article_cpu_seconds = 0", "article_cpu_seconds = -1"])
+def test_article_budgets_out_of_range_exit_2(tmp_path: Path, line: str):
+    config = tmp_path / "linkcheck.toml"
+    config.write_text(line + "\n")
+    result, rows = _verify([tmp_path], tmp_path / "a.db", "--config", str(config))
+    assert result.exit_code == 2 and rows == []
+    assert f"config option {line.split()[0]} must be" in result.stderr

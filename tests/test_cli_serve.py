@@ -210,3 +210,26 @@ def test_export_to_a_read_only_mount_is_exit_2(read_only_archive, tmp_path):
                                capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
     assert completed.returncode == 2, completed.stderr
     assert completed.stderr.strip() == f"linkcheck: error: cannot write {db.parent / 'out.warc'}: Read-only file system"
+
+
+def test_verify_on_a_read_only_mount_is_one_clear_line_and_exit_2(read_only_archive, tmp_path):
+    db, prefix = read_only_archive
+    article = tmp_path / "a.txt"
+    article.write_text("25.11.2026\nTitel\n\nText über Berlin.\n\nQuellen:\n- https://news.example/a\n", "utf-8")
+    completed = subprocess.run([*prefix, sys.executable, "-m", "linkcheck", "verify", str(article), "--db", str(db)],
+                               capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert completed.returncode == 2, completed.stderr
+    assert completed.stderr == (f"linkcheck: error: cannot write the archive {db}: it is on a read-only file system; "
+                                "give a writable --db (diff, export and serve read it where it is)\n")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write a read-only file")
+def test_verify_of_an_archive_read_only_for_the_user_is_one_clear_line_and_exit_2(tmp_path):
+    db = make_archive(tmp_path / "linkcheck.db")
+    db.chmod(0o444)
+    article = tmp_path / "a.txt"
+    article.write_text("25.11.2026\nTitel\n\nText über Berlin.\n\nQuellen:\n- https://news.example/a\n", "utf-8")
+    outcome = CliRunner().invoke(app, ["verify", str(article), "--db", str(db)])
+    assert outcome.exit_code == 2
+    assert outcome.stderr == (f"linkcheck: error: cannot write the archive {db}: the file is read-only for this "
+                              "user; give a writable --db (diff, export and serve read it where it is)\n")

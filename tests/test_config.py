@@ -134,10 +134,18 @@ def test_max_age_in_seconds_still_works(tmp_path):
     ("page_cpu_seconds = 0", "page_cpu_seconds"), ("page_seconds = -1", "page_seconds"),
     ("page_memory_mb = 100", "page_memory_mb"), ("pdf_seconds = 0", "pdf_seconds"),
     ("page_seconds = inf", "page_seconds"),
+    ("hung_run_after = 0", "hung_run_after"), ("workers = 100000", "workers"), ("concurrency = 1e9", "concurrency"),
+    ('max_age = "99999999999w"', "max_age"), ("retries = 1000", "retries"), ("timeout = 1e9", "timeout"),
 ])
 def test_numbers_out_of_range_are_an_error_naming_the_option(tmp_path, line, option):
     (tmp_path / "linkcheck.toml").write_text(line + "\n")
     with pytest.raises(ConfigError, match=option):
+        load_config(tmp_path)
+
+
+def test_an_option_above_its_range_names_its_largest_value(tmp_path):
+    (tmp_path / "linkcheck.toml").write_text("workers = 100000\n")
+    with pytest.raises(ConfigError, match="config option workers must be at most 1024, not 100000"):
         load_config(tmp_path)
 
 

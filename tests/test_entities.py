@@ -203,3 +203,14 @@ def test_title_case_teaser_text_is_not_mined_for_names():
         "Reintroduce Herself Team Trump Is Ready to Lose the Supreme Court Immunity Case"))}
     assert "Donna Kelce" in names
     assert not any(word in name for name in names for word in ("Lose", "Would", "Immunity"))
+
+
+def test_two_places_named_alike_are_one_entity_with_both_names():
+    # Both Congos are "Congo" in English: one key entity (the archive keys entities by name).
+    found = key_entities(parse_article(
+        "03.12.2026\nFighting in Congo\n\nRebels in Congo took Goma, officials in Kinshasa said. "
+        "Leaders across Asia called for a ceasefire in Congo.\n\nSources:\n- https://example.org/a\n", "x.txt"))
+    names = [e.name for e in found]
+    assert len(names) == len(set(names))
+    congo = next(e for e in found if e.name == "Congo")
+    assert {"Congo-Kinshasa", "Congo-Brazzaville"} <= set(congo.aliases)

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from linkcheck.archive import Archive
+from linkcheck.archive import Archive, ArchiveFull
 from linkcheck.config import Config
 from linkcheck.pipeline import round_robin_by_host, verify
 from linkcheck.verdict import Verdict
@@ -268,3 +268,36 @@ def test_a_page_nested_too_deep_is_unreachable_by_its_budget_and_the_run_goes_on
     assert by_url[deep].rule == "page_budget" and by_url[deep].verdict is Verdict.UNREACHABLE
     assert "more than 1,000 deep" in by_url[deep].reason
     assert by_url[good].verdict is Verdict.OK
+
+
+def test_an_article_the_archive_refuses_costs_the_others_nothing(tmp_path, monkeypatch):
+    write_article(tmp_path / "articles", "a.txt", ["https://news.example/a"])
+    write_article(tmp_path / "articles", "b.txt", ["https://news.example/b"])
+    add_article = Archive.add_article
+
+    def refuse_a(self, article, entities):
+        if article.path.endswith("a.txt"):
+            raise sqlite3.IntegrityError("UNIQUE constraint failed: entities.article_id, entities.name")
+        return add_article(self, article, entities)
+
+    monkeypatch.setattr(Archive, "add_article", refuse_a)
+    outcome, results = run(tmp_path, lambda request: httpx.Response(404), Config(allow_private=True, workers=1))
+
+    assert [r.url for r in results] == ["https://news.example/b"]
+    assert len(outcome.input_errors) == 1 and "a.txt: cannot be stored in the archive" in outcome.input_errors[0]
+
+
+def test_a_commit_that_fails_while_the_run_waits_stops_the_run_with_that_error(tmp_path, monkeypatch):
+    write_article(tmp_path / "articles", "a.txt", ["https://news.example/quick", "https://slow.example/wait"])
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "slow.example":
+            await asyncio.sleep(60)  # far longer than the run may wait once its disk is full
+        return httpx.Response(404)
+
+    def disk_full(self):
+        raise ArchiveFull("the disk holding the archive is full: the run stopped; 1 check(s) of run 1 are kept")
+
+    monkeypatch.setattr(Archive, "commit_pending", disk_full)
+    with pytest.raises(ArchiveFull, match="1 check\\(s\\) of run 1 are kept"):
+        run(tmp_path, handler, Config(allow_private=True, workers=1, timeout=120, probe_soft_404=False))

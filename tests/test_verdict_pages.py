@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from linkcheck.article import parse_article
+from linkcheck.article_loader import with_commonness
 from linkcheck.entities import key_entities
 from linkcheck.fetch import FetchResult, Hop
 from linkcheck.match import EntityMatcher
@@ -19,7 +20,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 CITED = "https://news.example/politik/scholz-macron-paris-123.html"
 HOME = "https://news.example/"
 ARTICLE = parse_article((FIXTURES / "article_fixture_site.txt").read_text().replace("{URLS}", CITED))
-MATCHER = EntityMatcher(key_entities(ARTICLE))
+MATCHER = EntityMatcher(with_commonness(key_entities(ARTICLE), ARTICLE))  # as the article loader hands them
 STORY = (FIXTURES / "site" / "story.html").read_text()
 OTHER_STORY = (FIXTURES / "site" / "other-story.html").read_text()
 HTML = {"content-type": "text/html; charset=utf-8"}
@@ -37,7 +38,7 @@ def judged(html: str, *chain: tuple[str, int]) -> Decision:
                         error_detail="", started_at=datetime(2026, 1, 1, tzinfo=UTC),
                         elapsed=0.1, attempts=1)
     page = extract_page(html.encode(), HTML, final_url)
-    return decide(fetch, page, MATCHER.match(page.title, page.main_text))
+    return decide(fetch, page, MATCHER.match(page.title, page.main_text, page.caption_spans))
 
 
 def simple_page(title: str, text: str, lang: str = "de") -> str:
@@ -215,3 +216,61 @@ def test_redirect_to_a_wall(html, chain, verdict, rule):
 def test_wall_reason_names_the_wall_and_its_evidence():
     reason = judged(CONSENT_DIALOG, (CITED, 302), (f"https://news.example/zustimmung?url={ENCODED}", 200)).reason
     assert "consent page" in reason and "zustimmung" in reason and "carries the cited URL back" in reason
+
+
+# -- drift through generic names and captions ---------------------------------------------------
+
+def story_page(title: str, paragraphs: list[str], figure: str = "") -> str:
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    return (f"<!doctype html><html lang='de'><head><title>{title}</title></head><body>"
+            f"<header><nav><a href='/'>Start</a></nav></header><main><article><h1>{title}</h1>"
+            f"{figure}{body}</article></main><footer>Impressum</footer></body></html>")
+
+
+RENT_STORY = ["Das Landgericht hat am Mittwoch über die Klage einer Mieterin aus Neukölln entschieden. Die "
+              "Vermieterin hatte Eigenbedarf für ihren Neffen geltend gemacht, der in der Wohnung ein Büro "
+              "einrichten wollte.",
+              "Die Richter wiesen die Kündigung zurück: Ein Büro sei kein Wohnbedarf. Der Mieterverein sprach "
+              "von einem wichtigen Signal für tausende ähnliche Fälle in der Stadt."]
+# A gallery's caption long enough to be kept as prose (a short one is dropped as furniture anyway).
+GALLERY = ("<figure><img src='/a.jpg' alt=''><figcaption>Archivbild: Olaf Scholz und Emmanuel Macron bei einem "
+           "Treffen in Paris im vergangenen Jahr. Damals sprachen beide über die Lage in der Ukraine, über neue "
+           "Hilfen der Europäischen Union und über die Finanzierung von Flugabwehrsystemen, die Deutschland und "
+           "Frankreich gemeinsam beschaffen wollen. Die Aufnahme entstand im Hof des Élysée-Palasts, kurz bevor "
+           "die beiden vor die Presse traten und ihre Pläne für das kommende Jahr vorstellten.</figcaption></figure>")
+SAME_STORY_NEW_HEADLINE = [
+    "Bei ihrem Treffen in Paris haben Bundeskanzler Olaf Scholz und Präsident Emmanuel Macron der Ukraine "
+    "weitere Unterstützung zugesagt. Deutschland will 1500 Flugabwehrraketen liefern.",
+    "Macron kündigte an, Frankreich werde sich an den Kosten beteiligen. In Moskau stieß das auf Kritik.",
+    "Am Abend reiste Scholz weiter nach Brüssel, wo die Staats- und Regierungschefs über den Haushalt der "
+    "Union beraten. Dort soll auch über neue Sanktionen gesprochen werden."]
+DRIFT_PAGES = [
+    ("names_only_in_a_caption_of_another_story_is_drifted", story_page("Urteil zu Eigenbedarf", RENT_STORY, GALLERY),
+     Verdict.DRIFTED, "entities_missing"),
+    ("only_generic_names_shared_is_drifted",
+     story_page("Gasspeicher gut gefüllt", [
+         "Die Gasspeicher in Deutschland sind zu Beginn des Winters fast voll. Auch in Frankreich liegt der "
+         "Füllstand über dem Durchschnitt, teilte die EU-Kommission mit.",
+         "Seit Moskau die Lieferungen eingestellt hat, kommt das Gas vor allem aus Norwegen. Händler in Paris "
+         "erwarten stabile Preise, solange der Winter mild bleibt; die Ukraine speichert Gas für Nachbarländer."]),
+     Verdict.DRIFTED, "entities_missing"),
+    ("same_story_with_a_new_headline_and_new_paragraphs_is_ok",
+     story_page("Paris: Neue Zusagen für Kiew", SAME_STORY_NEW_HEADLINE), Verdict.OK, "entities_found"),
+    ("same_story_with_a_caption_naming_them_too_is_ok",
+     story_page("Paris: Neue Zusagen für Kiew", SAME_STORY_NEW_HEADLINE, GALLERY), Verdict.OK, "entities_found"),
+]
+
+
+@pytest.mark.parametrize(("html", "verdict", "rule"), [case[1:] for case in DRIFT_PAGES],
+                         ids=[case[0] for case in DRIFT_PAGES])
+def test_drift_through_generic_names_and_captions(html, verdict, rule):
+    assert_decided(judged(html), verdict, rule)
+
+
+def test_caption_mentions_are_kept_as_evidence_but_not_found():
+    html = story_page("Urteil zu Eigenbedarf", RENT_STORY, GALLERY)
+    page = extract_page(html.encode(), HTML, CITED)
+    match = MATCHER.match(page.title, page.main_text, page.caption_spans)
+    assert page.caption_spans and page.main_text[slice(*page.caption_spans[0])].startswith("Archivbild")
+    assert {m.where for m in match.mentions} == {"caption"}
+    assert "Olaf Scholz" not in match.found and "Olaf Scholz" in match.missing

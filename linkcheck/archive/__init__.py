@@ -27,12 +27,34 @@ from ..repair.save import SaveRequest
 from ..schema import ArchiveError, open_database, utc_iso
 from ..verdict import CitationResult, LinkResult, Verdict
 from . import link_state, reader
-from .lock import ArchiveBusy, RunLock
+from .lock import ArchiveBusy, Holder, RunLock
 from .reader import RunSummary, StorageStats, diff_snapshots
 from .writer import Writer, now_iso
 
-__all__ = ["Archive", "ArchiveBusy", "ArchiveError", "RunSummary", "StorageStats",
+__all__ = ["Archive", "ArchiveBusy", "ArchiveError", "ArchiveFull", "RunSummary", "StorageStats",
            "diff_snapshots", "utc_iso"]
+
+
+class ArchiveFull(ArchiveError):
+    """The disk holding the archive (or the database's page limit) is full: the run stops."""
+
+
+def _write_problem(path: Path) -> str | None:
+    """Why a run could not write the archive at `path` (SQLite also writes its -wal and -shm files
+    beside it), or None."""
+    folder = path.parent
+    with contextlib.suppress(OSError):
+        if os.statvfs(folder).f_flag & os.ST_RDONLY:
+            return "it is on a read-only file system"
+    if path.exists() and not os.access(path, os.W_OK):
+        return "the file is read-only for this user"
+    if not os.access(folder, os.W_OK):
+        return f"its folder {folder} is read-only for this user (SQLite writes its journal there)"
+    return None
+
+
+def _is_full(exc: sqlite3.OperationalError) -> bool:
+    return getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or "disk is full" in str(exc)
 
 
 @dataclass(frozen=True)
@@ -46,14 +68,21 @@ class _OpenRun:
 class Archive:
     """Open (creating and migrating as needed) the archive at `path`."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, hung_run_after: float | None = None) -> None:
+        """`hung_run_after`: seconds without a heartbeat after which a run holding the lock on
+        this host is hung, and ended when this Archive needs the lock (None: never)."""
         self.path = Path(path)
-        self._run_lock = RunLock(self.path)
+        self._run_lock = RunLock(self.path, hung_run_after)
         # Articles already read, for the next run (see worker.ArticleCache); not part of the record.
         self.article_cache_path = self.path.with_name(self.path.name + "-article-cache")
         self._open_runs: dict[int, _OpenRun] = {}  # run id -> what start_run was given
+        self._current_run: int | None = None  # the run last started, named when the disk is full
+        self._full: ArchiveFull | None = None  # once the disk was full, nothing more is written
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            if problem := _write_problem(self.path):
+                raise ArchiveError(f"cannot write the archive {self.path}: {problem}; give a writable --db "
+                                   "(diff, export and serve read it where it is)")
             self.db = open_database(self.path)
             self.db.enable_wal()
             # In WAL mode NORMAL never corrupts and a killed process loses nothing; only a power cut
@@ -66,8 +95,8 @@ class Archive:
             elif version > schema.SCHEMA_VERSION:
                 schema.migrate(self.db)  # raises: made by a newer linkcheck
             schema.ensure_derived(self.db)
-            self._writer = Writer(self.db, self._run_policy)
-        except ArchiveBusy:
+            self._writer = Writer(self.db, self._run_policy, on_commit=self._run_lock.beat)
+        except ArchiveError:
             raise
         except (sqlite3.Error, OSError, ValueError) as exc:
             raise ArchiveError(f"cannot open archive {self.path}: {exc}") from exc
@@ -84,8 +113,17 @@ class Archive:
             yield
 
     def acquire_lock(self) -> None:
-        """Take the run lock (a flock on `<db>.lock` holding our pid) or raise ArchiveBusy."""
+        """Take the run lock (a flock on `<db>.lock` naming our pid and host) or raise ArchiveBusy."""
         self._run_lock.acquire()
+
+    def heartbeat(self) -> None:
+        """Show a run waiting on this archive's lock that the run holding it is making progress."""
+        self._run_lock.beat()
+
+    @property
+    def ended_hung_run(self) -> Holder | None:
+        """The hung run this Archive ended to take the lock over, if it had to."""
+        return self._run_lock.ended
 
     def release_lock(self) -> None:
         """Let the run lock go (no-op when not held)."""
@@ -102,7 +140,7 @@ class Archive:
         """
         self.acquire_lock()
         inputs_json = json.dumps([str(i) for i in inputs])
-        with self.db.atomic():
+        with self._writing(), self.db.atomic():
             # We hold the lock, so any run still marked running was killed.
             self.db.execute("UPDATE runs SET status = 'interrupted' WHERE status = 'running'")
             latest = self.interrupted_run_id() if resume else None
@@ -121,6 +159,8 @@ class Archive:
                     "inputs": inputs_json,
                 }).last_pk
         self._open_runs[run_id] = _OpenRun(config, network_up)
+        self._current_run = run_id
+        self._run_lock.beat()
         return run_id
 
     def interrupted_run_id(self) -> int | None:
@@ -147,7 +187,7 @@ class Archive:
                    network_up: bool = True) -> RunSummary:
         """Close the run with its counts; a network-down run has its state changes undone."""
         run = self._open_run(run_id)
-        with self.db.atomic():
+        with self._writing(), self.db.atomic():
             if not counts:
                 counts = dict(self.db.execute(
                     "SELECT cc.verdict, count(*) FROM citation_checks cc JOIN checks c "
@@ -184,28 +224,61 @@ class Archive:
 
     def add_article(self, article: Article, entities: tuple[Entity, ...]) -> int:
         """Store an article version (a changed file gets a new version) with entities, citations."""
-        return self._writer.add_article(article, entities)
+        with self._writing():
+            return self._writer.add_article(article, entities)
 
-    def batched(self, links: int = 200, seconds: float = 1.0) -> contextlib.AbstractContextManager[None]:
+    @contextlib.contextmanager
+    def batched(self, links: int = 200, seconds: float = 1.0) -> Iterator[None]:
         """Context manager: record_link commits every `links` links or `seconds`, not every link."""
-        return self._writer.batched(links, seconds)
+        with self._writing(), self._writer.batched(links, seconds):
+            yield
+
+    def commit_pending(self) -> None:
+        """Commit the links recorded in the open batch now (see batched()); a no-op outside one."""
+        with self._writing():
+            self._writer.commit_pending()
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        """A full disk (or database) stops every write from then on with ArchiveFull, which says how
+        many checks of the run are kept; what was pending is committed if it still fits."""
+        if self._full is not None:
+            raise self._full
+        try:
+            yield
+        except sqlite3.OperationalError as exc:
+            if not _is_full(exc):
+                raise
+            self._writer.abandon_batch()
+            self._full = ArchiveFull(self._full_message())
+            raise self._full from None
+
+    def _full_message(self) -> str:
+        run = self._current_run
+        kept = self.db.execute("SELECT count(*) FROM checks WHERE run_id = ?", [run]).fetchone()[0] if run else 0
+        where = f"{kept} check(s) of run {run} are kept" if run else "no run was started"
+        return (f"the disk (or database) holding {self.path} is full: the run stopped; {where}, and the next "
+                "run on a freed disk resumes from there")
 
     def record_repair(self, check_id: int, citation: CitationResult, repair: Repair,
                       around: date | None) -> None:
         """Store the archive lookups and capture checks for one citation of check `check_id`,
         made around the date `around`, and its replacement if one was found."""
-        self._writer.record_repair(check_id, citation, repair, around)
+        with self._writing():
+            self._writer.record_repair(check_id, citation, repair, around)
 
     def record_save_request(self, check_id: int, request: SaveRequest) -> None:
         """Store one Save Page Now submission for check `check_id`."""
-        self._writer.record_save_request(check_id, request)
+        with self._writing():
+            self._writer.record_save_request(check_id, request)
 
     def record_link(self, run_id: int, result: LinkResult) -> int:
         """Store one link's check, snapshot, citation verdicts and evidence, all or nothing.
 
         Recording the same link twice in one run replaces the earlier check. Returns the check id."""
         self._open_run(run_id)
-        return self._writer.record_link(run_id, result)
+        with self._writing():
+            return self._writer.record_link(run_id, result)
 
     # -- reading -------------------------------------------------------------------------------
 

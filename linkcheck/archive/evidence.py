@@ -101,7 +101,8 @@ def citation_evidence(conn: sqlite3.Connection, citation_check_id: int) -> Citat
         ORDER BY c.checked_at DESC, c.id DESC LIMIT 1""",
                      [row["citation_id"], row["checked_at"], row["checked_at"], row["check_id"]])
     before = previous[0] if previous else None
-    texts = {"title": row["title"] or "", "main": row["main_text"] or ""}
+    # A caption's offset is one in the main text too (it stands there, but does not count as found).
+    texts = {"title": row["title"] or "", "main": row["main_text"] or "", "caption": row["main_text"] or ""}
     mentions: dict[str, list[tuple[str, str, Snippet]]] = {}
     for mention in _rows(conn, 'SELECT entity, surface, found_in, "offset", snippet FROM mentions '
                                "WHERE citation_check_id = ? ORDER BY id", [citation_check_id]):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
@@ -40,9 +41,11 @@ class Writer:
     """The archive's write side on one connection. `policy(run_id)` gives the Config and whether
     the network was up for a run being recorded (see Archive.start_run)."""
 
-    def __init__(self, db: sqlite_utils.Database, policy: Callable[[int], tuple[Config, bool | None]]) -> None:
+    def __init__(self, db: sqlite_utils.Database, policy: Callable[[int], tuple[Config, bool | None]],
+                 on_commit: Callable[[], None] = lambda: None) -> None:
         self.db = db
         self._policy = policy
+        self._on_commit = on_commit  # told after every batch committed (the run lock's heartbeat)
         self._compressor = zstandard.ZstdCompressor(level=3)  # most of level 10's ratio at a fraction of its CPU
         self._article_ids: dict[tuple[str, str], int] = {}  # (path, content_hash) -> id
         self._batch: tuple[int, float] | None = None  # see batched()
@@ -53,8 +56,12 @@ class Writer:
         """Store an article version (a changed file gets a new version) with entities, citations."""
         with self._savepoint("add_article"):
             article_id = self._article_id(article)
+            # One row per name (the table's key), whatever the extractor gave: the first one counts.
+            named: dict[str, Entity] = {}
+            for entity in entities:
+                named.setdefault(entity.name, entity)
             rows = [(rank, e.name, str(e.kind), e.weight, json.dumps(list(e.aliases), ensure_ascii=False))
-                    for rank, e in enumerate(entities, 1)]
+                    for rank, e in enumerate(named.values(), 1)]
             stored = self.db.conn.execute("SELECT rank, name, kind, weight, aliases FROM entities "
                                           "WHERE article_id = ? ORDER BY rank", [article_id]).fetchall()
             if stored != rows:  # a cron rerun over unchanged articles rewrites nothing
@@ -135,7 +142,30 @@ class Writer:
         finally:
             self._batch = None
             if self.db.conn.in_transaction:  # the links recorded so far are complete, even on error
-                self.db.conn.execute("COMMIT")
+                self._commit()
+
+    def commit_pending(self) -> None:
+        """Commit what the open batch holds (a timer calls this: a run that waits on a slow or
+        stuck page keeps no finished verdict uncommitted for longer than the timer's period)."""
+        if self._batch is not None and self._batch_size:
+            self._commit()
+            self._open_batch()
+
+    def abandon_batch(self) -> None:
+        """After a write failed for want of space: commit what the batch holds if that still fits,
+        else roll it back (those links are checked again by the next run)."""
+        self._article_ids.clear()
+        if not self.db.conn.in_transaction:
+            return
+        try:
+            self._commit()
+        except sqlite3.Error:
+            with contextlib.suppress(sqlite3.Error):
+                self.db.conn.execute("ROLLBACK")
+
+    def _commit(self) -> None:
+        self.db.conn.execute("COMMIT")
+        self._on_commit()
 
     def _open_batch(self) -> None:
         self.db.conn.execute("BEGIN")
@@ -146,7 +176,7 @@ class Writer:
         links, seconds = self._batch
         self._batch_size += 1
         if self._batch_size >= links or time.monotonic() - self._batch_started >= seconds:
-            self.db.conn.execute("COMMIT")
+            self._commit()
             self._open_batch()
 
     def record_link(self, run_id: int, result: LinkResult) -> int:
