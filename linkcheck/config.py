@@ -36,6 +36,11 @@ class Config:
     allow_link_local: bool = False # allow link-local and cloud metadata targets (not implied by allow_private)
     http2: bool = True
     workers: int = 0               # processes that read pages (and articles); 0 = one per CPU core
+    # What reading one page may cost (see page_budget.PageLimits); past it the link is unreachable.
+    page_cpu_seconds: float = 30.0 # CPU time per page; the kernel ends the page worker past it
+    page_seconds: float = 60.0     # time on the clock per page; the run kills the page worker past it
+    page_memory_mb: int = 2048     # address space of each page worker
+    pdf_seconds: float = 15.0      # CPU time for a PDF's text; the pages read by then are kept
     user_agent: str = USER_AGENT
     max_age: float | None = None   # seconds; skip links checked more recently than this
     failures_to_break: int = 3     # failed runs before a link's state becomes broken
@@ -98,6 +103,8 @@ _RANGES: dict[str, tuple[float, bool, float]] = {
     "failures_to_break": (1, True, 10_000), "broken_after_days": (0, True, 36_500),
     "max_captures": (1, True, 1_000), "hung_run_after": (0, False, 365 * _DAY),
     "max_article_bytes": (1, True, 2**30), "article_cpu_seconds": (0, False, _DAY),
+    "page_cpu_seconds": (0, False, _DAY), "page_seconds": (0, False, _DAY),
+    "page_memory_mb": (256, True, 1 << 20), "pdf_seconds": (0, False, _DAY),
 }
 
 

@@ -7,7 +7,9 @@ import io
 import json
 import logging
 import re
+import signal
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import urljoin
@@ -17,6 +19,7 @@ from selectolax.lexbor import LexborHTMLParser
 from .boilerplate import SHORT_MAIN_TEXT, MainText, main_text_parts, strip_non_content
 from .cues import NO_ARTICLE, Cue, bot_wall_cues, not_found_cues, wall_cues
 from .language import guess_language
+from .page_budget import PageBudget, PageLimits, check_markup
 
 # pypdf warns about every quirk of a damaged file on stderr; a cron run must stay quiet.
 logging.getLogger("pypdf").addHandler(logging.NullHandler())
@@ -79,12 +82,15 @@ WINDOWS_1252_LABELS = frozenset(("iso-8859-1", "iso8859-1", "latin1", "latin-1",
 MAX_MARKUP_BYTES = 4 * 1024 * 1024
 
 
-def extract_page(body: bytes, headers: Mapping[str, str], url: str) -> PageText:
-    """Decode and read a fetched body; never raises on bad bytes."""
+def extract_page(body: bytes, headers: Mapping[str, str], url: str,
+                 pdf_seconds: float = PageLimits.pdf_seconds) -> PageText:
+    """Decode and read a fetched body; never raises on bad bytes, only PageBudgetExceeded for a
+    page that would cost more to read than a page may (see page_budget). A PDF's text is read for
+    `pdf_seconds` of CPU time at most."""
     content_type = _header(headers, "content-type").lower()
     kind = sniff_kind(body, content_type)
     if kind is PageKind.PDF:
-        return _pdf_page(body)
+        return _pdf_page(body, pdf_seconds)
     if kind is PageKind.OTHER:
         return _empty_page(PageKind.OTHER, None)
     if len(body) > MAX_MARKUP_BYTES:
@@ -176,15 +182,33 @@ def _text_page(text: str, charset: str) -> PageText:
                     not_found_cues=not_found_cues([title], text), bot_wall_cues=(), paywall=False)
 
 
-def _pdf_page(body: bytes) -> PageText:
+# A PDF's text is read from its first pages, up to these: a report's opening pages say what it is.
+MAX_PDF_PAGES = 1000
+MAX_PDF_CHARS = 2_000_000
+
+
+def _pdf_page(body: bytes, seconds: float) -> PageText:
+    """The text of a PDF's pages read within `seconds` of CPU time (pypdf takes seconds for a page
+    of a few hundred thousand operators); PageBudgetExceeded when no text was read by then."""
     from pypdf import PdfReader
 
     if not body[:1024].lstrip().startswith(b"%PDF-"):
         return _empty_page(PageKind.PDF, None)
+    pages: list[str] = []
+    title = ""
     try:
-        reader = PdfReader(io.BytesIO(body))
-        pages = [page.extract_text() or "" for page in reader.pages]
-        title = str(reader.metadata.get("/Title") or "") if reader.metadata else ""
+        with _cpu_time_limit(seconds):
+            reader = PdfReader(io.BytesIO(body))
+            title = str(reader.metadata.get("/Title") or "") if reader.metadata else ""
+            read = 0
+            for number, page in enumerate(reader.pages):
+                if number >= MAX_PDF_PAGES or read >= MAX_PDF_CHARS:
+                    break
+                pages.append((page.extract_text() or "")[:MAX_PDF_CHARS - read])
+                read += len(pages[-1])
+    except _OutOfCpuTime:
+        if not any(p.strip() for p in pages):
+            raise PageLimits(pdf_seconds=seconds).exceeded(PageBudget.PDF) from None
     except Exception:  # pypdf raises many types on damaged files; a broken PDF reads as empty
         return _empty_page(PageKind.PDF, None)
     text = "\n\n".join(p.strip() for p in pages if p.strip())
@@ -194,8 +218,43 @@ def _pdf_page(body: bytes) -> PageText:
                     not_found_cues=(), bot_wall_cues=(), paywall=False)
 
 
+class _OutOfCpuTime(BaseException):
+    """Raised by the CPU timer in the code it interrupts; a BaseException, so that pypdf's own
+    `except Exception` cannot swallow it."""
+
+
+@contextmanager
+def _cpu_time_limit(seconds: float) -> Iterator[None]:
+    """Raise _OutOfCpuTime in the block once the process has used `seconds` of CPU time in it.
+
+    A SIGPROF timer, so only in the main thread (the page workers' reading thread); elsewhere the
+    block runs unlimited, and the worker's own CPU limit still holds. The timer fires again every
+    50 ms of CPU after the first time: an exception raised while a gc callback or a __del__ runs
+    is swallowed, the next one lands in pypdf's own code."""
+    armed = True
+
+    def expire(signum: int, frame: object) -> None:
+        if armed:
+            raise _OutOfCpuTime
+
+    try:
+        previous = signal.signal(signal.SIGPROF, expire)
+    except ValueError:  # not the main thread
+        yield
+        return
+    signal.setitimer(signal.ITIMER_PROF, seconds, 0.05)
+    try:
+        yield
+    finally:
+        armed = False
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)
+
+
 def _html_page(html: str, utf8: bytes, charset: str, url: str) -> PageText:
-    """`html` is the page's text, `utf8` the same text encoded as UTF-8."""
+    """`html` is the page's text, `utf8` the same text encoded as UTF-8. Raises PageBudgetExceeded
+    for markup that nests too deep or has too many elements to be parsed in bounded time."""
+    check_markup(utf8)
     tree = LexborHTMLParser(utf8)
     base = urljoin(url, _attr(tree, "base[href]", "href") or "")
     linked_data = list(_linked_data(tree))

@@ -5,6 +5,11 @@ on stdout, one pickled frame each (an 8-byte length, then the pickle). The event
 reads those pipes itself. A ProcessPoolExecutor would need two threads and a lock handshake for
 every page: for small pages that cost 0.2 ms of the run's main process per page, seven times the
 pipes alone, and its lock waits stalled the event loop.
+
+A page may cost its worker so much (see page_budget.PageLimits): the worker's memory and its CPU
+time per page are capped by the kernel, which ends a worker past its CPU time; the run kills a
+worker whose page takes longer than page_seconds on the clock. Either way that page fails with
+PageBudgetExceeded, the pages queued behind it go to another worker, and a new worker is started.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import asyncio
 import itertools
 import os
 import pickle
+import signal
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +26,7 @@ from pathlib import Path
 from .entities import Entity
 from .match import Match
 from .page import PageText
+from .page_budget import DEFAULT_LIMITS, PageBudget, PageLimits
 from .page_reader import FRAME_HEADER
 
 _PIPE_BYTES = 1 << 20    # a page crosses in one or two writes, not a dozen (Linux default: 64 KB)
@@ -27,22 +34,34 @@ _F_SETPIPE_SZ = 1031
 
 
 class PageWorkerDied(RuntimeError):
-    """A page worker exited while reading a page (out of memory, killed): that page is lost."""
+    """A page worker exited while reading a page (killed, crashed): that page is lost."""
+
+
+class _Resend(Exception):
+    """The page was waiting behind another page whose worker died: it goes to another worker."""
+
+
+# A page whose worker died before reading it is sent to another worker up to this many times.
+_SENDS = 3
 
 
 @dataclass
 class _Worker:
     process: asyncio.subprocess.Process
     answers: asyncio.Task | None = None
-    pending: dict[int, asyncio.Future] = field(default_factory=dict)
+    pending: dict[int, asyncio.Future] = field(default_factory=dict)  # in the order it reads them
     sending: asyncio.Lock = field(default_factory=asyncio.Lock)
+    reading_since: float = 0.0         # loop time when it began on its first pending page
+    overran: int | None = None         # the job it was killed for: past page_seconds
+    retired: bool = False              # being killed: takes no more pages
 
 
 class PageWorkers:
     """`count` worker processes (0: one per core), started on first use; a dead one is replaced."""
 
-    def __init__(self, count: int = 0) -> None:
+    def __init__(self, count: int = 0, limits: PageLimits = DEFAULT_LIMITS) -> None:
         self.count = count or os.cpu_count() or 1
+        self.limits = limits
         self._workers: list[_Worker] = []
         self._starting: asyncio.Task | None = None
         self._job_ids = itertools.count()
@@ -51,10 +70,23 @@ class PageWorkers:
                    entity_sets: tuple[tuple[Entity, ...], ...] = ()) -> tuple[PageText, tuple[Match, ...]]:
         """The page's text and its match against each entity set (see page_reader.read_page).
 
-        Raises what read_page raised, or PageWorkerDied."""
+        Raises what read_page raised, PageBudgetExceeded, or PageWorkerDied."""
+        for sends in itertools.count(1):
+            try:
+                return await self._read_once(body, headers, url, entity_sets)
+            except _Resend as resend:
+                if sends >= _SENDS:
+                    raise PageWorkerDied(f"page workers kept dying before reading the page ({resend})") from None
+        raise AssertionError("unreachable")
+
+    async def _read_once(self, body: bytes, headers: dict[str, str], url: str,
+                         entity_sets: tuple[tuple[Entity, ...], ...]) -> tuple[PageText, tuple[Match, ...]]:
         worker = await self._least_busy()
         job = next(self._job_ids)
-        answer = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        answer = loop.create_future()
+        if not worker.pending:
+            worker.reading_since = loop.time()
         worker.pending[job] = answer
         stdin = worker.process.stdin
         assert stdin is not None
@@ -66,10 +98,28 @@ class PageWorkers:
                 stdin.write(payload)
                 del payload
                 await stdin.drain()  # waits while the worker's pipe is full, without blocking the loop
-        except (ConnectionError, RuntimeError) as exc:  # the worker is gone; its reader says why
+        except (ConnectionError, RuntimeError) as exc:  # the worker is gone: another one reads the page
             worker.pending.pop(job, None)
-            raise PageWorkerDied(f"page worker {worker.process.pid} cannot take pages: {exc}") from None
-        return await answer
+            raise _Resend(f"page worker {worker.process.pid} cannot take pages: {exc}") from None
+        return await self._answer(worker, answer)
+
+    async def _answer(self, worker: _Worker, answer: asyncio.Future) -> tuple[PageText, tuple[Match, ...]]:
+        """Wait for the answer; kill the worker when the page it is reading (ours or one before
+        it) has taken longer than page_seconds: its reader then fails that page."""
+        loop = asyncio.get_running_loop()
+        while not answer.done():
+            left: float | None = worker.reading_since + self.limits.page_seconds - loop.time()
+            if worker.retired:
+                left = None  # killed: the answer (an exception) comes when the process has ended
+            elif worker.pending and left is not None and left <= 0:
+                worker.overran, worker.retired = next(iter(worker.pending)), True
+                worker.process.kill()
+                left = None
+            try:
+                await asyncio.wait_for(asyncio.shield(answer), left)
+            except TimeoutError:
+                pass
+        return answer.result()
 
     async def aclose(self) -> None:
         """Stop every worker (closing its input ends it) and wait for them."""
@@ -87,7 +137,7 @@ class PageWorkers:
                 worker.answers.cancel()
 
     async def _least_busy(self) -> _Worker:
-        self._workers = [w for w in self._workers if w.process.returncode is None]
+        self._workers = [w for w in self._workers if w.process.returncode is None and not w.retired]
         if len(self._workers) < self.count:
             if self._starting is None or self._starting.done():  # one start at a time, shared
                 self._starting = asyncio.ensure_future(self._start())
@@ -99,10 +149,12 @@ class PageWorkers:
         package_root = str(Path(__file__).resolve().parent.parent)
         path = os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))
         env = {**os.environ, "PYTHONPATH": path}
+        limits = self.limits
         while len(self._workers) < self.count:
             process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "linkcheck.page_reader", stdin=asyncio.subprocess.PIPE,
-                stdout=asyncio.subprocess.PIPE, env=env)
+                sys.executable, "-m", "linkcheck.page_reader", f"--page-cpu-seconds={limits.page_cpu_seconds}",
+                f"--page-memory-mb={limits.page_memory_mb}", f"--pdf-seconds={limits.pdf_seconds}",
+                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=env)
             _widen_pipe(process.stdin)
             worker = _Worker(process)
             worker.answers = asyncio.ensure_future(self._read_answers(worker))
@@ -111,11 +163,13 @@ class PageWorkers:
     async def _read_answers(self, worker: _Worker) -> None:
         stdout = worker.process.stdout
         assert stdout is not None
+        loop = asyncio.get_running_loop()
         try:
             while True:
                 header = await stdout.readexactly(FRAME_HEADER.size)
                 job, ok, value = pickle.loads(await stdout.readexactly(FRAME_HEADER.unpack(header)[0]))
                 answer = worker.pending.pop(job, None)
+                worker.reading_since = loop.time()  # on to the next page, if one waits
                 if answer is None or answer.done():
                     continue
                 if ok:
@@ -125,11 +179,19 @@ class PageWorkers:
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
         code = await worker.process.wait()
-        died = PageWorkerDied(f"page worker {worker.process.pid} exited with code {code} while reading a page")
-        for answer in worker.pending.values():
-            if not answer.done():
-                answer.set_exception(died)
-        worker.pending.clear()
+        waiting, worker.pending = list(worker.pending.items()), {}
+        for place, (job, answer) in enumerate(waiting):
+            if not answer.done():  # the first was being read; the others had not begun
+                answer.set_exception(self._death(worker, job, code) if place == 0 else
+                                     _Resend(f"page worker {worker.process.pid} exited with code {code}"))
+
+    def _death(self, worker: _Worker, job: int, code: int) -> Exception:
+        """What ended the worker while it read job: a budget of the page, or something else."""
+        if worker.overran == job:
+            return self.limits.exceeded(PageBudget.WALL)
+        if code == -signal.SIGXCPU:
+            return self.limits.exceeded(PageBudget.CPU)
+        return PageWorkerDied(f"page worker {worker.process.pid} exited with code {code} while reading a page")
 
 
 def _widen_pipe(stream: asyncio.StreamWriter | None) -> None:

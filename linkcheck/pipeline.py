@@ -25,6 +25,7 @@ from .fetch import Fetcher, FetchError, FetchResult, host_key, network_is_up
 from .link_filter import LinkFilter, link_filter
 from .match import Match, judge_claim
 from .page import PageText
+from .page_budget import PageBudgetExceeded, PageLimits
 from .page_workers import PageWorkers
 from .repair import Read, RepairSettings, find_replacement
 from .repair.captures import Get
@@ -133,7 +134,8 @@ async def verify(
         citations_by_url = {u: c for u, c in citations_by_url.items() if u not in skip}
     on_start(len(citations_by_url))
 
-    checker = _LinkChecker(config, PageWorkers(config.workers))
+    limits = PageLimits(config.page_cpu_seconds, config.page_seconds, config.page_memory_mb, config.pdf_seconds)
+    checker = _LinkChecker(config, PageWorkers(config.workers, limits))
     try:
         async with fetcher:
             checker.fetcher = fetcher
@@ -360,8 +362,13 @@ class _LinkChecker:
             return _judged_alike(url, fetch, citations, decision)
 
         entity_sets = tuple(c.entities for c in citations)
-        page, matches = await self.read(fetch, entity_sets)
-        fetch, page, matches = await self.follow_refreshes(fetch, page, matches, entity_sets)
+        try:
+            page, matches = await self.read(fetch, entity_sets)
+            fetch, page, matches = await self.follow_refreshes(fetch, page, matches, entity_sets)
+        except PageBudgetExceeded as exc:  # this page only: the run goes on
+            decision = Decision(Rule.PAGE_BUDGET, f"HTTP {fetch.status} at {fetch.final_url}, but the page was "
+                                f"not read: {exc}")
+            return _judged_alike(url, fetch, citations, decision)
         probe = await self.not_found_probe(fetch) if _wants_probe(fetch, page) and self.config.probe_soft_404 else None
         results = []
         for citation, match in zip(citations, matches or (None,) * len(citations)):
@@ -460,5 +467,6 @@ def _crashed(url: str, citations: list[Citation], exc: Exception) -> LinkResult:
 
 
 def _judged_alike(url: str, fetch: FetchResult | None, citations: list[Citation], decision: Decision) -> LinkResult:
-    """A link whose verdict does not depend on the citing article (invalid, network down, crashed)."""
+    """A link whose verdict does not depend on the citing article (invalid, network down, crashed,
+    a page too costly to read)."""
     return LinkResult(url, fetch, None, tuple(c.judged(decision) for c in citations))

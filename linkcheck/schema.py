@@ -333,6 +333,7 @@ def _v4_page_texts_per_page(db: sqlite_utils.Database) -> None:
 
 def _split_shared_empty_page_texts(db: sqlite_utils.Database) -> None:
     from .page import extract_page
+    from .page_budget import PageBudgetExceeded
 
     shared = db.execute(
         "SELECT c.id, c.final_url, c.headers, c.snapshot_id, pt.first_seen FROM checks c "
@@ -340,8 +341,11 @@ def _split_shared_empty_page_texts(db: sqlite_utils.Database) -> None:
         "AND c.page_text_id IN (SELECT page_text_id FROM checks GROUP BY page_text_id "
         "HAVING count(DISTINCT link_id) > 1)").fetchall()
     for check_id, final_url, headers, snapshot_id, first_seen in shared:
-        page = extract_page(read_snapshot_body(db, snapshot_id), dict(json.loads(headers or "[]")),
-                            final_url or "")
+        try:
+            page = extract_page(read_snapshot_body(db, snapshot_id), dict(json.loads(headers or "[]")),
+                                final_url or "")
+        except PageBudgetExceeded:  # a hostile page: leave its check as it was recorded
+            continue
         if page.main_text:
             continue  # today's reader finds a text: leave the check as it was recorded
         key = page_hash(str(page.kind), page.title, page.language, "")

@@ -146,6 +146,10 @@ class Rule(StrEnum):
     NETWORK_DOWN = ("network_down", Verdict.UNREACHABLE,
                     "The network was down for the whole run (not even well-known names resolved); "
                     "the link's state is unchanged.")
+    PAGE_BUDGET = ("page_budget", Verdict.UNREACHABLE,
+                   "Reading the page would cost more than a page may (elements nested too deep or too "
+                   "many, CPU time, memory, time on the clock, PDF reading time; see page_* in the "
+                   "configuration): not judged by its text; the reason says which limit.")
     INTERNAL_ERROR = ("internal_error", Verdict.UNREACHABLE,
                       "A bug in linkcheck stopped the check of this link; the reason names the error.")
     # HTTP errors

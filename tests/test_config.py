@@ -131,6 +131,9 @@ def test_max_age_in_seconds_still_works(tmp_path):
     ("workers = -2", "workers"), ("max_retry_after = -1", "max_retry_after"), ('max_age = "-1h"', "max_age"),
     ("failures_to_break = 0", "failures_to_break"), ("broken_after_days = -3", "broken_after_days"),
     ("max_captures = 0", "max_captures"), ("timeout = nan", "timeout"), ("retries = 2.5", "retries"),
+    ("page_cpu_seconds = 0", "page_cpu_seconds"), ("page_seconds = -1", "page_seconds"),
+    ("page_memory_mb = 100", "page_memory_mb"), ("pdf_seconds = 0", "pdf_seconds"),
+    ("page_seconds = inf", "page_seconds"),
     ("hung_run_after = 0", "hung_run_after"), ("workers = 100000", "workers"), ("concurrency = 1e9", "concurrency"),
     ('max_age = "99999999999w"', "max_age"), ("retries = 1000", "retries"), ("timeout = 1e9", "timeout"),
 ])

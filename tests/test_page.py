@@ -9,8 +9,9 @@ import pytest
 from linkcheck.cues import CueKind
 from linkcheck.page import SCRIPT_REDIRECT_MAX_SCRIPT as SCRIPT_MAX
 from linkcheck.page import PageKind, extract_page
+from linkcheck.page_budget import PageBudget, PageBudgetExceeded
 
-from documents import minimal_pdf
+from documents import minimal_pdf, pdf_bomb
 
 FIXTURES = Path(__file__).parent / "fixtures" / "page"
 HTML = {"content-type": "text/html; charset=utf-8"}
@@ -413,3 +414,15 @@ def test_plain_script_redirect_of_a_page_without_text_is_found(script):
 def test_no_script_redirect_without_a_plain_literal_target_on_an_empty_page(body):
     html = f"<html><body>{body}</body></html>"
     assert extract_page(html.encode(), HTML, URL).script_redirect_url is None
+
+
+def test_pdf_whose_text_is_not_read_within_its_cpu_budget_is_refused():
+    with pytest.raises(PageBudgetExceeded) as raised:
+        extract_page(pdf_bomb(), {"content-type": "application/pdf"}, "https://example.org/r.pdf", pdf_seconds=0.5)
+    assert raised.value.budget is PageBudget.PDF and "pdf_seconds" in str(raised.value)
+
+
+def test_pdf_keeps_the_text_of_the_pages_read_within_its_budget():
+    page = extract_page(pdf_bomb(first_page_text="Der Bundestag beschliesst den Haushalt"),
+                        {"content-type": "application/pdf"}, "https://example.org/r.pdf", pdf_seconds=0.5)
+    assert page.main_text == "Der Bundestag beschliesst den Haushalt"

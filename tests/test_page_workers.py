@@ -12,8 +12,11 @@ import sys
 import pytest
 
 from linkcheck.entities import Entity, EntityKind
+from linkcheck.page_budget import PageBudget, PageBudgetExceeded, PageLimits
 from linkcheck.page_reader import FRAME_HEADER
 from linkcheck.page_workers import PageWorkerDied, PageWorkers
+
+from documents import pdf_bomb
 
 HEADERS = {"content-type": "text/html; charset=utf-8"}
 
@@ -109,3 +112,54 @@ def test_a_page_worker_reads_and_matches_pages_without_the_fetcher_archive_cli_o
     job, ok, (page, (match,)) = pickle.loads(worker.stdout[FRAME_HEADER.size:])
     assert (job, ok, page.title, match.found) == (7, True, "Anna Schmidt", ("Anna Schmidt", "Brüssel"))
     assert set(NOT_FOR_PAGE_WORKERS).isdisjoint(modules.read_text().split())
+
+
+def read_alone(limits: PageLimits, *pages: tuple[bytes, dict[str, str]]):
+    """Read `pages` at once with one worker under `limits`; then a good page. Returns what each
+    page gave (an exception or its title), the good page's title, and the workers started."""
+    async def go():
+        workers = PageWorkers(1, limits)
+        try:
+            got = await asyncio.gather(*(workers.read(body, headers, "https://news.example/r")
+                                         for body, headers in pages), return_exceptions=True)
+            after, _ = await workers.read(story("Ben Meyer"), HEADERS, "https://news.example/b")
+            return [g if isinstance(g, BaseException) else g[0].title for g in got], after.title
+        finally:
+            await workers.aclose()
+
+    return asyncio.run(go())
+
+
+PDF = {"content-type": "application/pdf"}
+
+
+def test_a_page_past_its_cpu_time_ends_its_worker_and_fails_with_the_cpu_budget():
+    limits = PageLimits(page_cpu_seconds=1, page_seconds=120, pdf_seconds=120)
+    (failed,), after = read_alone(limits, (pdf_bomb(), PDF))
+    assert isinstance(failed, PageBudgetExceeded) and failed.budget is PageBudget.CPU, failed
+    assert "page_cpu_seconds" in str(failed) and after == "Ben Meyer"
+
+
+def test_a_page_past_its_time_is_killed_and_the_page_behind_it_is_read_by_a_new_worker():
+    limits = PageLimits(page_cpu_seconds=120, page_seconds=1, pdf_seconds=120)
+    (failed, behind), after = read_alone(limits, (pdf_bomb(), PDF), (story("Anna Schmidt"), HEADERS))
+    assert isinstance(failed, PageBudgetExceeded) and failed.budget is PageBudget.WALL, failed
+    assert behind == "Anna Schmidt" and after == "Ben Meyer"
+
+
+def test_a_page_past_the_memory_limit_fails_with_the_memory_budget():
+    # 4 MB of markup: about 380 MB of address space in a worker that starts at about 200 MB.
+    paragraph = b"<p>Der Bundestag hat <b>am</b> Freitag <a href=x>den</a> Haushalt beschlossen.</p>"
+    page = b"<html><body>" + paragraph * 50_000 + b"</body></html>"
+    (failed,), after = read_alone(PageLimits(page_memory_mb=300), (page, HEADERS))
+    assert isinstance(failed, PageBudgetExceeded) and failed.budget is PageBudget.MEMORY, failed
+    assert after == "Ben Meyer"
+
+
+def test_a_worker_whose_run_stopped_listening_leaves_without_a_traceback():
+    request = pickle.dumps((1, story("Anna Schmidt"), HEADERS, "https://news.example/a", ()))
+    worker = subprocess.Popen([sys.executable, "-m", "linkcheck.page_reader"], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    worker.stdout.close()  # as when the run was killed: nobody reads the answer
+    _, errors = worker.communicate(FRAME_HEADER.pack(len(request)) + request, timeout=60)
+    assert b"Traceback" not in errors and b"BrokenPipe" not in errors, errors.decode()

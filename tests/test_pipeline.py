@@ -252,6 +252,24 @@ def test_accepted_statuses_are_blocked_not_failing(tmp_path, accept, rule):
         assert result.decision.reason == "HTTP 999 at https://news.example/a, accepted for this host"
 
 
+def test_a_page_nested_too_deep_is_unreachable_by_its_budget_and_the_run_goes_on(tmp_path):
+    good, deep = "https://news.example/politik/scholz-macron-paris-123.html", "https://deep.example/a"
+    write_article(tmp_path / "articles", "a.txt", [good, deep])
+    nested = b"<html><body>" + b"<div>" * 100_000 + b"</body></html>"
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        body = nested if request.url.host == "deep.example" else STORY
+        status = 200 if request.url.path in ("/a", "/politik/scholz-macron-paris-123.html") else 404
+        return httpx.Response(status, content=body, headers={"content-type": "text/html; charset=utf-8"})
+
+    outcome, results = run(tmp_path, handler, Config(workers=1, repair="off"))
+
+    by_url = {r.url: r.decision for r in results}
+    assert by_url[deep].rule == "page_budget" and by_url[deep].verdict is Verdict.UNREACHABLE
+    assert "more than 1,000 deep" in by_url[deep].reason
+    assert by_url[good].verdict is Verdict.OK
+
+
 def test_an_article_the_archive_refuses_costs_the_others_nothing(tmp_path, monkeypatch):
     write_article(tmp_path / "articles", "a.txt", ["https://news.example/a"])
     write_article(tmp_path / "articles", "b.txt", ["https://news.example/b"])

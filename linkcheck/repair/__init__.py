@@ -22,6 +22,7 @@ from ..entities import Entity
 from ..fetch import FetchResult
 from ..match import Match, judge_claim
 from ..page import PageText
+from ..page_budget import PageBudgetExceeded
 from ..verdict import Decision, Rule, decide
 from .captures import WAYBACK, Capture, Get, Lookup, memento, parse_timestamp, wayback_available, wayback_cdx
 
@@ -141,7 +142,11 @@ async def _check_capture(cited: str, capture: Capture, entities: tuple[Entity, .
     capture = _as_served(capture, fetch)
     # Judged as the page it was, at its own address: the archive's own hops are not moves.
     as_original = replace(fetch, url=cited, final_url=cited)
-    page, matches = (None, ()) if fetch.status is None or not fetch.body else await read(as_original, (entities,))
+    try:
+        page, matches = (None, ()) if fetch.status is None or not fetch.body else await read(as_original, (entities,))
+    except PageBudgetExceeded as exc:  # this capture only: the others are still looked at
+        return CaptureCheck(capture, fetch, None, Decision(Rule.PAGE_BUDGET, f"the capture was not read: {exc}"),
+                            None)
     match = matches[0] if matches else None
     if match is not None and page is not None:
         match = judge_claim(match, claim, page.main_text, page.language)

@@ -564,6 +564,33 @@ async def _hostile_markup(server: FaultServer, request: Request, reader, writer)
     return False
 
 
+async def _nested_divs(server: FaultServer, request: Request, reader, writer) -> bool:
+    """/nested-divs/N: the article page with N nested <div>s (11 bytes each) before its end, made
+    while it is sent; 1,000,000 divs are 11 MB."""
+    depth = int(request.target.rsplit("/", 1)[1] or 0)
+    start, end = article_html().split(b"</article>")
+    size = len(start) + 11 * depth + len(end) + len(b"</article>")
+    await _send(writer, _head("200 OK", [("Content-Type", "text/html; charset=utf-8"),
+                                         ("Content-Length", str(size))]) + start)
+    step = 10_000
+    for sent in range(0, depth, step):
+        await _send(writer, b"<div>" * min(step, depth - sent))
+    for sent in range(0, depth, step):
+        await _send(writer, b"</div>" * min(step, depth - sent))
+    await _send(writer, b"</article>" + end)
+    return False
+
+
+async def _pdf_bomb(server: FaultServer, request: Request, reader, writer) -> bool:
+    """A 35 KB PDF of 200 pages sharing one content stream of 300,000 text operators."""
+    try:
+        from documents import pdf_bomb
+    except ImportError:  # run from bench/ with the repository on the path
+        from tests.documents import pdf_bomb
+    await _send(writer, _html_response(pdf_bomb(), content_type="application/pdf"))
+    return False
+
+
 # Path prefix -> handler; the longest matching prefix wins; everything else is a 404 page.
 ROUTES: dict[str, Handler] = {
     "/good": _good,
@@ -600,6 +627,8 @@ ROUTES: dict[str, Handler] = {
     "/tiny-chunks": _tiny_chunks,
     "/redirect-to-file": _redirect_to_file,
     "/hostile-markup": _hostile_markup,
+    "/nested-divs/": _nested_divs,
+    "/pdf-bomb": _pdf_bomb,
 }
 _BY_LENGTH = sorted(ROUTES, key=len, reverse=True)
 
