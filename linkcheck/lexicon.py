@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import re
 from functools import lru_cache
-from importlib.metadata import version
-from pathlib import Path
 from typing import Any
-
-import marisa_trie
-from platformdirs import user_cache_dir
 
 from .gazetteer import title_words
 from .language import STOPWORDS
@@ -53,59 +47,6 @@ def _dictionaries() -> Any:
 def _dictionary(lang: str) -> Any:
     """simplemma's form -> lemma mapping for `lang`."""
     return _dictionaries().get_dictionary(lang)
-
-
-def known_word_lengths(text: str, langs: tuple[str, ...] = ("de", "en"), longest: int = 30) -> list[set[int]]:
-    """For each offset in `text`, the lengths of the words starting there (up to `longest` letters)
-    that the German or English dictionary knows as written, lower-cased or capitalised.
-
-    One walk down the trie per start and case form finds every known word beginning there, instead
-    of one lookup per substring: squashed titles are segmented by looking at all of them.
-    """
-    lower = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)  # offsets stay put
-    forms = _word_forms(langs)
-    lengths: list[set[int]] = []
-    for start in range(len(text)):
-        window, lowered = text[start:start + longest], lower[start:start + longest]
-        found: set[int] = set()
-        capitalised = (lowered[:1].upper() if len(lowered[:1].upper()) == 1 else lowered[:1]) + lowered[1:]
-        for form in _apostrophe_variants({window, lowered, capitalised}):
-            found.update(map(len, forms.prefixes(form)))
-        lengths.append(found)
-    return lengths
-
-
-_APOSTROPHES = ("'", "\u2019", "\u02bc")  # the dictionaries have "don’t" and "o'clock"
-
-
-def _apostrophe_variants(forms: set[str]) -> set[str]:
-    if not any(a in form for form in forms for a in _APOSTROPHES):
-        return forms
-    return {_APOSTROPHE_RE.sub(a, form) for form in forms for a in _APOSTROPHES}
-
-
-_APOSTROPHE_RE = re.compile("['\u2019\u02bc]")
-
-
-@lru_cache(maxsize=2)
-def _word_forms(langs: tuple[str, ...]) -> marisa_trie.Trie:
-    """Every form the dictionaries of `langs` know, in one plain trie: its prefix search is ten
-    times faster than that of simplemma's key-value tries. Built once (about a second) and kept
-    in the user's cache folder, like simplemma's own tries; memory-mapped, so processes share it."""
-    path = Path(user_cache_dir("linkcheck")) / f"forms-{'-'.join(langs)}-simplemma-{version('simplemma')}.marisa"
-    try:
-        return marisa_trie.Trie().mmap(str(path))
-    except RuntimeError:  # missing or unreadable: (re)build it
-        pass
-    trie = marisa_trie.Trie(form for lang in langs for form in _dictionary(lang))
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
-        trie.save(str(partial))
-        os.replace(partial, path)  # readers see the whole file or none
-    except OSError:
-        pass  # a read-only home: build it again next time
-    return trie
 
 
 def is_known(word: str, lang: str) -> bool:
