@@ -28,7 +28,18 @@ ORG_HEADS = ("bank", "partei", "party", "kirche", "church", "union", "verband", 
              "airways", "airport", "flughafen", "police", "polizei", "service", "services",
              "hostel", "hotel", "theatre", "theater", "museum", "school", "schule", "college",
              "hospital", "klinik", "klinikum", "guard", "guards", "army", "armee", "navy", "force",
-             "forces")
+             "forces",
+             # German public bodies and media, mostly as the head of a compound (Bundesgerichtshof,
+             # Generalstaatsanwaltschaft, Landesanstalt, Verbraucherzentrale, Bayerischer Rundfunk)
+             "gerichtshof", "anwaltschaft", "anstalt", "kammer", "zentrale", "rundfunk",
+             "landtag", "kreistag", "gemeindetag", "städtetag", "bundesrat", "kartellamt",
+             "rundschau", "exchange", "energy", "tribune", "herald", "journal", "gazette", "telegraph",
+             "chronicle", "observer")
+# Heads of a name only as a whole word: Deutsche Bahn, Stadtwerke (but Autobahn, Feuerwerke).
+_WHOLE_ORG_HEADS = frozenset({"bahn", "werke", "telekom"})
+# First parts that make a compound with an organisation head the name of one federal or state body
+# (Bundeskartellamt, Landeskriminalamt, Oberlandesgericht), not a generic one (Amtsgericht).
+INSTITUTION_PREFIXES = ("bundes", "landes", "ober", "general", "europa")
 _COMPOUND_ORG_HEADS = tuple(head for head in ORG_HEADS if len(head) > 3)  # Landgericht, Zentralbank
 _ROMAN = re.compile(r"^[IVXLC]+$")
 
@@ -97,6 +108,14 @@ def is_noun_form(word: str, lang: str, strict: bool = False) -> bool:
     return lemma != word or has_plural(word, lang, ("e", "en", "er", "n", "nen"))
 
 
+@lru_cache(maxsize=4096)
+def is_common_word(word: str) -> bool:
+    """A German or English common word, not only a name: Hof (Höfe), Weiden (Weide), Reading."""
+    lower = word.lower()
+    return is_known(lower, "de") or is_known(lower, "en") or has_inflections(word, "de") \
+        or is_inflected(word, "de") or is_noun_form(word, "de", strict=True)
+
+
 def is_inflected(word: str, lang: str) -> bool:
     """An inflected dictionary form of another word (Truppen -> Truppe, Schurkenstaaten)."""
     lemma = _dictionary(lang).get(word)
@@ -120,7 +139,16 @@ def is_stopword(word: str, lang: str) -> bool:
 def is_org_word(word: str) -> bool:
     """A word that heads an organisation's name (Bank, Partei, Landgericht, Authority)."""
     lower = word.lower()
-    return lower in ORG_HEADS or lower.endswith(_COMPOUND_ORG_HEADS)
+    return lower in ORG_HEADS or lower in _WHOLE_ORG_HEADS or lower.endswith(_COMPOUND_ORG_HEADS) \
+        or is_institution(word)
+
+
+def is_institution(word: str) -> bool:
+    """One named federal or state body in one word: Bundesnetzagentur, Landeskriminalamt,
+    Eisenbahn-Bundesamt (the last part decides), Oberverwaltungsgericht."""
+    last = word.rsplit("-", 1)[-1].lower()
+    return last.startswith(INSTITUTION_PREFIXES) and last not in ORG_HEADS \
+        and last.endswith(ORG_HEADS) and len(last) > 8
 
 
 def is_title(word: str) -> bool:

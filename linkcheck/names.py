@@ -17,6 +17,7 @@ from .lexicon import (
     is_common_noun,
     is_compound,
     is_inflected,
+    is_institution,
     is_known,
     is_noun_form,
     is_org_word,
@@ -36,6 +37,16 @@ _LOCATIVES = frozenset({"in", "aus", "nach", "bei", "von", "im", "am", "auf", "g
 _PLACE_STARTS = frozenset({"North", "South", "East", "West", "New", "Upper", "Lower", "Greater",
                            "Saint", "St.", "San", "Santa", "Los", "Las", "Fort", "Port", "Mount",
                            "Lake", "Cape", "Bad", "Sankt"})
+# German districts: Landkreis Wunsiedel, Kreis Minden-Lübbecke, Rhein-Sieg-Kreis.
+_DISTRICT_WORDS = frozenset({"Landkreis", "Kreis", "Regierungsbezirk", "Bezirk", "Kanton", "Region"})
+# Last words of a place named after another (Tübinger Straße, Schaumburger Land, Cottbuser Ostsee).
+_PLACE_HEADS = frozenset({"straße", "strasse", "platz", "allee", "weg", "gasse", "ring", "damm", "ufer",
+                          "land", "kreis", "see", "wald", "bucht", "heide", "tal", "gebirge", "bahnhof"})
+# Verbs that say a name is a publication (Das Handelsblatt berichtete, die Frankenpost meldete).
+_PUBLISHES = frozenset({"berichtete", "berichtet", "meldete", "meldet", "schrieb", "schreibt",
+                        "zitierte", "zitiert", "reported", "reports", "wrote"})
+_MEDIA_HEADS = ("blatt", "post", "zeitung", "rundschau", "kurier", "anzeiger", "funk", "spiegel",
+                "bote", "echo", "presse", "nachrichten", "magazin", "journal", "radio", "fernsehen")
 _ROMANCE_PARTICLES = frozenset({"de", "da", "di", "del", "du", "la", "le"})
 _SHORT_WORD = 3
 _WORD = re.compile(r"\w+")
@@ -102,13 +113,25 @@ def is_person(cand: Candidate, lang: str) -> bool:
 
 
 def is_place_name(words: tuple[str, ...]) -> bool:
-    """North Tyneside, Santa Clara, New York: a multi-word place the gazetteer may not know."""
-    return len(words) > 1 and words[0] in _PLACE_STARTS
+    """North Tyneside, Santa Clara, New York: a multi-word place the gazetteer may not know; and
+    German districts and streets (Landkreis Grafschaft Bentheim, Tübinger Straße, Schaumburger Land)."""
+    if len(words) < 2:
+        return False
+    first, last = words[0], words[-1].lower()
+    return first in _PLACE_STARTS or first in _DISTRICT_WORDS or last in _PLACE_HEADS \
+        and first.endswith("er") and not first.lower().endswith("ischer") and len(first) > 4
 
 
 def is_org(words: tuple[str, ...] | list[str]) -> bool:
+    """Bank of England, Deutsche Bank, Bayerischer Rundfunk, IG Metall, Royal Courts of Justice."""
     return len(words) > 1 and (is_org_word(words[-1]) or is_acronym(words[-1])
-                               or is_org_word(words[0]))
+                               or is_org_word(words[0]) or is_acronym(words[0])
+                               or any(w in _OF and _is_org_head(words[i - 1]) for i, w in enumerate(words) if i))
+
+
+def _is_org_head(word: str) -> bool:
+    """An organisation head before "of", also in the plural (Royal Courts of Justice)."""
+    return is_org_word(word) or word.endswith("s") and is_org_word(word[:-1])
 
 
 def single_is_name(cand: Candidate, lang: str, body: str, mid_sentence: Counter) -> bool:
@@ -128,15 +151,62 @@ def single_is_name(cand: Candidate, lang: str, body: str, mid_sentence: Counter)
         return not lowered and mid_sentence[word] > 0
     if lang == "en":
         return not lowered and (mid_sentence[word] > 0 or not is_known(word.lower(), lang))
+    if is_institution(word) or word.endswith("-Kreis"):
+        return True  # Bundeskartellamt, Eisenbahn-Bundesamt, Rhein-Sieg-Kreis: one body, one district
+    if word.lower().endswith(_MEDIA_HEADS) and _next_word(body, token.start + len(word)) in _PUBLISHES:
+        return True  # a compound that reports is a publication: das Handelsblatt berichtete
     if "-" in word:
         return not is_common_noun(word, lang)  # Samsung-Smartphones, SVB-Kollaps: compounds
     if not is_common_noun(word, lang):
         return True
     if is_known(word.lower(), lang) or is_known(word.lower(), "en") \
-            or is_noun_form(word, lang) or has_inflections(word, lang) or is_compound(word, lang):
+            or is_noun_form(word, lang) or has_inflections(word, lang):
         return False
+    if is_compound(word, lang) and not (_is_region_compound(word, lang) and _after_locative(body, token.start)):
+        return False  # but in der Oberpfalz, im Fichtelgebirge: a region
     # known to the lexicon, but as a name (Samsung, Heise, Ingolstadt): repeated or a place cue
     return body.count(word) > 1 or cand.titled or _after_locative(body, token.start)
+
+
+# Nouns that stand before a place's name (die Stadt Hof, im Landkreis Weiden, the town of Reading).
+_PLACE_NOUNS = frozenset({"stadt", "landkreis", "kreis", "gemeinde", "region", "bezirk", "kanton",
+                          "town", "city", "county", "village", "borough"})
+_LIST_WORDS = frozenset({"und", "oder", "sowie", "and", "or"})
+
+
+def is_place_cue(text: str, start: int) -> bool:
+    """Does a word before `start` say that a place follows: a locative (in, aus, near), a place noun
+    (Stadt, Landkreis, town of), an organisation head (Landgericht Hof), or a list after a place?"""
+    before = text[max(0, start - 60):start]
+    words = re.findall(r"[\w-]+|,", before)
+    if not words:
+        return False
+    last = words[-1].lower()
+    if last in _LOCATIVES or last in _PLACE_NOUNS or is_org_word(words[-1]) and words[-1][:1].isupper():
+        return True
+    if last in _OF and len(words) > 1 and words[-2].lower() in _PLACE_NOUNS:
+        return True
+    if (last in _LIST_WORDS or last == ",") and len(words) > 1:
+        item_start = before.rfind(words[-2]) + max(0, start - 60)  # the list's item before this one
+        return words[-2][:1].isupper() and bool(place_index().find(words[-2])) and \
+            is_place_cue(text, item_start)
+    return False
+
+
+_REGION_HEADS = ("land", "gebirge", "wald", "heide", "tal", "mark", "gau", "marsch", "pfalz", "franken")
+_REGION_PREFIXES = ("ober", "nieder", "unter", "mittel")
+
+
+def _is_region_compound(word: str, lang: str) -> bool:
+    """Oberpfalz, Fichtelgebirge, Emsland: a region's compound, not Ausland or Hinterland (their first
+    part is a common word written in lower case)."""
+    lower = word.lower()
+    if lower.startswith(_REGION_PREFIXES):
+        return True
+    for head in _REGION_HEADS:
+        if lower.endswith(head) and len(lower) > len(head) + 2:
+            return not is_known(lower[:-len(head)], lang)
+    return False
 
 
 def _whole_word_count(word: str, text: str) -> int:
@@ -157,8 +227,15 @@ def _has_caseless_letters(word: str) -> bool:
 
 
 def _after_locative(body: str, start: int) -> bool:
-    before = body[max(0, start - 6):start].split()
+    before = body[max(0, start - 12):start].split()
+    if before and before[-1].lower() in ("der", "dem", "den", "des") and len(before) > 1:
+        before.pop()  # in der Oberpfalz, aus dem Emsland
     return bool(before) and before[-1].lower() in _LOCATIVES
+
+
+def _next_word(body: str, end: int) -> str:
+    after = body[end:end + 20].split()
+    return after[0].strip(".,;:") if after else ""
 
 
 def _headline_case_spans(body: str) -> list[tuple[int, int]]:
@@ -242,6 +319,8 @@ def _split(run: list[Token], lang: str, words: set[str], body: str) -> list[list
             token = Token(word[:-1], token.start, token.initial, True)
             word = token.word
             current.append(token)
+            if i + 1 < len(run) and is_org_word(run[i + 1].word):
+                parts.append([])  # Rumäniens Staatsanwaltschaft: a place's body, not a name
         elif lang == "de" and word.endswith("s") and not is_known(word, lang) \
                 and not is_acronym(word[:-1]) and (word[:-1] in words or i + 1 < len(run)
                                                    and is_noun_form(run[i + 1].word, lang, True)):
@@ -298,6 +377,9 @@ def _clean(run: list[Token], lang: str) -> Candidate | None:
                       or len(tokens) > 1 and is_title(tokens[-1].word) and not is_org(_w(tokens))
                       or _lower_head(tokens[-1].word, lang)):
         tokens.pop()
+    while lang == "de" and len(tokens) > 1 and is_org_word(tokens[-2].word) and not is_org_word(tokens[-1].word) \
+            and is_noun_form(tokens[-1].word, lang, strict=True):
+        tokens.pop()  # das Eisenbahn-Bundesamt Einwendungen (eingereicht): the name ends at its head
     last_title = max((i for i, t in enumerate(tokens[:-1]) if is_title(t.word)), default=-1)
     if last_title > 0 and not is_org_word(tokens[-1].word):
         tokens, titled = tokens[last_title + 1:], True  # House Minority Leader Hakeem Jeffries
@@ -331,6 +413,8 @@ def _strip_first(tokens: list[Token], lang: str, titled: bool) -> bool:
     first = tokens[0]
     word = first.word
     following = tokens[1] if len(tokens) > 1 else None
+    if following is not None and (word in _DISTRICT_WORDS or is_place_name(tuple(_w(tokens)))):
+        return False  # Landkreis Grafschaft Bentheim, Tübinger Straße
     if is_stopword(word, lang) or word in _PARTICLES | _OF or _lower_head(word, lang):
         return True
     if is_title(word) and not is_org_word(tokens[-1].word):
@@ -348,8 +432,10 @@ def _strip_first(tokens: list[Token], lang: str, titled: bool) -> bool:
             lang == "de" or is_title(following.word) or following.covered):
         return True  # Sowohl, Nach, Whether (American), Former (President) starting a sentence
     if lang == "de":
-        if is_org_word(word) and following.covered:
-            return False  # Landgericht München, Universität Hamburg
+        if is_org_word(word) and (following.covered or _is_place(following.word)):
+            return False  # Landgericht München, Universität Hamburg, Landgericht Hof
+        if is_adjective_like(word, lang) and is_org(_w(tokens)):
+            return False  # Bayerischer Rundfunk, Europäische Zentralbank, Oberstes Gericht
         return is_noun_form(word, lang)
     # after a title, the ordinary words before a name (Secretary of State Marco Rubio)
     return titled and len(tokens) > 2 and is_known(word.lower(), lang) and not is_known(word, lang)
