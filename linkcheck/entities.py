@@ -26,6 +26,7 @@ from .names import (
     is_place_cue,
     is_place_name,
     mid_sentence_capitals,
+    place_aliases,
     single_is_name,
 )
 from .spelling import fold, transliterations
@@ -189,7 +190,7 @@ def _name_entities(body: str, lang: str
             entities[name] = Entity(name, EntityKind.PERSON, 0.0, _person_aliases(words))
         elif len(words) > 1:
             if is_place_name(words):
-                entities[name] = Entity(name, EntityKind.PLACE, 0.0, ())
+                entities[name] = Entity(name, EntityKind.PLACE, 0.0, place_aliases(words))
             elif is_org(words) or cand.has_place:
                 kind = EntityKind.ORG if is_org(words) or cand.tokens[-1].covered \
                     else EntityKind.OTHER

@@ -34,7 +34,7 @@ ORG_HEADS = ("bank", "partei", "party", "kirche", "church", "union", "verband", 
              "gerichtshof", "anwaltschaft", "anstalt", "kammer", "zentrale", "rundfunk",
              "landtag", "kreistag", "gemeindetag", "städtetag", "bundesrat", "kartellamt",
              "rundschau", "exchange", "energy", "tribune", "herald", "journal", "gazette", "telegraph",
-             "chronicle", "observer")
+             "chronicle", "observer", "dienst", "werk", "sparkasse", "fund", "trust")
 # Heads of a name only as a whole word: Deutsche Bahn, Stadtwerke (but Autobahn, Feuerwerke).
 _WHOLE_ORG_HEADS = frozenset({"bahn", "werke", "telekom"})
 # First parts that make a compound with an organisation head the name of one federal or state body
@@ -78,7 +78,7 @@ def _umlaut_plurals(word: str) -> list[str]:
     for i in range(len(word) - 1, 0, -1):
         if word[i] in "aou":
             umlauted = word[:i] + {"a": "ä", "o": "ö", "u": "ü"}[word[i]] + word[i + 1:]
-            return [umlauted + "e", umlauted + "er"]
+            return [umlauted, umlauted + "e", umlauted + "er"]  # Häfen, Hauptstädte, Bücher
         if word[i] in "eiäöü":
             break
     return []
@@ -145,8 +145,10 @@ def is_org_word(word: str) -> bool:
 
 def is_institution(word: str) -> bool:
     """One named federal or state body in one word: Bundesnetzagentur, Landeskriminalamt,
-    Eisenbahn-Bundesamt (the last part decides), Oberverwaltungsgericht."""
+    Eisenbahn-Bundesamt (the last part decides), Oberverwaltungsgericht, des Bundesgerichtshofs."""
     last = word.rsplit("-", 1)[-1].lower()
+    if last.endswith(("es", "s")) and not last.endswith(ORG_HEADS):
+        last = last[:-2] if last.endswith("es") and last[:-2].endswith(ORG_HEADS) else last[:-1]
     return last.startswith(INSTITUTION_PREFIXES) and last not in ORG_HEADS \
         and last.endswith(ORG_HEADS) and len(last) > 8
 

@@ -10,6 +10,7 @@ from functools import lru_cache
 
 from .gazetteer import place_index
 from .lexicon import (
+    ORG_HEADS,
     has_inflections,
     is_acronym,
     is_adjective_like,
@@ -38,7 +39,9 @@ _PLACE_STARTS = frozenset({"North", "South", "East", "West", "New", "Upper", "Lo
                            "Saint", "St.", "San", "Santa", "Los", "Las", "Fort", "Port", "Mount",
                            "Lake", "Cape", "Bad", "Sankt"})
 # German districts: Landkreis Wunsiedel, Kreis Minden-Lübbecke, Rhein-Sieg-Kreis.
-_DISTRICT_WORDS = frozenset({"Landkreis", "Kreis", "Regierungsbezirk", "Bezirk", "Kanton", "Region"})
+_ORG_AFTER = re.compile(r" ([A-Z]\w+)(?=[\s.,;:])")
+_DISTRICT_WORDS = frozenset({"Landkreis", "Kreis", "Regierungsbezirk", "Bezirk", "Kanton", "Region",
+                             "Insel", "Halbinsel"})
 # Last words of a place named after another (Tübinger Straße, Schaumburger Land, Cottbuser Ostsee).
 _PLACE_HEADS = frozenset({"straße", "strasse", "platz", "allee", "weg", "gasse", "ring", "damm", "ufer",
                           "land", "kreis", "see", "wald", "bucht", "heide", "tal", "gebirge", "bahnhof"})
@@ -95,7 +98,72 @@ def candidates(body: str, lang: str, covered: set[int]) -> list[Candidate]:
         for part in _split(run, lang, words, body):
             if (cand := _clean(part, lang)) is not None:
                 found.append(cand)
-    return found
+    return _joined(found, body, lang)
+
+
+_ARTICLES_DE = frozenset({"die", "der", "das", "den", "dem", "des"})
+_ADJECTIVE_ENDINGS = ("e", "en", "er", "es", "em")
+_LONGEST_FUER_TAIL = 8
+
+
+def _joined(found: list[Candidate], body: str, lang: str) -> list[Candidate]:
+    """Names that run over a small word: German bodies "für" a field (Bundesamt für Seeschifffahrt
+    und Hydrographie), English ones of two parts (Devon and Cornwall Police, Department of Health
+    and Social Care)."""
+    out: list[Candidate] = []
+    taken_until = -1
+    for i, cand in enumerate(found):
+        if cand.span[0] < taken_until:
+            continue  # swallowed by the name before
+        if lang == "de" and is_org_word(cand.words[-1]):
+            cand = _with_fuer_tail(cand, body)
+        elif lang == "en":
+            cand = _with_and_part(cand, found[i + 1] if i + 1 < len(found) else None, body)
+        taken_until = cand.span[1]
+        out.append(cand)
+    return out
+
+
+def _with_and_part(cand: Candidate, after: Candidate | None, body: str) -> Candidate:
+    """Department of Health and Social Care: an "of" name whose field has two parts (but not Devon
+    and Cornwall Police, which reads like a list of two: Emirates and Qatar Airways)."""
+    end = cand.span[1]
+    if after is not None and body[end:after.span[0]] == " and " and any(w in _OF for w in cand.words) \
+            and is_org(cand.words) and not any(t.covered for t in after.tokens):
+        return Candidate(cand.tokens + (Token("and", end + 1, False, False),) + after.tokens, cand.titled)
+    return cand
+
+
+def _with_fuer_tail(cand: Candidate, body: str) -> Candidate:
+    end = cand.span[1]
+    if not body.startswith(" für ", end):
+        return cand
+    tokens = list(cand.tokens)
+    tail: list[Token] = []
+    pos = end + 1
+    last_end = end
+    for match in re.finditer(r"\S+", body[pos:pos + 200]):
+        word, start = match.group(), pos + match.start()
+        if body[last_end:start] != " " or len(tail) > _LONGEST_FUER_TAIL:
+            break
+        last_end = start + len(word)
+        bare = word.rstrip(".,;:!?)")
+        lower = bare.lower()
+        fits = lower == "für" and not tail or lower in _ARTICLES_DE or lower == "und" \
+            or bare[:1].isupper() and _TOKEN.fullmatch(bare) \
+            or bare.islower() and bare.endswith(_ADJECTIVE_ENDINGS) and not is_stopword(bare, "de")
+        if not fits:
+            break
+        tail.append(Token(bare, start, False, False))
+        if bare != word:
+            break  # punctuation ends the name
+    while tail and not tail[-1].word[:1].isupper():
+        tail.pop()
+    if not any(t.word[:1].isupper() for t in tail) or any(
+            t.word == "und" and (j + 1 >= len(tail) or not tail[j + 1].word[:1].isupper())
+            for j, t in enumerate(tail)):
+        return cand
+    return Candidate(tuple(tokens + tail), cand.titled)
 
 
 def is_person(cand: Candidate, lang: str) -> bool:
@@ -110,6 +178,11 @@ def is_person(cand: Candidate, lang: str) -> bool:
     # a given name is no common noun, and no part is an inflected noun (Drogenterrorismus von
     # Schurkenstaaten); surnames may look like nouns (Buschmann, Rutte)
     return not is_noun_form(names[0], lang) and not any(is_inflected(w, lang) for w in names[1:])
+
+
+def place_aliases(words: tuple[str, ...]) -> tuple[str, ...]:
+    """Insel Usedom is Usedom, Landkreis Wunsiedel is Wunsiedel: the district word is a descriptor."""
+    return (" ".join(words[1:]),) if len(words) > 1 and words[0] in _DISTRICT_WORDS else ()
 
 
 def is_place_name(words: tuple[str, ...]) -> bool:
@@ -153,6 +226,10 @@ def single_is_name(cand: Candidate, lang: str, body: str, mid_sentence: Counter)
         return not lowered and (mid_sentence[word] > 0 or not is_known(word.lower(), lang))
     if is_institution(word) or word.endswith("-Kreis"):
         return True  # Bundeskartellamt, Eisenbahn-Bundesamt, Rhein-Sieg-Kreis: one body, one district
+    if "-" in word and word.lower().endswith(_MEDIA_HEADS) and not is_common_noun(word.split("-")[0], lang):
+        return True  # Ostsee-Zeitung, Rhein-Zeitung: a paper named after a place
+    if _named_org_compound(word, lang):
+        return True  # Commerzbank: an organisation head after a first part that is no word
     if word.lower().endswith(_MEDIA_HEADS) and _next_word(body, token.start + len(word)) in _PUBLISHES:
         return True  # a compound that reports is a publication: das Handelsblatt berichtete
     if "-" in word:
@@ -191,6 +268,15 @@ def is_place_cue(text: str, start: int) -> bool:
         return words[-2][:1].isupper() and bool(place_index().find(words[-2])) and \
             is_place_cue(text, item_start)
     return False
+
+
+def _named_org_compound(word: str, lang: str) -> bool:
+    """Commerzbank, Frankenpost-like names: an organisation head after a first part that is no
+    word of the lexicon (Gaskraftwerk and Volksbank are compounds of known words)."""
+    lower = word.lower()
+    head = next((h for h in ORG_HEADS if len(h) > 3 and lower.endswith(h) and len(lower) > len(h) + 3), None)
+    return head is not None and "-" not in word and lang == "de" and not is_compound(word, lang) \
+        and not is_known(word[:-len(head)].rstrip("s"), lang) and not is_known(word[:-len(head)].lower(), lang)
 
 
 _REGION_HEADS = ("land", "gebirge", "wald", "heide", "tal", "mark", "gau", "marsch", "pfalz", "franken")
@@ -275,10 +361,12 @@ def _runs(body: str, covered: set[int]) -> Iterator[list[Token]]:
                 yield run
             run, last_end = [], start + len(raw)
             continue  # Sen., Rep., (Conn.), (D., Ariz.): abbreviations, not names
-        possessive = word.endswith(("'s", "’s"))
-        if possessive or word.endswith(("'", "’")):
-            word = word[:-2] if possessive else word[:-1]
         end = start + len(raw)
+        possessive = word.endswith(("'s", "’s"))
+        if possessive and (after := _ORG_AFTER.match(body, end)) and is_org_word(after.group(1)):
+            possessive = False  # The King's Fund, Ben & Jerry's Foundation: the name goes on
+        elif possessive or word.endswith(("'", "’")):
+            word = word[:-2] if possessive else word[:-1]
         truncated = body[end:end + 2] in ("- ", "-,")  # Empörungs- und Symboldebatten
         contiguous = last_end >= 0 and body[last_end:start] in (" ", "\u00a0", " & ")
         # 2B, 3D: a capital glued to a digit is part of a code; kana and hanzi have no case, so a
@@ -378,7 +466,7 @@ def _clean(run: list[Token], lang: str) -> Candidate | None:
                       or _lower_head(tokens[-1].word, lang)):
         tokens.pop()
     while lang == "de" and len(tokens) > 1 and is_org_word(tokens[-2].word) and not is_org_word(tokens[-1].word) \
-            and is_noun_form(tokens[-1].word, lang, strict=True):
+            and is_noun_form(tokens[-1].word, lang, strict=True) and not _is_place(tokens[-1].word):
         tokens.pop()  # das Eisenbahn-Bundesamt Einwendungen (eingereicht): the name ends at its head
     last_title = max((i for i, t in enumerate(tokens[:-1]) if is_title(t.word)), default=-1)
     if last_title > 0 and not is_org_word(tokens[-1].word):
