@@ -34,7 +34,7 @@ ORG_HEADS = ("bank", "partei", "party", "kirche", "church", "union", "verband", 
              "gerichtshof", "anwaltschaft", "anstalt", "kammer", "zentrale", "rundfunk",
              "landtag", "kreistag", "gemeindetag", "städtetag", "bundesrat", "kartellamt",
              "rundschau", "exchange", "energy", "tribune", "herald", "journal", "gazette", "telegraph",
-             "chronicle", "observer", "dienst", "werk", "sparkasse", "fund", "trust")
+             "chronicle", "observer", "dienst", "werk", "sparkasse", "fund", "trust", "community", "district")
 # Heads of a name only as a whole word: Deutsche Bahn, Stadtwerke (but Autobahn, Feuerwerke).
 _WHOLE_ORG_HEADS = frozenset({"bahn", "werke", "telekom"})
 # First parts that make a compound with an organisation head the name of one federal or state body

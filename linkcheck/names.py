@@ -125,11 +125,14 @@ def _joined(found: list[Candidate], body: str, lang: str) -> list[Candidate]:
 
 
 def _with_and_part(cand: Candidate, after: Candidate | None, body: str) -> Candidate:
-    """Department of Health and Social Care: an "of" name whose field has two parts (but not Devon
-    and Cornwall Police, which reads like a list of two: Emirates and Qatar Airways)."""
+    """Department of Health and Social Care, Kent Fire and Rescue Service: one name with two fields
+    (but not Emirates and Qatar Airways, a list of two names)."""
     end = cand.span[1]
-    if after is not None and body[end:after.span[0]] == " and " and any(w in _OF for w in cand.words) \
-            and is_org(cand.words) and not any(t.covered for t in after.tokens):
+    if after is None or body[end:after.span[0]] != " and " or any(t.covered for t in after.tokens):
+        return cand
+    if any(w in _OF for w in cand.words) and is_org(cand.words) or is_org_word(after.words[-1]) \
+            and len(cand.words) > 1 and is_known(cand.words[-1].lower(), "en") and not cand.tokens[-1].covered:
+        # Kent Fire and Rescue Service: the part before "and" ends in a field (fire), not a name
         return Candidate(cand.tokens + (Token("and", end + 1, False, False),) + after.tokens, cand.titled)
     return cand
 
@@ -375,7 +378,9 @@ def _runs(body: str, covered: set[int]) -> Iterator[list[Token]]:
         upper = word[:1].isupper() and not truncated and not _CONTRACTION.search(word) \
             and not glued and not _has_caseless_letters(word)
         joins = word in _PARTICLES or word in _OF or (
-            word in _ARTICLE_AFTER_PARTICLE and run and run[-1].word in _PARTICLES)
+            word in _ARTICLE_AFTER_PARTICLE and run and run[-1].word in _PARTICLES) or (
+            word == "the" and len(run) > 1 and run[-1].word in _OF and is_org_word(run[-2].word))
+        # Department of the Interior, but not Director of the Financial Crime Prevention agency
         if run and contiguous and (upper or joins):
             run.append(Token(word, start, False, start in covered))
         else:
@@ -478,7 +483,7 @@ def _clean(run: list[Token], lang: str) -> Candidate | None:
         return None  # a place alone: the gazetteer has it
     words = _w(tokens)
     if any(is_stopword(w, lang) and w not in _PARTICLES | _OF | _ARTICLE_AFTER_PARTICLE
-           for w in words):
+           and not (w == "the" and i and words[i - 1] in _OF) for i, w in enumerate(words)):
         return None
     if len(words) > 1 and is_adjective_like(words[0], lang) and not is_org(words) \
             and not tokens[0].covered:
@@ -509,8 +514,8 @@ def _strip_first(tokens: list[Token], lang: str, titled: bool) -> bool:
         return True  # but General Civil Aviation Authority, Premier League keep their first word
     if word in _PLACE_STARTS and len(tokens) > 1:
         return False
-    if following is None:
-        return is_capitalised_function_word(word, lang) and first.initial
+    if following is None:  # BP, not bp: capitals are no function word
+        return is_capitalised_function_word(word, lang) and first.initial and not is_acronym(word)
     if lang == "de" and "-" in word and is_common_noun(word, lang):
         return True  # EU-Gesetz, US-Präsident: a compound noun, whatever its first part
     if first.covered:  # Swedish Prime Minister X, Iranische Sicherheitskräfte; not Deutsche Bank
