@@ -37,6 +37,9 @@ ORG_HEADS = ("bank", "partei", "party", "kirche", "church", "union", "verband", 
              "chronicle", "observer", "dienst", "werk", "sparkasse", "fund", "trust", "community", "district")
 # Heads of a name only as a whole word: Deutsche Bahn, Stadtwerke (but Autobahn, Feuerwerke).
 _WHOLE_ORG_HEADS = frozenset({"bahn", "werke", "telekom"})
+# Heads of public bodies (not of members' bodies: a Landesverband or Bundesverband is one of many).
+_INSTITUTION_HEADS = ("gericht", "gerichtshof", "amt", "agentur", "anstalt", "anwaltschaft", "ministerium",
+                      "kammer", "bank", "rat", "tag", "polizei", "zentrale", "institut", "kommission", "wehr")
 # First parts that make a compound with an organisation head the name of one federal or state body
 # (Bundeskartellamt, Landeskriminalamt, Oberlandesgericht), not a generic one (Amtsgericht).
 INSTITUTION_PREFIXES = ("bundes", "landes", "ober", "general", "europa")
@@ -150,7 +153,7 @@ def is_institution(word: str) -> bool:
     if last.endswith(("es", "s")) and not last.endswith(ORG_HEADS):
         last = last[:-2] if last.endswith("es") and last[:-2].endswith(ORG_HEADS) else last[:-1]
     return last.startswith(INSTITUTION_PREFIXES) and last not in ORG_HEADS \
-        and last.endswith(ORG_HEADS) and len(last) > 8
+        and last.endswith(_INSTITUTION_HEADS) and len(last) > 8
 
 
 def is_title(word: str) -> bool:

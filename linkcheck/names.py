@@ -273,11 +273,16 @@ def is_place_cue(text: str, start: int) -> bool:
     return False
 
 
+_LONG_ORG_HEADS = tuple(h for h in ORG_HEADS if len(h) > 3)
+
+
 def _named_org_compound(word: str, lang: str) -> bool:
     """Commerzbank, Frankenpost-like names: an organisation head after a first part that is no
     word of the lexicon (Gaskraftwerk and Volksbank are compounds of known words)."""
     lower = word.lower()
-    head = next((h for h in ORG_HEADS if len(h) > 3 and lower.endswith(h) and len(lower) > len(h) + 3), None)
+    if lang != "de" or not lower.endswith(_LONG_ORG_HEADS):
+        return False
+    head = next((h for h in _LONG_ORG_HEADS if lower.endswith(h) and len(lower) > len(h) + 3), None)
     return head is not None and "-" not in word and lang == "de" and not is_compound(word, lang) \
         and not is_known(word[:-len(head)].rstrip("s"), lang) and not is_known(word[:-len(head)].lower(), lang)
 
@@ -476,6 +481,8 @@ def _clean(run: list[Token], lang: str) -> Candidate | None:
     last_title = max((i for i, t in enumerate(tokens[:-1]) if is_title(t.word)), default=-1)
     if last_title > 0 and not is_org_word(tokens[-1].word):
         tokens, titled = tokens[last_title + 1:], True  # House Minority Leader Hakeem Jeffries
+        if len(tokens) == 2 and tokens[0].word in _OF:
+            return None  # Cabinet Member for Finance: a role and its field, no name
     while tokens and _strip_first(tokens, lang, titled):
         titled = titled or is_title(tokens[0].word)
         tokens.pop(0)
