@@ -13,6 +13,7 @@ from .gazetteer import Place, place_index, places_by_key
 from .language import guess_language
 from .lexicon import (
     CALENDAR,
+    institution_base,
     is_acronym,
     is_common_word,
     is_known,
@@ -172,6 +173,7 @@ def _name_entities(body: str, lang: str
     # a town's name starts many longer names (Nottingham Forest, Tottenham Hotspur): runs see
     # only the other gazetteer names, and a town inside a found name is not counted on its own
     covered = {i for hit in place_index().find(body) if not places_by_key()[hit.key].town
+               and not body.startswith("-", hit.end)  # Ostsee-Zeitung: the compound decides
                for i in range(hit.start, hit.end)}
     found = candidates(body, lang, covered)
     mid_sentence = mid_sentence_capitals(body) if lang == "en" else Counter()
@@ -199,6 +201,10 @@ def _name_entities(body: str, lang: str
                     and not any(is_noun_form(w, lang, strict=True) for w in words):
                 entities[name] = Entity(name, EntityKind.OTHER, 0.0, ())  # not Barrel Öl
         elif name not in part_of_person and single_is_name(cand, lang, body, mid_sentence):
+            base = institution_base(name)
+            if base != name:  # des Bundesgerichtshofs: the body, not its genitive
+                entities[base] = Entity(base, EntityKind.ORG, 0.0, (name,))
+                continue
             kind = EntityKind.ORG if is_acronym(name) or is_org_word(name) else \
                 EntityKind.PERSON if cand.titled else EntityKind.OTHER
             aliases = () if kind is EntityKind.ORG else _spelling_aliases(name)

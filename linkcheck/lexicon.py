@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from functools import lru_cache
 from typing import Any
@@ -63,6 +64,21 @@ def _dictionary(lang: str) -> Any:
     return _dictionaries().get_dictionary(lang)
 
 
+@lru_cache(maxsize=2)
+def _frequencies(lang: str) -> dict[str, float]:
+    """wordfreq's small list (words of Zipf 3 and more, about 4 MB a language; the large lists cost
+    100 MB), loaded on first use."""
+    from wordfreq import get_frequency_dict
+
+    return get_frequency_dict(lang, wordlist="small")
+
+
+def zipf(lower: str, lang: str) -> float:
+    """How common a lower-case word is: log10 of its frequency per billion words, 0 if rare."""
+    frequency = _frequencies(lang).get(lower.replace("ß", "ss") if lang == "de" else lower)
+    return math.log10(frequency) + 9 if frequency else 0.0
+
+
 def is_known(word: str, lang: str) -> bool:
     """True when the lexicon has this exact form (case-sensitive; it also knows some names)."""
     return word in _dictionary(lang)
@@ -77,14 +93,24 @@ def has_plural(word: str, lang: str, endings: tuple[str, ...] = ("e", "en", "er"
 
 
 def _umlaut_plurals(word: str) -> list[str]:
-    """Hauptstadt -> Hauptstädte, Rat -> Räte, Buch -> Bücher."""
-    for i in range(len(word) - 1, 0, -1):
-        if word[i] in "aou":
-            umlauted = word[:i] + {"a": "ä", "o": "ö", "u": "ü"}[word[i]] + word[i + 1:]
-            return [umlauted, umlauted + "e", umlauted + "er"]  # Häfen, Hauptstädte, Bücher
-        if word[i] in "eiäöü":
+    """Hauptstadt -> Hauptstädte, Rat -> Räte, Buch -> Bücher, Boden -> Böden, Vater -> Väter."""
+    if word.endswith(("en", "el", "er")) and len(word) > 4:
+        stem, ending = word[:-2], word[-2:]
+        return [umlauted + ending for umlauted in _umlauted(stem)] + _umlaut_plurals_of(word)
+    return _umlaut_plurals_of(word)
+
+
+def _umlauted(stem: str) -> list[str]:
+    for i in range(len(stem) - 1, 0, -1):
+        if stem[i] in "aou":
+            return [stem[:i] + {"a": "ä", "o": "ö", "u": "ü"}[stem[i]] + stem[i + 1:]]
+        if stem[i] in "eiäöü":
             break
     return []
+
+
+def _umlaut_plurals_of(word: str) -> list[str]:
+    return [umlauted + ending for umlauted in _umlauted(word) for ending in ("", "e", "er")]
 
 
 def has_inflections(word: str, lang: str) -> bool:
@@ -144,6 +170,15 @@ def is_org_word(word: str) -> bool:
     lower = word.lower()
     return lower in ORG_HEADS or lower in _WHOLE_ORG_HEADS or lower.endswith(_COMPOUND_ORG_HEADS) \
         or is_institution(word)
+
+
+def institution_base(word: str) -> str:
+    """The body a genitive names (Bundesgerichtshofs -> Bundesgerichtshof); other words as they are."""
+    for ending in ("es", "s"):
+        base = word[:-len(ending)]
+        if word.endswith(ending) and is_institution(base):
+            return base
+    return word
 
 
 def is_institution(word: str) -> bool:

@@ -24,6 +24,7 @@ from .lexicon import (
     is_org_word,
     is_stopword,
     is_title,
+    zipf,
 )
 
 _TOKEN = re.compile(r"[^\W\d_](?:[\w'’.-]*\w)?\.?")
@@ -47,6 +48,7 @@ _PLACE_HEADS = frozenset({"straße", "strasse", "platz", "allee", "weg", "gasse"
                           "land", "kreis", "see", "wald", "bucht", "heide", "tal", "gebirge", "bahnhof"})
 # Verbs that say a name is a publication (Das Handelsblatt berichtete, die Frankenpost meldete).
 _PUBLISHES = frozenset({"berichtete", "berichtet", "meldete", "meldet", "schrieb", "schreibt",
+                        "berichteten", "meldeten", "schrieben",
                         "zitierte", "zitiert", "reported", "reports", "wrote"})
 _MEDIA_HEADS = ("blatt", "post", "zeitung", "rundschau", "kurier", "anzeiger", "funk", "spiegel",
                 "bote", "echo", "presse", "nachrichten", "magazin", "journal", "radio", "fernsehen")
@@ -239,9 +241,14 @@ def single_is_name(cand: Candidate, lang: str, body: str, mid_sentence: Counter)
         return not is_common_noun(word, lang)  # Samsung-Smartphones, SVB-Kollaps: compounds
     if not is_common_noun(word, lang):
         return True
-    if is_known(word.lower(), lang) or is_known(word.lower(), "en") \
-            or is_noun_form(word, lang) or has_inflections(word, lang):
+    if is_known(word.lower(), lang) or is_noun_form(word, lang) or has_inflections(word, lang):
         return False
+    if is_known(word.lower(), "en"):
+        # an English word in German text (Internet, Team) is common in English; one that is rare
+        # there, that the text keeps capitalised and names again, is a name (Siemens, Lufthansa)
+        return zipf(word.lower(), "en") < _COMMON_ENGLISH_ZIPF and _whole_word_count(word, body) > 1
+    if is_compound(word, lang) and _named_after_place(word):
+        return True  # Deutschlandfunk, Bayernwerk: a body named after its place
     if is_compound(word, lang) and not (_is_region_compound(word, lang) and _after_locative(body, token.start)):
         return False  # but in der Oberpfalz, im Fichtelgebirge: a region
     # known to the lexicon, but as a name (Samsung, Heise, Ingolstadt): repeated or a place cue
@@ -273,7 +280,24 @@ def is_place_cue(text: str, start: int) -> bool:
     return False
 
 
+_COMMON_ENGLISH_ZIPF = 4.0  # once per 100,000 words: internet 5.1, team 5.7; siemens 3.3, lufthansa 0
 _LONG_ORG_HEADS = tuple(h for h in ORG_HEADS if len(h) > 3)
+
+
+def _named_after_place(word: str) -> bool:
+    """A compound of a place and an organisation or media head: Deutschlandfunk, Bayernwerk."""
+    lower = word.lower()
+    if not lower.endswith(_MEDIA_HEADS + _LONG_ORG_HEADS):
+        return False
+    places = _place_names()
+    return any(word[:cut] in places for cut in range(4, len(word) - 3))
+
+
+@lru_cache(maxsize=1)
+def _place_names() -> frozenset[str]:
+    from .gazetteer import places
+
+    return frozenset(name for place in places() if place.kind == "place" for name in place.proper_names)
 
 
 def _named_org_compound(word: str, lang: str) -> bool:

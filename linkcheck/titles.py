@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import re
-from functools import lru_cache
 
 # A longer line without spaces is no title that lost its spaces: it is left as it is (the parser
 # warns), and segmenting stays cheap whatever the input.
@@ -164,18 +163,10 @@ def _in_dictionary(word: str, lower: str) -> bool:
     return any(is_known(form, lang) for lang in ("de", "en") for form in {word, lower, lower.capitalize()})
 
 
-@lru_cache(maxsize=2)
-def _frequencies(lang: str) -> dict[str, float]:
-    """wordfreq's small list (words of Zipf 3 and more, about 8 MB for both languages; the large
-    lists cost 100 MB), loaded on the first squashed title."""
-    from wordfreq import get_frequency_dict
-
-    return get_frequency_dict(lang, wordlist="small")
-
-
 def _zipf(lower: str, lang: str) -> float:
-    frequency = _frequencies(lang).get(lower.replace("ß", "ss") if lang == "de" else lower)
-    return math.log10(frequency) + 9 if frequency else 0.0
+    from .lexicon import zipf
+
+    return zipf(lower, lang)
 
 
 def _merge_body_words(tokens: list[str], body_tokens: frozenset[str]) -> list[str]:
