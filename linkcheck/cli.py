@@ -13,7 +13,15 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
-from .config import REPAIR_CHOICES, load_config, parse_accept, parse_duration, parse_header, range_problem
+from .config import (
+    REPAIR_CHOICES,
+    load_config,
+    parse_accept,
+    parse_duration,
+    parse_header,
+    range_problem,
+    without_password,
+)
 from .errors import LinkcheckError, UsageError
 
 if TYPE_CHECKING:
@@ -209,8 +217,11 @@ def verify(
         print(report.markdown(rows), file=stdout)
     stdout.flush()
     if not outcome.network_up:
+        proxies = sorted({config.http_proxy, config.https_proxy} - {""})
+        behind = f" Requests went through the proxy {', '.join(map(without_password, proxies))}: is it up?" \
+            if proxies else ""
         err.print("linkcheck: the network is unavailable (no host name resolves, not even well-known ones); "
-                  "links were not judged and no link state changed.", markup=False, highlight=False)
+                  f"links were not judged and no link state changed.{behind}", markup=False, highlight=False)
     line = report.summary_line(dict(outcome.counts), outcome.articles, outcome.run_id, str(config.db_path),
                                outcome.skipped_recent, outcome.network_up, dict(outcome.skipped_counts))
     err.print(line, markup=False, highlight=False)

@@ -140,7 +140,7 @@ def load_config(start: Path | None = None, explicit: Path | None = None,
                 environ: Mapping[str, str] | None = None) -> Config:
     """Defaults overlaid with `linkcheck.toml` or `[tool.linkcheck]` of pyproject.toml; secrets the
     file does not give come from `environ` (the process environment by default)."""
-    table = _read_table(explicit) if explicit else _find_table(start or Path.cwd())
+    table, folder = (_read_table(explicit), explicit.parent) if explicit else _find_table(start or Path.cwd())
     environ = os.environ if environ is None else environ
     table = {key.replace("-", "_"): value for key, value in table.items()}
     if "proxy" in table:  # one proxy for both schemes
@@ -155,6 +155,9 @@ def load_config(start: Path | None = None, explicit: Path | None = None,
     values: dict[str, Any] = {}
     for name, value in table.items():
         values[name] = _coerce(name, value, getattr(defaults, name))
+        if isinstance(values[name], Path) and folder is not None:
+            # relative to the file that names it, as a config found in a parent folder means it
+            values[name] = folder / values[name]
         if problem := range_problem(name, values[name]):
             raise ConfigError(f"config option {name} {problem}")
     for name, variables in _FROM_ENVIRONMENT.items():
@@ -264,17 +267,18 @@ _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _SPECIAL = {"accept": _accept_from_table, "headers": _headers_from_table}
 
 
-def _find_table(start: Path) -> dict[str, Any]:
+def _find_table(start: Path) -> tuple[dict[str, Any], Path | None]:
+    """The nearest config table from `start` upwards, and the folder of the file that holds it."""
     for folder in (start, *start.parents):
         own = folder / "linkcheck.toml"
         if own.is_file():
-            return _read_table(own)
+            return _read_table(own), folder
         pyproject = folder / "pyproject.toml"
         if pyproject.is_file():
             table = _read_table(pyproject, ("tool", "linkcheck"))
             if table:
-                return table
-    return {}
+                return table, folder
+    return {}, None
 
 
 def _read_table(path: Path, keys: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -285,3 +289,9 @@ def _read_table(path: Path, keys: tuple[str, ...] = ()) -> dict[str, Any]:
     for key in keys:
         data = data.get(key, {})
     return data
+
+
+def without_password(proxy: str) -> str:
+    """A proxy URL as it may be shown: any user and password left out."""
+    scheme, separator, rest = proxy.rpartition("://")
+    return f"{scheme}{separator}{rest.rpartition('@')[2]}"

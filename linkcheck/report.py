@@ -178,7 +178,7 @@ def markdown(rows: Iterable[dict[str, Any]]) -> str:
     for row in rows:
         found = row.get("replacement")
         replacement = f"{found['url']} ({found['captured_at'][:10]})" if found else ""
-        cells = [row["verdict"], str(row["status"] or "-"), row["url"], row["reason"], replacement, row["article"]]
+        cells = [row["verdict"], str(row["status"] or "-"), row["url"], short_reason(row), replacement, row["article"]]
         lines.append("| " + " | ".join(_markdown_cell(c) for c in cells) + " |")
     return "\n".join(lines)
 

@@ -12,7 +12,14 @@ def test_defaults_without_config_file(tmp_path):
 def test_linkcheck_toml_overrides_defaults(tmp_path):
     (tmp_path / "linkcheck.toml").write_text('per-host = 4\ndb_path = "x/y.db"\n')
     config = load_config(tmp_path)
-    assert (config.per_host, config.db_path) == (4, Path("x/y.db"))
+    assert (config.per_host, config.db_path) == (4, tmp_path / "x/y.db")
+
+
+def test_relative_paths_in_a_config_found_upwards_are_relative_to_its_folder(tmp_path):
+    (tmp_path / "linkcheck.toml").write_text('db_path = "archive/news.db"\nignore_file = "/etc/ignore"\n')
+    (tmp_path / "articles" / "2024").mkdir(parents=True)
+    config = load_config(tmp_path / "articles" / "2024")
+    assert (config.db_path, config.ignore_file) == (tmp_path / "archive/news.db", Path("/etc/ignore"))
 
 
 def test_pyproject_tool_table_is_read_from_a_parent_folder(tmp_path):
@@ -59,7 +66,7 @@ def test_all_proxy_stands_in_for_both_and_the_file_wins_over_the_environment(tmp
     (tmp_path / "linkcheck.toml").write_text('proxy = "http://file:3128"\nca_bundle = "ca.pem"\n')
     config = load_config(tmp_path, environ={"https_proxy": "http://env:1", "SSL_CERT_FILE": "/env.pem"})
     assert (config.http_proxy, config.https_proxy, config.ca_bundle) == ("http://file:3128", "http://file:3128",
-                                                                         Path("ca.pem"))
+                                                                         tmp_path / "ca.pem")
 
 
 def test_headers_accept_and_link_patterns_from_the_file(tmp_path):
@@ -75,7 +82,7 @@ def test_headers_accept_and_link_patterns_from_the_file(tmp_path):
     config = load_config(tmp_path, environ={})
     assert config.exclude == ("^https://twitter\\.com/",) and config.headers == (("X-Consent", "yes"),)
     assert config.accept == (("", 999), ("", 200), ("", 201), ("", 202))
-    assert config.cookie_file == Path("cookies.txt")
+    assert config.cookie_file == tmp_path / "cookies.txt"
 
 
 def test_accept_per_host_as_a_table(tmp_path):

@@ -89,3 +89,8 @@ def test_quiet_lines_name_verdict_url_article_and_reason():
 def test_summary_counts_skipped_citations_as_last_checked():
     line = report.summary_line({"ok": 1}, 1, 3, "a.db", skipped_recent=2, skipped_counts={"dead": 1, "ok": 1})
     assert "2 link(s) skipped" in line and "their 2 citation(s) as last checked: 1 ok, 1 dead" in line
+
+
+def test_markdown_reasons_do_not_repeat_the_cited_url():
+    text = report.markdown([row("dead", reason=f"{URL} answered HTTP 404")])
+    assert text.splitlines()[2].count(URL) == 1 and "| answered HTTP 404 |" in text

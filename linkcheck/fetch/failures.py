@@ -21,8 +21,10 @@ class Failure(Exception):
         self.error, self.detail, self.retryable, self.refused = error, detail, retryable, refused
 
 
-def failure_for(exc: BaseException, host: str) -> Failure:
-    """Map a transport error to a Failure; DNS and TLS (certificate) failures are not worth a retry."""
+def failure_for(exc: BaseException, host: str, proxy: str | None = None) -> Failure:
+    """Map a transport error to a Failure; DNS and TLS (certificate) failures are not worth a retry.
+    `proxy` (shown without its password) is the proxy the request went to, if any: a connection
+    that fails then failed to the proxy, not to `host`."""
     causes = _causes(exc)
     if any(isinstance(c, socket.gaierror) for c in causes):
         gai = next(c for c in causes if isinstance(c, socket.gaierror))
@@ -45,6 +47,9 @@ def failure_for(exc: BaseException, host: str) -> Failure:
     if isinstance(exc, (httpx.ConnectError, ConnectionRefusedError)) or (
         isinstance(exc, OSError) and not isinstance(exc, ConnectionResetError)
     ):
+        if proxy is not None:
+            return Failure(FetchError.CONNECT, f"cannot connect to the proxy {proxy} (for {host}): {describe(exc)}",
+                           True)
         return Failure(FetchError.CONNECT, f"cannot connect to {host}: {describe(exc)}", True)
     if isinstance(exc, (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError, ConnectionResetError)):
         return Failure(FetchError.RESET, describe(exc), True)

@@ -16,7 +16,7 @@ from http.cookiejar import CookieJar, LoadError, MozillaCookieJar
 import httpcore
 import httpx
 
-from ..config import Config
+from ..config import Config, without_password
 from ..errors import ConfigError
 from .addresses import AddressPolicy, UnsafeAddress, literal_address
 from .body import CappedBody, drain, read_capped
@@ -81,7 +81,7 @@ class Fetcher:
         self._policy = AddressPolicy(config.allow_private, config.allow_link_local)
         for proxy in {config.http_proxy, config.https_proxy} - {""}:
             if not proxy.lower().startswith(("http://", "https://")):
-                raise ConfigError(f"proxy {_without_password(proxy)!r}: only http:// and https:// proxies "
+                raise ConfigError(f"proxy {without_password(proxy)!r}: only http:// and https:// proxies "
                                   "are supported")
         self._network_backend = network_backend
         resolver = resolver if resolver is not None else (system_resolve if transport is None else None)
@@ -242,7 +242,7 @@ class Fetcher:
         except UnsafeAddress as exc:
             raise Failure(FetchError.PRIVATE_ADDRESS, str(exc)) from None
         except (httpx.HTTPError, OSError) as exc:
-            raise failure_for(exc, host) from None
+            raise failure_for(exc, host, None if proxy is None else without_password(proxy)) from None
         try:
             stream = checked_stream(response)
             if stream is not None and response.http_version == "HTTP/1.1" and stream.reads_since_write == 0:
@@ -306,11 +306,6 @@ class Fetcher:
                 raise
             return
         self._policy.check_addresses(host, addresses)
-
-
-def _without_password(proxy: str) -> str:
-    scheme, separator, rest = proxy.rpartition("://")
-    return f"{scheme}{separator}{rest.rpartition('@')[2]}"
 
 
 def _cookie_jar(config: Config) -> CookieJar:

@@ -80,3 +80,14 @@ def test_a_host_the_proxy_cannot_reach_is_a_connect_failure(proxy: ForwardProxy)
     result = fetch("https://unknown.test/", via(proxy))
     assert result.error is FetchError.CONNECT and "the proxy could not reach unknown.test" in result.error_detail
     assert proxy.targets == ["unknown.test:443"]
+
+
+def test_a_proxy_that_is_down_is_named_in_the_reason():
+    with socket.socket() as closed:  # a port nobody listens on once this socket is closed
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    config = Config(http_proxy=f"http://user:secret@127.0.0.1:{port}", https_proxy="", timeout=5, retries=0)
+    result = fetch("http://plain.test/story", config)
+    assert result.error is FetchError.CONNECT
+    assert f"cannot connect to the proxy http://127.0.0.1:{port} (for plain.test)" in result.error_detail
+    assert "secret" not in result.error_detail
