@@ -71,7 +71,9 @@ def key_entities(article: Article) -> tuple[Entity, ...]:
     title = recover_title_words(article.title, body)  # a no-op once the parser did it
     names, inside_names, inside_runs = _name_entities(body, lang)
     name_words = {w for e in names if e.kind is EntityKind.PERSON for w in e.name.split()}
-    named = _place_entities(title, body, lang, inside_names, name_words, inside_runs) + names + _numbers(body)
+    places = _place_entities(title, body, lang, inside_names, name_words, inside_runs)
+    # a town is found both ways (its runs are not covered): the gazetteer's entry is the one
+    named = places + [e for e in names if e.name not in {p.name for p in places}] + _numbers(body)
     return _weighed(named, title, body)
 
 

@@ -125,3 +125,9 @@ def test_dev_set_recall_and_junk():
     hits, junk, misses = (sum(s[i] for s in scores.values()) for i in range(3))
     assert hits / (hits + misses) >= 0.9
     assert junk / (hits + junk) <= 0.05
+
+
+def test_a_town_found_as_a_place_and_as_a_capitalised_word_is_one_entity():
+    found = [e.name for e in key_entities(parse_article(
+        "Krach bei VW\n\nHerbert Diess gerät in Wolfsburg unter Druck. Wolfsburg schweigt.\n"))]
+    assert found.count("Wolfsburg") == 1

@@ -9,16 +9,19 @@ from pathlib import Path
 import pytest
 
 from linkcheck.article import parse_article
-from linkcheck.titles import MAX_SQUASHED_TITLE, _segment, _Scorer, recover_title_words
+from linkcheck.titles import MAX_SQUASHED_TITLE, _Scorer, _segment, recover_title_words
 
 DEV_TITLES = json.loads((Path(__file__).parent / "data" / "dev" / "titles.json").read_text(encoding="utf-8"))
 
 
 @pytest.mark.parametrize(("squashed", "body", "title"), [
     # the four of issue 15
-    ("PutinwarntvorDekolonisierungRusslands", "Wladimir Putin sprach in Moskau.", "Putin warnt vor Dekolonisierung Russlands"),
-    ("UNKritikanUS-EinsatzinVenezuela", "Die Vereinten Nationen kritisieren Washington.", "UN Kritik an US-Einsatz in Venezuela"),
-    ("EZBvordemnächstenZinsentscheid", "Die Europäische Zentralbank berät in Frankfurt.", "EZB vor dem nächsten Zinsentscheid"),
+    ("PutinwarntvorDekolonisierungRusslands", "Wladimir Putin sprach in Moskau.",
+     "Putin warnt vor Dekolonisierung Russlands"),
+    ("UNKritikanUS-EinsatzinVenezuela", "Die Vereinten Nationen kritisieren Washington.",
+     "UN Kritik an US-Einsatz in Venezuela"),
+    ("EZBvordemnächstenZinsentscheid", "Die Europäische Zentralbank berät in Frankfurt.",
+     "EZB vor dem nächsten Zinsentscheid"),
     ("UKPMpromisesnewhousing", "The prime minister spoke in London on Monday.", "UK PM promises new housing"),
 ])
 def test_the_issues_examples_are_recovered(squashed, body, title):
