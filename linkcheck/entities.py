@@ -19,6 +19,7 @@ from .lexicon import (
     is_known,
     is_noun_form,
     is_org_word,
+    is_stopword,
 )
 from .names import (
     candidates,
@@ -71,6 +72,7 @@ def key_entities(article: Article) -> tuple[Entity, ...]:
     title = recover_title_words(article.title, body)  # a no-op once the parser did it
     names, inside_names, inside_runs = _name_entities(body, lang)
     name_words = {w for e in names if e.kind is EntityKind.PERSON for w in e.name.split()}
+    names += _agencies(body, {e.name for e in names})
     places = _place_entities(title, body, lang, inside_names, name_words, inside_runs)
     # a town is found both ways (its runs are not covered): the gazetteer's entry is the one
     named = places + [e for e in names if e.name not in {p.name for p in places}] + _numbers(body)
@@ -215,6 +217,24 @@ def _name_entities(body: str, lang: str
             inside_names.append(cand.span)
     runs = [cand.span for cand in found if len(cand.tokens) > 1]
     return list(entities.values()), inside_names, runs
+
+
+# News agencies write their names in lower case (dpa, afp, epd, kna): a short lower-case word alone
+# in parentheses, after "laut" or "Agentur", or after an article where the phrase ends (sagte der
+# dpa.), that is no function word, is one.
+_AGENCY = re.compile(r"(?:\((?=[a-z]{3,4}\))|\b(?:[Ll]aut|Agentur|Nachrichtenagentur) (?=[a-z]{3,4}\b)"
+                     r"|\b(?:der|die) (?=[a-z]{3,4}(?:[,.;)]| zufolge| berichtete| meldete)))([a-z]{3,4})\b")
+
+
+def _agencies(body: str, known: set[str]) -> list[Entity]:
+    found = []
+    for match in _AGENCY.finditer(body):
+        word = match.group(1)
+        if word in known or is_stopword(word, "de") or is_stopword(word, "en") or is_known(word, "en"):
+            continue
+        known.add(word)
+        found.append(Entity(word, EntityKind.ORG, 0.0, (word.upper(),)))
+    return found
 
 
 def _person_aliases(tokens: tuple[str, ...]) -> tuple[str, ...]:

@@ -78,6 +78,14 @@ def test_companies_and_media(text, expected):
 
 
 @pytest.mark.parametrize(("text", "expected"), [
+    ("Das sagte ein Sprecher der Nachrichtenagentur dpa. Laut afp gab es Verletzte.", {"dpa", "afp"}),
+    ("Berlin (epd) Die Kirche meldete mehr Austritte, wie die kna meldete.", {"epd", "kna"}),
+])
+def test_news_agencies_in_lower_case(text, expected):
+    assert expected <= names(text)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
     ("The Department of the Interior and the Department of Health and Social Care disagreed.",
      {"Department of the Interior", "Department of Health and Social Care"}),
     ("Crews from Kent Fire and Rescue Service and the Royal Courts of Justice were there.",
@@ -95,6 +103,8 @@ def test_english_names_over_small_words(text, expected):
     ("Im Gaskraftwerk brannte es, im Ausland wurde berichtet.", {"Gaskraftwerk", "Ausland"}),
     ("The Cabinet Member for Finance spoke first.", {"Cabinet Member for Finance", "Finance"}),
     ("Airlines including Emirates and Qatar Airways cut flights.", {"Emirates and Qatar Airways"}),
+    ("Er sagte, der sich auflösende Verband (bzw. seine Reste) habe uns, die wir zwei Jahre warteten, "
+     "kurz geantwortet.", {"sich", "bzw", "uns", "zwei", "kurz"}),
 ])
 def test_common_words_and_parts_of_names_are_no_entities(text, not_expected):
     assert not (not_expected & names(text))
