@@ -15,6 +15,7 @@ from rapidfuzz.distance import Levenshtein
 
 from .claims import ClaimTerms
 from .errors import ArticleError
+from .titles import MAX_SQUASHED_TITLE, needs_recovery, recover_title_words
 
 
 @dataclass(frozen=True, slots=True)  # slots: a run holds one per cited URL
@@ -125,6 +126,9 @@ def parse_article(text: str, path: str = "<text>") -> Article:
     body_lines = non_empty[1:]
     body = "\n\n".join(body_lines)
     title = recover_title_words(raw_title, body) if raw_title else ""
+    if needs_recovery(raw_title) and len(raw_title) > MAX_SQUASHED_TITLE:
+        warnings.append(f"title line of {len(raw_title)} characters without spaces: "
+                        f"left as it is (words are recovered up to {MAX_SQUASHED_TITLE})")
 
     cited: list[str] = _urls_in_sources(sources_block) if sources_at else []
     claims: dict[str, str] = {}
@@ -203,76 +207,6 @@ def url_problem(url: str) -> str | None:
 def _near_http(scheme: str) -> bool:
     """A typo of http or https ("htp", "htps", "hhttps", "ttps", "hxxps")."""
     return min(Levenshtein.distance(scheme, "http"), Levenshtein.distance(scheme, "https")) <= 2
-
-
-def recover_title_words(title: str, body: str = "") -> str:
-    """Put the spaces back into a squashed title line ('NATObesorgt' -> 'NATO besorgt').
-
-    Titles that already have spaces are returned as they are. Words are known from the
-    article's own body and from simplemma's German and English dictionaries.
-    """
-    if " " in title.strip() or len(title) < 16:
-        return title.strip()
-    vocabulary = frozenset(w.lower() for w in re.findall(r"\w+", body))
-    words: list[str] = []
-    for chunk in _SURE_BOUNDARY.split(title.strip()):
-        words.extend(_segment(chunk, vocabulary) if chunk else [])
-    return " ".join(words)
-
-
-# Sure word boundaries: lower-case then capital ("rettetKatze"), an acronym then lower case
-# ("NATObesorgt"), letters next to digits ("für2025").
-_SURE_BOUNDARY = re.compile(r"(?<=[a-zäöüß])(?=[A-ZÄÖÜ])|(?<=[A-ZÄÖÜ]{2})(?=[a-zäöüß])"
-                            r"|(?<=[^\W\d])(?=\d)|(?<=\d)(?=[^\W\d])")
-_SHORT_WORDS = frozenset("in an am im um zu ob so es er da wo of to at on by is us as or".split())
-_ENDINGS = ("e", "en", "er", "es", "em", "n", "s")
-_UNKNOWN_WORD_DISCOUNT = 0.4
-_LONGEST_WORD = 30
-_DIGITS = re.compile(r"\d*")
-
-
-def _segment(chunk: str, vocabulary: frozenset[str]) -> list[str]:
-    """Best split of `chunk` into words: the sum of squared word lengths, unknown words discounted.
-
-    Squares favour long words; the discount lets a stretch the dictionaries do not know stay
-    whole (at least 4 letters) instead of falling apart into short known words.
-    """
-    from .lexicon import known_word_lengths  # loaded only for squashed titles: it takes a moment
-
-    n = len(chunk)
-    lower = "".join(c.lower() if len(c.lower()) == 1 else c for c in chunk)  # offsets stay put
-    unreached: list[tuple[float, list[str]]] = [(-1.0, [])] * n
-    best: list[tuple[float, list[str]]] = [(0.0, []), *unreached]
-    for start, dictionary_lengths in enumerate(known_word_lengths(chunk, longest=_LONGEST_WORD)):
-        score, words = best[start]
-        if score < 0:
-            continue
-        word_lengths = _word_lengths(lower[start:start + _LONGEST_WORD], vocabulary, dictionary_lengths)
-        for length in range(1, min(_LONGEST_WORD, n - start) + 1):
-            if length in word_lengths:
-                gain = float(length ** 2)
-            elif length >= 4:
-                gain = length ** 2 * _UNKNOWN_WORD_DISCOUNT
-            else:
-                continue
-            end = start + length
-            if score + gain > best[end][0]:
-                best[end] = (score + gain, words + [chunk[start:end]])
-    return best[n][1] if best[n][0] >= 0 else [chunk]
-
-
-def _word_lengths(window: str, vocabulary: frozenset[str], dictionary_lengths: set[int]) -> set[int]:
-    """The lengths of the words `window` (lower case) begins with: words of the article's body,
-    short function words, numbers, dictionary words of at least 3 letters, and inflected forms
-    the dictionaries lack ("nordkoreanische" is "nordkoreanisch" + e)."""
-    lengths = {length for length in range(1, len(window) + 1)
-               if window[:length] in vocabulary or window[:length] in _SHORT_WORDS}
-    lengths.update(length for length in dictionary_lengths if length >= 3)
-    lengths.update(length + len(ending) for length in dictionary_lengths if length >= 4
-                   for ending in _ENDINGS if window.startswith(ending, length))
-    digits = _DIGITS.match(window)
-    lengths.update(range(1, digits.end() + 1 if digits else 1))
-    return lengths
 
 
 def _parse_date(line: str) -> date | None:

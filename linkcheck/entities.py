@@ -11,8 +11,26 @@ from enum import StrEnum
 from .article import Article, recover_title_words
 from .gazetteer import Place, place_index, places_by_key
 from .language import guess_language
-from .lexicon import is_acronym, is_known, is_noun_form
-from .names import candidates, is_org, is_person, is_place_name, mid_sentence_capitals, single_is_name
+from .lexicon import (
+    CALENDAR,
+    institution_base,
+    is_acronym,
+    is_common_word,
+    is_known,
+    is_noun_form,
+    is_org_word,
+    is_stopword,
+)
+from .names import (
+    candidates,
+    is_org,
+    is_person,
+    is_place_cue,
+    is_place_name,
+    mid_sentence_capitals,
+    place_aliases,
+    single_is_name,
+)
 from .spelling import fold, transliterations
 from .surface import NAME_ENDINGS, SurfaceForm, SurfaceIndex, surface_form
 
@@ -53,8 +71,12 @@ def key_entities(article: Article) -> tuple[Entity, ...]:
     body = article.body
     lang = guess_language(body, sure=False) or "de"
     title = recover_title_words(article.title, body)  # a no-op once the parser did it
-    names, inside_names = _name_entities(body, lang)
-    named = _place_entities(title, body, lang, inside_names) + names + _numbers(body)
+    names, inside_names, inside_runs = _name_entities(body, lang)
+    name_words = {w for e in names if e.kind is EntityKind.PERSON for w in e.name.split()}
+    names += _agencies(body, {e.name for e in names})
+    places = _place_entities(title, body, lang, inside_names, name_words, inside_runs)
+    # a town is found both ways (its runs are not covered): the gazetteer's entry is the one
+    named = places + [e for e in names if e.name not in {p.name for p in places}] + _numbers(body)
     return _weighed(_one_per_name(named), title, body)
 
 
@@ -80,14 +102,20 @@ def surface_forms(entity: Entity) -> list[SurfaceForm]:
 
 # -- places and organisations from the gazetteer ---------------------------------------------------
 
-def _place_entities(title: str, body: str, lang: str, inside_names: list[tuple[int, int]]
-                    ) -> list[Entity]:
+def _place_entities(title: str, body: str, lang: str, inside_names: list[tuple[int, int]],
+                    name_words: set[str] = frozenset(),  # type: ignore[assignment]
+                    inside_runs: list[tuple[int, int]] = ()) -> list[Entity]:  # type: ignore[assignment]
     """Gazetteer places and organisations, except where they are part of a longer name
-    (Deutsche Bank is not Germany, Real Madrid is not Madrid)."""
+    (Deutsche Bank is not Germany, Real Madrid is not Madrid); a town whose name is also a word
+    (Hof, Weiden) or a person's name (Burgdorf) only where a place cue stands before it."""
     by_key: dict[str, Counter[str]] = {}
     for text, spans in ((title, []), (body, inside_names)):
         for hit in place_index().find(text):
             if any(start <= hit.start < end for start, end in spans):
+                continue
+            place = places_by_key()[hit.key]
+            if place.town and (text is body and _inside_longer(hit.start, hit.end, inside_runs)
+                               or _not_the_town(place, text, hit.start, hit.end, lang, name_words)):
                 continue
             core = text[hit.start:hit.end]
             standalone = not text[hit.end:hit.end + 1] == "-"
@@ -100,6 +128,24 @@ def _place_entities(title: str, body: str, lang: str, inside_names: list[tuple[i
         aliases = tuple(a for a in _ordered_aliases(place, lang) if a != name)
         entities.append(Entity(name, kind, 0.0, aliases, place.is_country))
     return entities
+
+
+def _inside_longer(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+    """Inside a longer run of capitalised words (Wolverhampton Wanderers, Landgericht Hof)."""
+    return any(s <= start and end <= e and (s, e) != (start, end) for s, e in spans)
+
+
+def _not_the_town(place: Place, text: str, start: int, end: int, lang: str, name_words: set[str]) -> bool:
+    """A month (March), part of a longer name (Minden-Lübbecke, Wolverhampton Wanderers), or a
+    common word or a person's name (Hof, Burgdorf) with no place cue before it."""
+    if place.name_in("de") in CALENDAR or text[start - 1:start] == "-" or text[end:end + 1] == "-":
+        return True
+    return _needs_cue(place, name_words) and not is_place_cue(text, start)
+
+
+def _needs_cue(place: Place, name_words: set[str]) -> bool:
+    name = place.name_in("de")
+    return name in name_words or " " not in name and is_common_word(name)
 
 
 def _ordered_aliases(place: Place, lang: str) -> list[str]:
@@ -137,10 +183,16 @@ def _place_name(place: Place, surfaces: Counter, lang: str) -> str:
 
 # -- people, other organisations and other names from capitalised runs -----------------------------
 
-def _name_entities(body: str, lang: str) -> tuple[list[Entity], list[tuple[int, int]]]:
-    """Named entities from capitalised runs, and the spans of the multi-word ones: a gazetteer
-    name inside them (Deutsche Bank, Mauricio Pochettino) is not counted as a place."""
-    covered = {i for hit in place_index().find(body) for i in range(hit.start, hit.end)}
+def _name_entities(body: str, lang: str
+                   ) -> tuple[list[Entity], list[tuple[int, int]], list[tuple[int, int]]]:
+    """Named entities from capitalised runs, the spans of the multi-word ones (a gazetteer name
+    inside them, Deutsche Bank, Mauricio Pochettino, is not counted as a place), and the spans of
+    every multi-word run (a town inside one is part of a longer name: Nottingham Forest)."""
+    # a town's name starts many longer names (Nottingham Forest, Tottenham Hotspur): runs see
+    # only the other gazetteer names, and a town inside a found name is not counted on its own
+    covered = {i for hit in place_index().find(body) if not places_by_key()[hit.key].town
+               and not body.startswith("-", hit.end)  # Ostsee-Zeitung: the compound decides
+               for i in range(hit.start, hit.end)}
     found = candidates(body, lang, covered)
     mid_sentence = mid_sentence_capitals(body) if lang == "en" else Counter()
     people = {c.words for c in found if is_person(c, lang)}
@@ -158,7 +210,7 @@ def _name_entities(body: str, lang: str) -> tuple[list[Entity], list[tuple[int, 
             entities[name] = Entity(name, EntityKind.PERSON, 0.0, _person_aliases(words))
         elif len(words) > 1:
             if is_place_name(words):
-                entities[name] = Entity(name, EntityKind.PLACE, 0.0, ())
+                entities[name] = Entity(name, EntityKind.PLACE, 0.0, place_aliases(words))
             elif is_org(words) or cand.has_place:
                 kind = EntityKind.ORG if is_org(words) or cand.tokens[-1].covered \
                     else EntityKind.OTHER
@@ -167,13 +219,36 @@ def _name_entities(body: str, lang: str) -> tuple[list[Entity], list[tuple[int, 
                     and not any(is_noun_form(w, lang, strict=True) for w in words):
                 entities[name] = Entity(name, EntityKind.OTHER, 0.0, ())  # not Barrel Öl
         elif name not in part_of_person and single_is_name(cand, lang, body, mid_sentence):
-            kind = EntityKind.ORG if is_acronym(name) else \
+            base = institution_base(name)
+            if base != name:  # des Bundesgerichtshofs: the body, not its genitive
+                entities[base] = Entity(base, EntityKind.ORG, 0.0, (name,))
+                continue
+            kind = EntityKind.ORG if is_acronym(name) or is_org_word(name) else \
                 EntityKind.PERSON if cand.titled else EntityKind.OTHER
             aliases = () if kind is EntityKind.ORG else _spelling_aliases(name)
             entities[name] = Entity(name, kind, 0.0, aliases)
         if len(words) > 1 and name in entities:
             inside_names.append(cand.span)
-    return list(entities.values()), inside_names
+    runs = [cand.span for cand in found if len(cand.tokens) > 1]
+    return list(entities.values()), inside_names, runs
+
+
+# News agencies write their names in lower case (dpa, afp, epd, kna): a short lower-case word alone
+# in parentheses, after "laut" or "Agentur", or after an article where the phrase ends (sagte der
+# dpa.), that is no function word, is one.
+_AGENCY = re.compile(r"(?:\((?=[a-z]{3,4}\))|\b(?:[Ll]aut|Agentur|Nachrichtenagentur) (?=[a-z]{3,4}\b)"
+                     r"|\b(?:der|die) (?=[a-z]{3,4}(?:[,.;)]| zufolge| berichtete| meldete)))([a-z]{3,4})\b")
+
+
+def _agencies(body: str, known: set[str]) -> list[Entity]:
+    found = []
+    for match in _AGENCY.finditer(body):
+        word = match.group(1)
+        if word in known or is_stopword(word, "de") or is_stopword(word, "en") or is_known(word, "en"):
+            continue
+        known.add(word)
+        found.append(Entity(word, EntityKind.ORG, 0.0, (word.upper(),)))
+    return found
 
 
 def _person_aliases(tokens: tuple[str, ...]) -> tuple[str, ...]:

@@ -1,4 +1,5 @@
-"""Places and organisations by name in many languages: CLDR (babel) and linkcheck/data/names.json."""
+"""Places and organisations by name in many languages: CLDR (babel), linkcheck/data/names.json, and
+the towns and regions of linkcheck/data/towns.json (GeoNames and ISO 3166-2, see tools/generate_towns.py)."""
 
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ class Place:
     aliases: tuple[str, ...]     # every other surface form, adjectives included
     is_country: bool = False     # a country or a larger area (Europa): many stories share it
     proper_names: tuple[str, ...] = ()   # the aliases that are names, not adjectives
+    town: bool = False           # from the town list: its name may also be a common word (Hof)
 
     def name_in(self, lang: str) -> str:
         return self.names.get(lang) or self.names.get("*") or next(iter(self.names.values()))
@@ -108,7 +110,23 @@ def places() -> tuple[Place, ...]:
             every = tuple(sorted({*aliases, *extra}))
             entries.append(Place(f"{key}:{name}", kind, {"*": name}, every, name in broad, every))
     entries.extend(_tz_cities(locales, {alias for e in entries for alias in e.aliases}))
+    entries.extend(_towns({alias for e in entries for alias in e.aliases}))
     return tuple(entries)
+
+
+def _towns(known_names: set[str]) -> list[Place]:
+    """Towns below capital size and regions (Ingolstadt, Weiden, Shropshire): entries of their own,
+    flagged `town`, since many are also common words (Hof, Weiden) that need a place cue."""
+    data = json.loads((Path(__file__).parent / "data" / "towns.json").read_text(encoding="utf-8"))
+    entries = []
+    for name, longer in data["towns"].items():
+        if name not in known_names and name not in _UNSAFE_NAMES:
+            entries.append(Place(f"town:{name}", "place", {"*": name}, (name, *longer), False,
+                                 (name, *longer), town=True))
+    for name in data["regions"]:
+        if name not in known_names and name not in _UNSAFE_NAMES:
+            entries.append(Place(f"region:{name}", "place", {"*": name}, (name,), False, (name,), town=True))
+    return entries
 
 
 def _babel_org_names(name: str, locales: list) -> set[str]:
@@ -145,8 +163,13 @@ def place_index() -> SurfaceIndex:
     return SurfaceIndex(_forms())
 
 
+# A town's name takes a genitive at most: with every name ending, Konz would be found in Konzern.
+_TOWN_ENDINGS = frozenset({"", "s"})
+
+
 def _forms() -> list[SurfaceForm]:
-    return [surface_form(alias, place.key) for place in places() for alias in place.aliases]
+    return [SurfaceForm(alias, place.key, "cap", _TOWN_ENDINGS) if place.town else surface_form(alias, place.key)
+            for place in places() for alias in place.aliases]
 
 
 @lru_cache(maxsize=1)

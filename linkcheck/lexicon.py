@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import os
+import math
 import re
 from functools import lru_cache
-from importlib.metadata import version
-from pathlib import Path
 from typing import Any
-
-import marisa_trie
-from platformdirs import user_cache_dir
 
 from .gazetteer import title_words
 from .language import STOPWORDS
@@ -34,7 +29,21 @@ ORG_HEADS = ("bank", "partei", "party", "kirche", "church", "union", "verband", 
              "airways", "airport", "flughafen", "police", "polizei", "service", "services",
              "hostel", "hotel", "theatre", "theater", "museum", "school", "schule", "college",
              "hospital", "klinik", "klinikum", "guard", "guards", "army", "armee", "navy", "force",
-             "forces")
+             "forces",
+             # German public bodies and media, mostly as the head of a compound (Bundesgerichtshof,
+             # Generalstaatsanwaltschaft, Landesanstalt, Verbraucherzentrale, Bayerischer Rundfunk)
+             "gerichtshof", "anwaltschaft", "anstalt", "kammer", "zentrale", "rundfunk",
+             "landtag", "kreistag", "gemeindetag", "städtetag", "bundesrat", "kartellamt",
+             "rundschau", "exchange", "energy", "tribune", "herald", "journal", "gazette", "telegraph",
+             "chronicle", "observer", "dienst", "werk", "sparkasse", "fund", "trust", "community", "district")
+# Heads of a name only as a whole word: Deutsche Bahn, Stadtwerke (but Autobahn, Feuerwerke).
+_WHOLE_ORG_HEADS = frozenset({"bahn", "werke", "telekom"})
+# Heads of public bodies (not of members' bodies: a Landesverband or Bundesverband is one of many).
+_INSTITUTION_HEADS = ("gericht", "gerichtshof", "amt", "agentur", "anstalt", "anwaltschaft", "ministerium",
+                      "kammer", "bank", "rat", "tag", "polizei", "zentrale", "institut", "kommission", "wehr")
+# First parts that make a compound with an organisation head the name of one federal or state body
+# (Bundeskartellamt, Landeskriminalamt, Oberlandesgericht), not a generic one (Amtsgericht).
+INSTITUTION_PREFIXES = ("bundes", "landes", "ober", "general", "europa")
 _COMPOUND_ORG_HEADS = tuple(head for head in ORG_HEADS if len(head) > 3)  # Landgericht, Zentralbank
 _ROMAN = re.compile(r"^[IVXLC]+$")
 
@@ -55,57 +64,19 @@ def _dictionary(lang: str) -> Any:
     return _dictionaries().get_dictionary(lang)
 
 
-def known_word_lengths(text: str, langs: tuple[str, ...] = ("de", "en"), longest: int = 30) -> list[set[int]]:
-    """For each offset in `text`, the lengths of the words starting there (up to `longest` letters)
-    that the German or English dictionary knows as written, lower-cased or capitalised.
-
-    One walk down the trie per start and case form finds every known word beginning there, instead
-    of one lookup per substring: squashed titles are segmented by looking at all of them.
-    """
-    lower = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)  # offsets stay put
-    forms = _word_forms(langs)
-    lengths: list[set[int]] = []
-    for start in range(len(text)):
-        window, lowered = text[start:start + longest], lower[start:start + longest]
-        found: set[int] = set()
-        capitalised = (lowered[:1].upper() if len(lowered[:1].upper()) == 1 else lowered[:1]) + lowered[1:]
-        for form in _apostrophe_variants({window, lowered, capitalised}):
-            found.update(map(len, forms.prefixes(form)))
-        lengths.append(found)
-    return lengths
-
-
-_APOSTROPHES = ("'", "\u2019", "\u02bc")  # the dictionaries have "don’t" and "o'clock"
-
-
-def _apostrophe_variants(forms: set[str]) -> set[str]:
-    if not any(a in form for form in forms for a in _APOSTROPHES):
-        return forms
-    return {_APOSTROPHE_RE.sub(a, form) for form in forms for a in _APOSTROPHES}
-
-
-_APOSTROPHE_RE = re.compile("['\u2019\u02bc]")
-
-
 @lru_cache(maxsize=2)
-def _word_forms(langs: tuple[str, ...]) -> marisa_trie.Trie:
-    """Every form the dictionaries of `langs` know, in one plain trie: its prefix search is ten
-    times faster than that of simplemma's key-value tries. Built once (about a second) and kept
-    in the user's cache folder, like simplemma's own tries; memory-mapped, so processes share it."""
-    path = Path(user_cache_dir("linkcheck")) / f"forms-{'-'.join(langs)}-simplemma-{version('simplemma')}.marisa"
-    try:
-        return marisa_trie.Trie().mmap(str(path))
-    except RuntimeError:  # missing or unreadable: (re)build it
-        pass
-    trie = marisa_trie.Trie(form for lang in langs for form in _dictionary(lang))
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
-        trie.save(str(partial))
-        os.replace(partial, path)  # readers see the whole file or none
-    except OSError:
-        pass  # a read-only home: build it again next time
-    return trie
+def _frequencies(lang: str) -> dict[str, float]:
+    """wordfreq's small list (words of Zipf 3 and more, about 4 MB a language; the large lists cost
+    100 MB), loaded on first use."""
+    from wordfreq import get_frequency_dict
+
+    return get_frequency_dict(lang, wordlist="small")
+
+
+def zipf(lower: str, lang: str) -> float:
+    """How common a lower-case word is: log10 of its frequency per billion words, 0 if rare."""
+    frequency = _frequencies(lang).get(lower.replace("ß", "ss") if lang == "de" else lower)
+    return math.log10(frequency) + 9 if frequency else 0.0
 
 
 def is_known(word: str, lang: str) -> bool:
@@ -122,14 +93,24 @@ def has_plural(word: str, lang: str, endings: tuple[str, ...] = ("e", "en", "er"
 
 
 def _umlaut_plurals(word: str) -> list[str]:
-    """Hauptstadt -> Hauptstädte, Rat -> Räte, Buch -> Bücher."""
-    for i in range(len(word) - 1, 0, -1):
-        if word[i] in "aou":
-            umlauted = word[:i] + {"a": "ä", "o": "ö", "u": "ü"}[word[i]] + word[i + 1:]
-            return [umlauted + "e", umlauted + "er"]
-        if word[i] in "eiäöü":
+    """Hauptstadt -> Hauptstädte, Rat -> Räte, Buch -> Bücher, Boden -> Böden, Vater -> Väter."""
+    if word.endswith(("en", "el", "er")) and len(word) > 4:
+        stem, ending = word[:-2], word[-2:]
+        return [umlauted + ending for umlauted in _umlauted(stem)] + _umlaut_plurals_of(word)
+    return _umlaut_plurals_of(word)
+
+
+def _umlauted(stem: str) -> list[str]:
+    for i in range(len(stem) - 1, 0, -1):
+        if stem[i] in "aou":
+            return [stem[:i] + {"a": "ä", "o": "ö", "u": "ü"}[stem[i]] + stem[i + 1:]]
+        if stem[i] in "eiäöü":
             break
     return []
+
+
+def _umlaut_plurals_of(word: str) -> list[str]:
+    return [umlauted + ending for umlauted in _umlauted(word) for ending in ("", "e", "er")]
 
 
 def has_inflections(word: str, lang: str) -> bool:
@@ -156,6 +137,14 @@ def is_noun_form(word: str, lang: str, strict: bool = False) -> bool:
     return lemma != word or has_plural(word, lang, ("e", "en", "er", "n", "nen"))
 
 
+@lru_cache(maxsize=4096)
+def is_common_word(word: str) -> bool:
+    """A German or English common word, not only a name: Hof (Höfe), Weiden (Weide), Reading."""
+    lower = word.lower()
+    return is_known(lower, "de") or is_known(lower, "en") or has_inflections(word, "de") \
+        or is_inflected(word, "de") or is_noun_form(word, "de", strict=True)
+
+
 def is_inflected(word: str, lang: str) -> bool:
     """An inflected dictionary form of another word (Truppen -> Truppe, Schurkenstaaten)."""
     lemma = _dictionary(lang).get(word)
@@ -179,7 +168,27 @@ def is_stopword(word: str, lang: str) -> bool:
 def is_org_word(word: str) -> bool:
     """A word that heads an organisation's name (Bank, Partei, Landgericht, Authority)."""
     lower = word.lower()
-    return lower in ORG_HEADS or lower.endswith(_COMPOUND_ORG_HEADS)
+    return lower in ORG_HEADS or lower in _WHOLE_ORG_HEADS or lower.endswith(_COMPOUND_ORG_HEADS) \
+        or is_institution(word)
+
+
+def institution_base(word: str) -> str:
+    """The body a genitive names (Bundesgerichtshofs -> Bundesgerichtshof); other words as they are."""
+    for ending in ("es", "s"):
+        base = word[:-len(ending)]
+        if word.endswith(ending) and is_institution(base):
+            return base
+    return word
+
+
+def is_institution(word: str) -> bool:
+    """One named federal or state body in one word: Bundesnetzagentur, Landeskriminalamt,
+    Eisenbahn-Bundesamt (the last part decides), Oberverwaltungsgericht, des Bundesgerichtshofs."""
+    last = word.rsplit("-", 1)[-1].lower()
+    if last.endswith(("es", "s")) and not last.endswith(ORG_HEADS):
+        last = last[:-2] if last.endswith("es") and last[:-2].endswith(ORG_HEADS) else last[:-1]
+    return last.startswith(INSTITUTION_PREFIXES) and last not in ORG_HEADS \
+        and last.endswith(_INSTITUTION_HEADS) and len(last) > 8
 
 
 def is_title(word: str) -> bool:

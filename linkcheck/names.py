@@ -10,6 +10,7 @@ from functools import lru_cache
 
 from .gazetteer import place_index
 from .lexicon import (
+    ORG_HEADS,
     has_inflections,
     is_acronym,
     is_adjective_like,
@@ -17,11 +18,13 @@ from .lexicon import (
     is_common_noun,
     is_compound,
     is_inflected,
+    is_institution,
     is_known,
     is_noun_form,
     is_org_word,
     is_stopword,
     is_title,
+    zipf,
 )
 
 _TOKEN = re.compile(r"[^\W\d_](?:[\w'’.-]*\w)?\.?")
@@ -36,6 +39,19 @@ _LOCATIVES = frozenset({"in", "aus", "nach", "bei", "von", "im", "am", "auf", "g
 _PLACE_STARTS = frozenset({"North", "South", "East", "West", "New", "Upper", "Lower", "Greater",
                            "Saint", "St.", "San", "Santa", "Los", "Las", "Fort", "Port", "Mount",
                            "Lake", "Cape", "Bad", "Sankt"})
+# German districts: Landkreis Wunsiedel, Kreis Minden-Lübbecke, Rhein-Sieg-Kreis.
+_ORG_AFTER = re.compile(r" ([A-Z]\w+)(?=[\s.,;:])")
+_DISTRICT_WORDS = frozenset({"Landkreis", "Kreis", "Regierungsbezirk", "Bezirk", "Kanton", "Region",
+                             "Insel", "Halbinsel"})
+# Last words of a place named after another (Tübinger Straße, Schaumburger Land, Cottbuser Ostsee).
+_PLACE_HEADS = frozenset({"straße", "strasse", "platz", "allee", "weg", "gasse", "ring", "damm", "ufer",
+                          "land", "kreis", "see", "wald", "bucht", "heide", "tal", "gebirge", "bahnhof"})
+# Verbs that say a name is a publication (Das Handelsblatt berichtete, die Frankenpost meldete).
+_PUBLISHES = frozenset({"berichtete", "berichtet", "meldete", "meldet", "schrieb", "schreibt",
+                        "berichteten", "meldeten", "schrieben",
+                        "zitierte", "zitiert", "reported", "reports", "wrote"})
+_MEDIA_HEADS = ("blatt", "post", "zeitung", "rundschau", "kurier", "anzeiger", "funk", "spiegel",
+                "bote", "echo", "presse", "nachrichten", "magazin", "journal", "radio", "fernsehen")
 _ROMANCE_PARTICLES = frozenset({"de", "da", "di", "del", "du", "la", "le"})
 _SHORT_WORD = 3
 _WORD = re.compile(r"\w+")
@@ -84,7 +100,75 @@ def candidates(body: str, lang: str, covered: set[int]) -> list[Candidate]:
         for part in _split(run, lang, words, body):
             if (cand := _clean(part, lang)) is not None:
                 found.append(cand)
-    return found
+    return _joined(found, body, lang)
+
+
+_ARTICLES_DE = frozenset({"die", "der", "das", "den", "dem", "des"})
+_ADJECTIVE_ENDINGS = ("e", "en", "er", "es", "em")
+_LONGEST_FUER_TAIL = 8
+
+
+def _joined(found: list[Candidate], body: str, lang: str) -> list[Candidate]:
+    """Names that run over a small word: German bodies "für" a field (Bundesamt für Seeschifffahrt
+    und Hydrographie), English ones of two parts (Devon and Cornwall Police, Department of Health
+    and Social Care)."""
+    out: list[Candidate] = []
+    taken_until = -1
+    for i, cand in enumerate(found):
+        if cand.span[0] < taken_until:
+            continue  # swallowed by the name before
+        if lang == "de" and is_org_word(cand.words[-1]):
+            cand = _with_fuer_tail(cand, body)
+        elif lang == "en":
+            cand = _with_and_part(cand, found[i + 1] if i + 1 < len(found) else None, body)
+        taken_until = cand.span[1]
+        out.append(cand)
+    return out
+
+
+def _with_and_part(cand: Candidate, after: Candidate | None, body: str) -> Candidate:
+    """Department of Health and Social Care, Kent Fire and Rescue Service: one name with two fields
+    (but not Emirates and Qatar Airways, a list of two names)."""
+    end = cand.span[1]
+    if after is None or body[end:after.span[0]] != " and " or any(t.covered for t in after.tokens):
+        return cand
+    if any(w in _OF for w in cand.words) and is_org(cand.words) or is_org_word(after.words[-1]) \
+            and len(cand.words) > 1 and is_known(cand.words[-1].lower(), "en") and not cand.tokens[-1].covered:
+        # Kent Fire and Rescue Service: the part before "and" ends in a field (fire), not a name
+        return Candidate(cand.tokens + (Token("and", end + 1, False, False),) + after.tokens, cand.titled)
+    return cand
+
+
+def _with_fuer_tail(cand: Candidate, body: str) -> Candidate:
+    end = cand.span[1]
+    if not body.startswith(" für ", end):
+        return cand
+    tokens = list(cand.tokens)
+    tail: list[Token] = []
+    pos = end + 1
+    last_end = end
+    for match in re.finditer(r"\S+", body[pos:pos + 200]):
+        word, start = match.group(), pos + match.start()
+        if body[last_end:start] != " " or len(tail) > _LONGEST_FUER_TAIL:
+            break
+        last_end = start + len(word)
+        bare = word.rstrip(".,;:!?)")
+        lower = bare.lower()
+        fits = lower == "für" and not tail or lower in _ARTICLES_DE or lower == "und" \
+            or bare[:1].isupper() and _TOKEN.fullmatch(bare) \
+            or bare.islower() and bare.endswith(_ADJECTIVE_ENDINGS) and not is_stopword(bare, "de")
+        if not fits:
+            break
+        tail.append(Token(bare, start, False, False))
+        if bare != word:
+            break  # punctuation ends the name
+    while tail and not tail[-1].word[:1].isupper():
+        tail.pop()
+    if not any(t.word[:1].isupper() for t in tail) or any(
+            t.word == "und" and (j + 1 >= len(tail) or not tail[j + 1].word[:1].isupper())
+            for j, t in enumerate(tail)):
+        return cand
+    return Candidate(tuple(tokens + tail), cand.titled)
 
 
 def is_person(cand: Candidate, lang: str) -> bool:
@@ -101,14 +185,31 @@ def is_person(cand: Candidate, lang: str) -> bool:
     return not is_noun_form(names[0], lang) and not any(is_inflected(w, lang) for w in names[1:])
 
 
+def place_aliases(words: tuple[str, ...]) -> tuple[str, ...]:
+    """Insel Usedom is Usedom, Landkreis Wunsiedel is Wunsiedel: the district word is a descriptor."""
+    return (" ".join(words[1:]),) if len(words) > 1 and words[0] in _DISTRICT_WORDS else ()
+
+
 def is_place_name(words: tuple[str, ...]) -> bool:
-    """North Tyneside, Santa Clara, New York: a multi-word place the gazetteer may not know."""
-    return len(words) > 1 and words[0] in _PLACE_STARTS
+    """North Tyneside, Santa Clara, New York: a multi-word place the gazetteer may not know; and
+    German districts and streets (Landkreis Grafschaft Bentheim, Tübinger Straße, Schaumburger Land)."""
+    if len(words) < 2:
+        return False
+    first, last = words[0], words[-1].lower()
+    return first in _PLACE_STARTS or first in _DISTRICT_WORDS or last in _PLACE_HEADS \
+        and first.endswith("er") and not first.lower().endswith("ischer") and len(first) > 4
 
 
 def is_org(words: tuple[str, ...] | list[str]) -> bool:
+    """Bank of England, Deutsche Bank, Bayerischer Rundfunk, IG Metall, Royal Courts of Justice."""
     return len(words) > 1 and (is_org_word(words[-1]) or is_acronym(words[-1])
-                               or is_org_word(words[0]))
+                               or is_org_word(words[0]) or is_acronym(words[0])
+                               or any(w in _OF and _is_org_head(words[i - 1]) for i, w in enumerate(words) if i))
+
+
+def _is_org_head(word: str) -> bool:
+    """An organisation head before "of", also in the plural (Royal Courts of Justice)."""
+    return is_org_word(word) or word.endswith("s") and is_org_word(word[:-1])
 
 
 def single_is_name(cand: Candidate, lang: str, body: str, mid_sentence: Counter) -> bool:
@@ -128,15 +229,102 @@ def single_is_name(cand: Candidate, lang: str, body: str, mid_sentence: Counter)
         return not lowered and mid_sentence[word] > 0
     if lang == "en":
         return not lowered and (mid_sentence[word] > 0 or not is_known(word.lower(), lang))
+    if is_institution(word) or word.endswith("-Kreis"):
+        return True  # Bundeskartellamt, Eisenbahn-Bundesamt, Rhein-Sieg-Kreis: one body, one district
+    if "-" in word and word.lower().endswith(_MEDIA_HEADS) and not is_common_noun(word.split("-")[0], lang):
+        return True  # Ostsee-Zeitung, Rhein-Zeitung: a paper named after a place
+    if _named_org_compound(word, lang):
+        return True  # Commerzbank: an organisation head after a first part that is no word
+    if word.lower().endswith(_MEDIA_HEADS) and _next_word(body, token.start + len(word)) in _PUBLISHES:
+        return True  # a compound that reports is a publication: das Handelsblatt berichtete
     if "-" in word:
         return not is_common_noun(word, lang)  # Samsung-Smartphones, SVB-Kollaps: compounds
     if not is_common_noun(word, lang):
         return True
-    if is_known(word.lower(), lang) or is_known(word.lower(), "en") \
-            or is_noun_form(word, lang) or has_inflections(word, lang) or is_compound(word, lang):
+    if is_known(word.lower(), lang) or is_noun_form(word, lang) or has_inflections(word, lang):
         return False
+    if is_known(word.lower(), "en"):
+        # an English word in German text (Internet, Team) is common in English; one that is rare
+        # there, that the text keeps capitalised and names again, is a name (Siemens, Lufthansa)
+        return zipf(word.lower(), "en") < _COMMON_ENGLISH_ZIPF and _whole_word_count(word, body) > 1
+    if is_compound(word, lang) and _named_after_place(word):
+        return True  # Deutschlandfunk, Bayernwerk: a body named after its place
+    if is_compound(word, lang) and not (_is_region_compound(word, lang) and _after_locative(body, token.start)):
+        return False  # but in der Oberpfalz, im Fichtelgebirge: a region
     # known to the lexicon, but as a name (Samsung, Heise, Ingolstadt): repeated or a place cue
     return body.count(word) > 1 or cand.titled or _after_locative(body, token.start)
+
+
+# Nouns that stand before a place's name (die Stadt Hof, im Landkreis Weiden, the town of Reading).
+_PLACE_NOUNS = frozenset({"stadt", "landkreis", "kreis", "gemeinde", "region", "bezirk", "kanton",
+                          "town", "city", "county", "village", "borough"})
+_LIST_WORDS = frozenset({"und", "oder", "sowie", "and", "or"})
+
+
+def is_place_cue(text: str, start: int) -> bool:
+    """Does a word before `start` say that a place follows: a locative (in, aus, near), a place noun
+    (Stadt, Landkreis, town of), an organisation head (Landgericht Hof), or a list after a place?"""
+    before = text[max(0, start - 60):start]
+    words = re.findall(r"[\w-]+|,", before)
+    if not words:
+        return False
+    last = words[-1].lower()
+    if last in _LOCATIVES or last in _PLACE_NOUNS or is_org_word(words[-1]) and words[-1][:1].isupper():
+        return True
+    if last in _OF and len(words) > 1 and words[-2].lower() in _PLACE_NOUNS:
+        return True
+    if (last in _LIST_WORDS or last == ",") and len(words) > 1:
+        item_start = before.rfind(words[-2]) + max(0, start - 60)  # the list's item before this one
+        return words[-2][:1].isupper() and bool(place_index().find(words[-2])) and \
+            is_place_cue(text, item_start)
+    return False
+
+
+_COMMON_ENGLISH_ZIPF = 4.0  # once per 100,000 words: internet 5.1, team 5.7; siemens 3.3, lufthansa 0
+_LONG_ORG_HEADS = tuple(h for h in ORG_HEADS if len(h) > 3)
+
+
+def _named_after_place(word: str) -> bool:
+    """A compound of a place and an organisation or media head: Deutschlandfunk, Bayernwerk."""
+    lower = word.lower()
+    if not lower.endswith(_MEDIA_HEADS + _LONG_ORG_HEADS):
+        return False
+    places = _place_names()
+    return any(word[:cut] in places for cut in range(4, len(word) - 3))
+
+
+@lru_cache(maxsize=1)
+def _place_names() -> frozenset[str]:
+    from .gazetteer import places
+
+    return frozenset(name for place in places() if place.kind == "place" for name in place.proper_names)
+
+
+def _named_org_compound(word: str, lang: str) -> bool:
+    """Commerzbank, Frankenpost-like names: an organisation head after a first part that is no
+    word of the lexicon (Gaskraftwerk and Volksbank are compounds of known words)."""
+    lower = word.lower()
+    if lang != "de" or not lower.endswith(_LONG_ORG_HEADS):
+        return False
+    head = next((h for h in _LONG_ORG_HEADS if lower.endswith(h) and len(lower) > len(h) + 3), None)
+    return head is not None and "-" not in word and lang == "de" and not is_compound(word, lang) \
+        and not is_known(word[:-len(head)].rstrip("s"), lang) and not is_known(word[:-len(head)].lower(), lang)
+
+
+_REGION_HEADS = ("land", "gebirge", "wald", "heide", "tal", "mark", "gau", "marsch", "pfalz", "franken")
+_REGION_PREFIXES = ("ober", "nieder", "unter", "mittel")
+
+
+def _is_region_compound(word: str, lang: str) -> bool:
+    """Oberpfalz, Fichtelgebirge, Emsland: a region's compound, not Ausland or Hinterland (their first
+    part is a common word written in lower case)."""
+    lower = word.lower()
+    if lower.startswith(_REGION_PREFIXES):
+        return True
+    for head in _REGION_HEADS:
+        if lower.endswith(head) and len(lower) > len(head) + 2:
+            return not is_known(lower[:-len(head)], lang)
+    return False
 
 
 def _whole_word_count(word: str, text: str) -> int:
@@ -157,8 +345,15 @@ def _has_caseless_letters(word: str) -> bool:
 
 
 def _after_locative(body: str, start: int) -> bool:
-    before = body[max(0, start - 6):start].split()
+    before = body[max(0, start - 12):start].split()
+    if before and before[-1].lower() in ("der", "dem", "den", "des") and len(before) > 1:
+        before.pop()  # in der Oberpfalz, aus dem Emsland
     return bool(before) and before[-1].lower() in _LOCATIVES
+
+
+def _next_word(body: str, end: int) -> str:
+    after = body[end:end + 20].split()
+    return after[0].strip(".,;:") if after else ""
 
 
 def _headline_case_spans(body: str) -> list[tuple[int, int]]:
@@ -198,10 +393,12 @@ def _runs(body: str, covered: set[int]) -> Iterator[list[Token]]:
                 yield run
             run, last_end = [], start + len(raw)
             continue  # Sen., Rep., (Conn.), (D., Ariz.): abbreviations, not names
-        possessive = word.endswith(("'s", "’s"))
-        if possessive or word.endswith(("'", "’")):
-            word = word[:-2] if possessive else word[:-1]
         end = start + len(raw)
+        possessive = word.endswith(("'s", "’s"))
+        if possessive and (after := _ORG_AFTER.match(body, end)) and is_org_word(after.group(1)):
+            possessive = False  # The King's Fund, Ben & Jerry's Foundation: the name goes on
+        elif possessive or word.endswith(("'", "’")):
+            word = word[:-2] if possessive else word[:-1]
         truncated = body[end:end + 2] in ("- ", "-,")  # Empörungs- und Symboldebatten
         contiguous = last_end >= 0 and body[last_end:start] in (" ", "\u00a0", " & ")
         # 2B, 3D: a capital glued to a digit is part of a code; kana and hanzi have no case, so a
@@ -210,7 +407,9 @@ def _runs(body: str, covered: set[int]) -> Iterator[list[Token]]:
         upper = word[:1].isupper() and not truncated and not _CONTRACTION.search(word) \
             and not glued and not _has_caseless_letters(word)
         joins = word in _PARTICLES or word in _OF or (
-            word in _ARTICLE_AFTER_PARTICLE and run and run[-1].word in _PARTICLES)
+            word in _ARTICLE_AFTER_PARTICLE and run and run[-1].word in _PARTICLES) or (
+            word == "the" and len(run) > 1 and run[-1].word in _OF and is_org_word(run[-2].word))
+        # Department of the Interior, but not Director of the Financial Crime Prevention agency
         if run and contiguous and (upper or joins):
             run.append(Token(word, start, False, start in covered))
         else:
@@ -242,6 +441,8 @@ def _split(run: list[Token], lang: str, words: set[str], body: str) -> list[list
             token = Token(word[:-1], token.start, token.initial, True)
             word = token.word
             current.append(token)
+            if i + 1 < len(run) and is_org_word(run[i + 1].word):
+                parts.append([])  # Rumäniens Staatsanwaltschaft: a place's body, not a name
         elif lang == "de" and word.endswith("s") and not is_known(word, lang) \
                 and not is_acronym(word[:-1]) and (word[:-1] in words or i + 1 < len(run)
                                                    and is_noun_form(run[i + 1].word, lang, True)):
@@ -298,9 +499,14 @@ def _clean(run: list[Token], lang: str) -> Candidate | None:
                       or len(tokens) > 1 and is_title(tokens[-1].word) and not is_org(_w(tokens))
                       or _lower_head(tokens[-1].word, lang)):
         tokens.pop()
+    while lang == "de" and len(tokens) > 1 and is_org_word(tokens[-2].word) and not is_org_word(tokens[-1].word) \
+            and is_noun_form(tokens[-1].word, lang, strict=True) and not _is_place(tokens[-1].word):
+        tokens.pop()  # das Eisenbahn-Bundesamt Einwendungen (eingereicht): the name ends at its head
     last_title = max((i for i, t in enumerate(tokens[:-1]) if is_title(t.word)), default=-1)
     if last_title > 0 and not is_org_word(tokens[-1].word):
         tokens, titled = tokens[last_title + 1:], True  # House Minority Leader Hakeem Jeffries
+        if len(tokens) == 2 and tokens[0].word in _OF:
+            return None  # Cabinet Member for Finance: a role and its field, no name
     while tokens and _strip_first(tokens, lang, titled):
         titled = titled or is_title(tokens[0].word)
         tokens.pop(0)
@@ -308,7 +514,7 @@ def _clean(run: list[Token], lang: str) -> Candidate | None:
         return None  # a place alone: the gazetteer has it
     words = _w(tokens)
     if any(is_stopword(w, lang) and w not in _PARTICLES | _OF | _ARTICLE_AFTER_PARTICLE
-           for w in words):
+           and not (w == "the" and i and words[i - 1] in _OF) for i, w in enumerate(words)):
         return None
     if len(words) > 1 and is_adjective_like(words[0], lang) and not is_org(words) \
             and not tokens[0].covered:
@@ -331,14 +537,16 @@ def _strip_first(tokens: list[Token], lang: str, titled: bool) -> bool:
     first = tokens[0]
     word = first.word
     following = tokens[1] if len(tokens) > 1 else None
+    if following is not None and (word in _DISTRICT_WORDS or is_place_name(tuple(_w(tokens)))):
+        return False  # Landkreis Grafschaft Bentheim, Tübinger Straße
     if is_stopword(word, lang) or word in _PARTICLES | _OF or _lower_head(word, lang):
         return True
     if is_title(word) and not is_org_word(tokens[-1].word):
         return True  # but General Civil Aviation Authority, Premier League keep their first word
     if word in _PLACE_STARTS and len(tokens) > 1:
         return False
-    if following is None:
-        return is_capitalised_function_word(word, lang) and first.initial
+    if following is None:  # BP, not bp: capitals are no function word
+        return is_capitalised_function_word(word, lang) and first.initial and not is_acronym(word)
     if lang == "de" and "-" in word and is_common_noun(word, lang):
         return True  # EU-Gesetz, US-Präsident: a compound noun, whatever its first part
     if first.covered:  # Swedish Prime Minister X, Iranische Sicherheitskräfte; not Deutsche Bank
@@ -348,8 +556,10 @@ def _strip_first(tokens: list[Token], lang: str, titled: bool) -> bool:
             lang == "de" or is_title(following.word) or following.covered):
         return True  # Sowohl, Nach, Whether (American), Former (President) starting a sentence
     if lang == "de":
-        if is_org_word(word) and following.covered:
-            return False  # Landgericht München, Universität Hamburg
+        if is_org_word(word) and (following.covered or _is_place(following.word)):
+            return False  # Landgericht München, Universität Hamburg, Landgericht Hof
+        if is_adjective_like(word, lang) and is_org(_w(tokens)):
+            return False  # Bayerischer Rundfunk, Europäische Zentralbank, Oberstes Gericht
         return is_noun_form(word, lang)
     # after a title, the ordinary words before a name (Secretary of State Marco Rubio)
     return titled and len(tokens) > 2 and is_known(word.lower(), lang) and not is_known(word, lang)

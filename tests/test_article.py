@@ -139,18 +139,6 @@ def test_digits_and_names_in_a_squashed_title():
     assert recover_title_words("BundestagbeschließtHaushaltfür2025") == "Bundestag beschließt Haushalt für 2025"
 
 
-def test_title_recovery_sees_every_dictionary_word_beginning_at_an_offset_in_any_case():
-    from linkcheck.lexicon import known_word_lengths
-
-    # "nord", "Nordkorea", "nordkoreanisch": as written, lower-cased or capitalised.
-    assert {4, 9, 14} <= known_word_lengths("nordkoreanische")[0]
-    assert {4, 9} <= known_word_lengths("NORDKOREA")[0]
-    assert 10 in known_word_lengths("xxBeunruhigt")[2]
-    assert all(length < 4 for length in known_word_lengths("xqzvbrt")[0])
-    # The dictionaries write "don’t": any apostrophe finds it.
-    assert 5 in known_word_lengths("don't")[0] and 5 in known_word_lengths("don’t")[0]
-
-
 @pytest.mark.parametrize(("written", "cited", "problem"), [
     ("htps://example.org/a", "htps://example.org/a", "scheme misspelt: htps://"),
     ("htp://example.org/a", "htp://example.org/a", "scheme misspelt: htp://"),
