@@ -14,15 +14,7 @@ def minimal_pdf(text: str) -> bytes:
         b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
-    out, offsets = bytearray(b"%PDF-1.4\n"), []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
+    return _pdf_file(objects)
 
 
 def pdf_bomb(pages: int = 200, operators: int = 300_000, first_page_text: str = "") -> bytes:
@@ -43,6 +35,11 @@ def pdf_bomb(pages: int = 200, operators: int = 300_000, first_page_text: str = 
         b"<< /Length %d >>\nstream\n" % len(first) + first + b"\nendstream",
     ]
     objects += [page % 5] * bool(first_page_text) + [page % 3] * pages
+    return _pdf_file(objects)
+
+
+def _pdf_file(objects: list[bytes]) -> bytes:
+    """A PDF file of these objects (numbered from 1, the first the catalog) with its xref table."""
     out, offsets = bytearray(b"%PDF-1.4\n"), []
     for number, body in enumerate(objects, start=1):
         offsets.append(len(out))
