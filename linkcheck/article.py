@@ -57,7 +57,7 @@ _BARE_URL = re.compile(r"(?:https?|ftp)://[^\s<>\"]+", re.IGNORECASE)
 _SEPARATORS = {"-", "–", "—", "•", "·", "|", ",", ";", "*"}
 _TRAILING_PUNCTUATION = ".,;:!?'\"»«“”„›‹)]}>"
 _LEADING_PUNCTUATION = "-–—•*<(["
-_HOST_PATH = re.compile(r"^[\w-]+(\.[\w-]+)*\.[a-z]{2,}/\S*$", re.IGNORECASE)
+_HOST_PATH = re.compile(r"^(?:[\w-]+(\.[\w-]+)*\.[a-z]{2,}|\d{1,3}(?:\.\d{1,3}){3})(?::\d{1,5})?/\S*$", re.IGNORECASE)
 _URL_CONTINUATION = re.compile(r"^[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+$")
 # A scheme as written, right or wrong: "https://", "htps://", "https:/", "https//", "http:".
 _SCHEME = re.compile(r"^([a-z]{2,10})(:/{0,3}|/{2,3})(?=[^\s/])", re.IGNORECASE)

@@ -106,6 +106,8 @@ _RANGES: dict[str, tuple[float, bool, float]] = {
     "page_cpu_seconds": (0, False, _DAY), "page_seconds": (0, False, _DAY),
     "page_memory_mb": (256, True, 1 << 20), "pdf_seconds": (0, False, _DAY),
 }
+_IN_SECONDS = {"timeout", "max_retry_after", "max_age", "hung_run_after", "article_cpu_seconds",
+               "page_cpu_seconds", "page_seconds", "pdf_seconds"}
 
 
 def range_problem(name: str, value: Any) -> str | None:
@@ -117,12 +119,14 @@ def range_problem(name: str, value: Any) -> str | None:
     bound, inclusive, highest = _RANGES[name]
     if isinstance(value, float) and not math.isfinite(value):
         return f"must be a finite number, not {value}"
+    unit = " s" if name in _IN_SECONDS else ""  # --max-age 2w arrives here in seconds
+    given = f"{_shown(value)}{unit}"
     if value > highest:
-        return f"must be at most {_shown(highest)}, not {value}"
+        return f"must be at most {_shown(highest)}{unit}, not {given}"
     if value > bound or (inclusive and value == bound):
         return None
-    shown = _shown(bound)
-    return f"must be {shown} or more, not {value}" if inclusive else f"must be more than {shown}, not {value}"
+    shown = f"{_shown(bound)}{unit}"
+    return f"must be {shown} or more, not {given}" if inclusive else f"must be more than {shown}, not {given}"
 
 
 def _shown(bound: float) -> str:

@@ -120,8 +120,7 @@ def print_table(rows: list[dict[str, Any]], console: Console) -> None:
         reason = short_reason(row)
         if row.get("replacement"):
             reason += f" → archived copy of {row['replacement']['captured_at'][:10]}: {row['replacement']['url']}"
-        if row.get("skipped"):
-            reason += f" (not checked again; last checked {row['checked_at']})"
+        reason += _skipped_mark(row)
         if wide:
             pieces = textwrap.wrap(reason, reason_width) if failure else [_cut(reason, reason_width)]
             line.append("  " + (pieces[0] if pieces else ""))
@@ -168,8 +167,13 @@ def _article_labels(rows: list[dict[str, Any]]) -> dict[str, str]:
 
 def quiet_lines(rows: Iterable[dict[str, Any]]) -> list[str]:
     """One line per citation that is not ok, for cron mail: verdict, URL, article, short reason."""
-    return [f"{row['verdict']}: {row['url']} (cited in {row['article']}): {short_reason(row)}"
+    return [f"{row['verdict']}: {row['url']} (cited in {row['article']}): {short_reason(row)}{_skipped_mark(row)}"
             for row in rows if is_failure(row)]
+
+
+def _skipped_mark(row: dict[str, Any]) -> str:
+    """For a citation skipped by --max-age: that its row is the last check's, and when that was."""
+    return f" (not checked again; last checked {row['checked_at']})" if row.get("skipped") else ""
 
 
 def markdown(rows: Iterable[dict[str, Any]]) -> str:

@@ -148,6 +148,8 @@ def test_digits_and_names_in_a_squashed_title():
     ("hxxps://example.org/a", "hxxps://example.org/a", "scheme misspelt: hxxps://"),
     ("www.example.org/a", "www.example.org/a", "no scheme"),
     ("example.org/politik/a.html", "example.org/politik/a.html", "no scheme"),
+    ("example.org:8080/a.html", "example.org:8080/a.html", "no scheme"),
+    ("192.0.2.7:8080/a.html", "192.0.2.7:8080/a.html", "no scheme"),
     ("https://example.org/some path.html", "https://example.org/some␣path.html", "space inside the URL"),
     ("https://exa mple.org/a", "https://exa␣mple.org/a", "space inside the URL"),
     ("https://example.org/ politik/a-123.html", "https://example.org/␣politik/a-123.html",
@@ -156,7 +158,8 @@ def test_digits_and_names_in_a_squashed_title():
     ("https://example.orghttps://example.net/a", "https://example.orghttps://example.net/a",
      "two URLs run together"),
     ("ftp://example.org/a", "ftp://example.org/a", "scheme 'ftp' is not http(s)"),
-], ids=["htps", "htp", "one-slash", "no-colon", "colon-only", "defanged", "www", "host-path",
+], ids=["htps", "htp", "one-slash", "no-colon", "colon-only", "defanged", "www", "host-path", "host-port-path",
+         "address-port-path",
         "space-in-path", "space-in-host", "space-after-host", "empty-host", "glued", "ftp"])
 def test_malformed_citation_gets_one_row_with_a_reason(written, cited, problem):
     article = parse_article(f"T\n\nB\n\nQuellen: - https://example.net/erste - {written} - "

@@ -94,3 +94,9 @@ def test_summary_counts_skipped_citations_as_last_checked():
 def test_markdown_reasons_do_not_repeat_the_cited_url():
     text = report.markdown([row("dead", reason=f"{URL} answered HTTP 404")])
     assert text.splitlines()[2].count(URL) == 1 and "| answered HTTP 404 |" in text
+
+
+def test_quiet_lines_mark_citations_skipped_by_max_age():
+    skipped = {**row("dead"), "skipped": True, "checked_at": "2026-12-01T10:00:00Z"}
+    assert report.quiet_lines([skipped]) == [f"dead: {URL} (cited in articles/a.txt): HTTP 404 "
+                                             "(not checked again; last checked 2026-12-01T10:00:00Z)"]
