@@ -120,22 +120,42 @@ def _joined(found: list[Candidate], body: str, lang: str) -> list[Candidate]:
         if lang == "de" and is_org_word(cand.words[-1]):
             cand = _with_fuer_tail(cand, body)
         elif lang == "en":
-            cand = _with_and_part(cand, found[i + 1] if i + 1 < len(found) else None, body)
+            cand = _with_and_part(cand, found[i + 1:], body)
         taken_until = cand.span[1]
         out.append(cand)
     return out
 
 
-def _with_and_part(cand: Candidate, after: Candidate | None, body: str) -> Candidate:
-    """Department of Health and Social Care, Kent Fire and Rescue Service: one name with two fields
-    (but not Emirates and Qatar Airways, a list of two names)."""
+def _with_and_part(cand: Candidate, following: list[Candidate], body: str) -> Candidate:
+    """Department of Health and Social Care, Kent Fire and Rescue Service, the Competition and
+    Markets Authority, Department for Environment, Food and Rural Affairs: one name with two or more
+    fields (but not Emirates and Qatar Airways, a list of two names)."""
     end = cand.span[1]
-    if after is None or body[end:after.span[0]] != " and " or any(t.covered for t in after.tokens):
+    fields = []  # the ", Food" parts of a body named after a list of fields
+    if any(w in _OF for w in cand.words) and is_org(cand.words):
+        while len(fields) < len(following) - 1 and body[end:following[len(fields)].span[0]] == ", " \
+                and len(following[len(fields)].words) == 1:
+            end = following[len(fields)].span[1]
+            fields.append(following[len(fields)])
+    after = following[len(fields)] if len(fields) < len(following) else None
+    if after is None or body[end:after.span[0]] != " and ":
         return cand
-    if any(w in _OF for w in cand.words) and is_org(cand.words) or is_org_word(after.words[-1]) \
-            and len(cand.words) > 1 and is_known(cand.words[-1].lower(), "en") and not cand.tokens[-1].covered:
-        # Kent Fire and Rescue Service: the part before "and" ends in a field (fire), not a name
+    if is_org_word(after.words[-1]) and len(after.words) > 1 \
+            and all(_is_place(w) for w in cand.words + after.words[:-1]):
+        # Devon and Cornwall Police: one body of two places
         return Candidate(cand.tokens + (Token("and", end + 1, False, False),) + after.tokens, cand.titled)
+    if any(t.covered for t in after.tokens):
+        return cand
+    last = cand.tokens[-1]
+    field = is_known(last.word.lower(), "en") and not last.covered
+    if any(w in _OF for w in cand.words) and is_org(cand.words) or is_org_word(after.words[-1]) and field \
+            and (len(cand.words) > 1 or body[max(0, cand.span[0] - 4):cand.span[0]] == "the "):
+        # Kent Fire and Rescue Service: the part before "and" ends in a field (fire), not a name;
+        # a lone field word needs "the" before it (the Competition and Markets Authority)
+        tokens = cand.tokens
+        for part in fields:  # the comma stays in the name: Department for Environment, Food
+            tokens = tokens[:-1] + (Token(tokens[-1].word + ",", tokens[-1].start, False, False),) + part.tokens
+        return Candidate(tokens + (Token("and", end + 1, False, False),) + after.tokens, cand.titled)
     return cand
 
 

@@ -90,6 +90,10 @@ def test_news_agencies_in_lower_case(text, expected):
      {"Department of the Interior", "Department of Health and Social Care"}),
     ("Crews from Kent Fire and Rescue Service and the Royal Courts of Justice were there.",
      {"Kent Fire and Rescue Service", "Royal Courts of Justice"}),
+    ("The Department for Environment, Food and Rural Affairs asked the Competition and Markets Authority.",
+     {"Department for Environment, Food and Rural Affairs", "Competition and Markets Authority"}),
+    ("Officers from Devon and Cornwall Police met the Planning and Environmental Appeals Division.",
+     {"Devon and Cornwall Police", "Planning and Environmental Appeals Division"}),
 ])
 def test_english_names_over_small_words(text, expected):
     assert expected <= names(text)
