@@ -145,3 +145,9 @@ def test_a_town_found_as_a_place_and_as_a_capitalised_word_is_one_entity():
     found = [e.name for e in key_entities(parse_article(
         "Krach bei VW\n\nHerbert Diess gerät in Wolfsburg unter Druck. Wolfsburg schweigt.\n"))]
     assert found.count("Wolfsburg") == 1
+
+
+def test_a_member_of_parliament_abbreviation_is_a_title_not_part_of_the_name():
+    found = names("Labour MP Rachael Maskell spoke first. The local MSP, Maree Todd, disagreed.")
+    assert {"Rachael Maskell", "Maree Todd"} <= found
+    assert not any(name.startswith(("MP ", "MSP ")) for name in found)
