@@ -177,8 +177,10 @@ def _with_fuer_tail(cand: Candidate, body: str) -> Candidate:
         fits = lower == "für" and not tail or lower in _ARTICLES_DE or lower == "und" \
             or bare[:1].isupper() and _TOKEN.fullmatch(bare) \
             or bare.islower() and bare.endswith(_ADJECTIVE_ENDINGS) and not is_stopword(bare, "de")
-        if not fits:
-            break
+        if not fits or tail and bare[:1].isupper() and tail[-1].word[:1].isupper() \
+                and not is_adjective_like(tail[-1].word, "de") and not tail[-1].word.endswith("er"):
+            break  # two nouns in a row end the field (für Finanzdienstleistungsaufsicht Ende 2024),
+            # an adjective does not (für die Lüneburger Heide)
         tail.append(Token(bare, start, False, False))
         if bare != word:
             break  # punctuation ends the name

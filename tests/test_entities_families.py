@@ -48,6 +48,9 @@ def test_towns_districts_and_regions_are_places(text, expected):
      {"Generalstaatsanwaltschaft Bamberg", "Landgericht Hof"}),
     ("Das Bundesamt für Seeschifffahrt und Hydrographie in Hamburg meldete Hochwasser.",
      {"Bundesamt für Seeschifffahrt und Hydrographie"}),
+    ("Die Bundesanstalt für Finanzdienstleistungsaufsicht Ende 2024 und die Landeszeitung für die "
+     "Lüneburger Heide berichteten.",
+     {"Bundesanstalt für Finanzdienstleistungsaufsicht", "Landeszeitung für die Lüneburger Heide"}),
     ("Ein Urteil des Bundesgerichtshofs aus dem Jahr 2021 gilt weiter.", {"Bundesgerichtshof"}),
 ])
 def test_federal_and_state_bodies_written_as_compounds(text, expected):
