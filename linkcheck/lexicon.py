@@ -33,6 +33,7 @@ ORG_HEADS = ("bank", "partei", "party", "kirche", "church", "union", "verband", 
              # German public bodies and media, mostly as the head of a compound (Bundesgerichtshof,
              # Generalstaatsanwaltschaft, Landesanstalt, Verbraucherzentrale, Bayerischer Rundfunk)
              "gerichtshof", "anwaltschaft", "anstalt", "kammer", "zentrale", "rundfunk",
+             "werke", "bund",  # Stadtwerke Jena, Hamburger Energiewerke, Naturschutzbund Thüringen
              "landtag", "kreistag", "gemeindetag", "städtetag", "bundesrat", "kartellamt",
              "rundschau", "exchange", "energy", "tribune", "herald", "journal", "gazette", "telegraph",
              "chronicle", "observer", "dienst", "werk", "sparkasse", "fund", "trust", "community", "district")

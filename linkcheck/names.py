@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .gazetteer import place_index
+from .gazetteer import place_index, places_by_key
 from .lexicon import (
     ORG_HEADS,
     has_inflections,
@@ -508,6 +508,29 @@ def _is_place(word: str) -> bool:
     return bool(hits) and hits[0].start == 0 and hits[0].end == len(word)
 
 
+_COMPASS_PREFIXES = ("Ost", "West", "Nord", "Süd", "Mittel", "Ober", "Nieder")
+
+
+def _is_place_adjective(word: str) -> bool:
+    """A German adjective of a city, region or country: its name and -er (Thüringer, Ostthüringer)."""
+    if not word.endswith("er") or len(word) < 6:
+        return False
+    stem = word[:-2]
+    for prefix in _COMPASS_PREFIXES:
+        if stem.startswith(prefix) and len(stem) > len(prefix) + 3 and stem[len(prefix)].islower():
+            stem = stem[len(prefix)].upper() + stem[len(prefix) + 1:]
+            break
+    # towns only where they are no part of a common noun too (Sender is no adjective of Senden)
+    return any(_is_larger_place(stem + ending) for ending in ("", "en", "n", "e"))
+
+
+def _is_larger_place(word: str) -> bool:
+    """A city, region or country the gazetteer names (not a town: many are common words too)."""
+    hits = place_index().find(word)
+    return bool(hits) and hits[0].start == 0 and hits[0].end == len(word) \
+        and not places_by_key()[hits[0].key].town
+
+
 def _unknown(word: str, lang: str) -> bool:
     return not is_known(word, lang) and not is_known(word.lower(), lang) \
         and not is_compound(word, lang) and not is_acronym(word)
@@ -580,8 +603,8 @@ def _strip_first(tokens: list[Token], lang: str, titled: bool) -> bool:
     if lang == "de":
         if is_org_word(word) and (following.covered or _is_place(following.word)):
             return False  # Landgericht München, Universität Hamburg, Landgericht Hof
-        if is_adjective_like(word, lang) and is_org(_w(tokens)):
-            return False  # Bayerischer Rundfunk, Europäische Zentralbank, Oberstes Gericht
+        if (is_adjective_like(word, lang) or _is_place_adjective(word)) and is_org(_w(tokens)):
+            return False  # Bayerischer Rundfunk, Europäische Zentralbank, Thüringer Umweltministerium
         return is_noun_form(word, lang)
     # after a title, the ordinary words before a name (Secretary of State Marco Rubio)
     return titled and len(tokens) > 2 and is_known(word.lower(), lang) and not is_known(word, lang)

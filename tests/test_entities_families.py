@@ -154,3 +154,16 @@ def test_a_member_of_parliament_abbreviation_is_a_title_not_part_of_the_name():
     found = names("Labour MP Rachael Maskell spoke first. The local MSP, Maree Todd, disagreed.")
     assert {"Rachael Maskell", "Maree Todd"} <= found
     assert not any(name.startswith(("MP ", "MSP ")) for name in found)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Das Thüringer Umweltministerium in Erfurt begrüßte die Pläne.", {"Thüringer Umweltministerium"}),
+    ("Die Hamburger Energiewerke und die Ostthüringer Zeitung widersprachen.",
+     {"Hamburger Energiewerke", "Ostthüringer Zeitung"}),
+    ("Die Stadtwerke Jena bauen, der Naturschutzbund Thüringen klagt.",
+     {"Stadtwerke Jena", "Naturschutzbund Thüringen"}),
+])
+def test_german_bodies_named_by_a_place_adjective_or_after_a_place(text, expected):
+    found = kinds(text)
+    assert expected <= set(found)
+    assert all(found[name] is EntityKind.ORG for name in expected)
