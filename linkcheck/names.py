@@ -131,7 +131,7 @@ def _with_and_part(cand: Candidate, following: list[Candidate], body: str) -> Ca
     Markets Authority, Department for Environment, Food and Rural Affairs: one name with two or more
     fields (but not Emirates and Qatar Airways, a list of two names)."""
     end = cand.span[1]
-    fields = []  # the ", Food" parts of a body named after a list of fields
+    fields: list[Candidate] = []  # the ", Food" parts of a body named after a list of fields
     if any(w in _OF for w in cand.words) and is_org(cand.words):
         while len(fields) < len(following) - 1 and body[end:following[len(fields)].span[0]] == ", " \
                 and len(following[len(fields)].words) == 1:
