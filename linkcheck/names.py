@@ -239,8 +239,9 @@ def single_is_name(cand: Candidate, lang: str, body: str, mid_sentence: Counter)
     word, or when the text treats it as one (capitalised mid-sentence, never lower case)."""
     token = cand.tokens[0]
     word = token.word
-    if len(word) < 3 or _lower_head(word, lang):
-        return False
+    if len(word) < 3 and not (is_acronym(word) and not is_known(word, lang)
+                              and _whole_word_count(word, body) > 1) or _lower_head(word, lang):
+        return False  # but a two-letter acronym the text repeats is a name (BP, HP)
     if is_acronym(word):
         return not is_known(word, lang) or body.count(word) > 1
     if len(word) == _SHORT_WORD and _whole_word_count(word, body) < 2:

@@ -167,3 +167,8 @@ def test_german_bodies_named_by_a_place_adjective_or_after_a_place(text, expecte
     found = kinds(text)
     assert expected <= set(found)
     assert all(found[name] is EntityKind.ORG for name in expected)
+
+
+def test_a_two_letter_acronym_the_text_repeats_is_a_name():
+    assert "BP" in names("BP reported lower profit. Shares in BP fell as oil prices slid.")
+    assert "BP" not in names("The company said BP was low.")  # said once: could be anything
