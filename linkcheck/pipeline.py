@@ -220,7 +220,11 @@ class _Repairs:
         self._read = read
         self._settings = RepairSettings(config.archives, config.wayback_api, config.wayback_cdx,
                                         config.wayback_web, config.memento_timegates, config.max_captures)
-        self._tasks: set[asyncio.Task[None]] = set()
+        # Lookups wait in a queue for a fixed set of workers: thousands of waiting lookups cost a
+        # queue entry each, not a coroutine with its retry state (the archives' politeness is the
+        # real limit anyway).
+        self._waiting: asyncio.Queue[tuple[int, LinkResult, list[CitationResult], bool] | None] = asyncio.Queue()
+        self._workers: list[asyncio.Task[None]] = []
         self._today = datetime.now(UTC).date()
         self._saving = config.save_page_now
         if self._saving and (problem := credentials_problem(config.ia_access_key, config.ia_secret_key)):
@@ -239,17 +243,23 @@ class _Repairs:
         if not wanted and not saving:
             self._on_result(result)
             return
-        # Lookups wait on the archives' politeness, often behind thousands of others: what they
-        # hold must not include the page (its body and text are archived already).
+        # A waiting lookup must not hold the page: its body and text are archived already.
         light = replace(result, fetch=replace(result.fetch, body=b"") if result.fetch else None, page=None)
-        task = asyncio.create_task(self._repair(check_id, light, wanted, saving))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._waiting.put_nowait((check_id, light, wanted, saving))
+        if not self._workers:
+            lookups = max(4, 4 * self.config.per_host * len(self.config.archives))
+            self._workers = [asyncio.create_task(self._work()) for _ in range(lookups)]
+
+    async def _work(self) -> None:
+        while (job := await self._waiting.get()) is not None:
+            await self._repair(*job)
 
     async def finish(self) -> None:
         """Wait for the lookups still going."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks))
+        for _ in self._workers:
+            self._waiting.put_nowait(None)
+        await asyncio.gather(*self._workers)
+        self._workers = []
 
     async def _repair(self, check_id: int, result: LinkResult, wanted: list[CitationResult], saving: bool) -> None:
         try:
