@@ -26,13 +26,14 @@ ORG_HEADS = ("bank", "partei", "party", "kirche", "church", "union", "verband", 
              "systems", "association", "organization", "organisation", "society", "gesellschaft",
              "network", "league", "liga", "fc", "united", "city", "bundestag", "parlament",
              "parliament", "senate", "house", "congress", "authority", "airlines", "airline",
-             "airways", "airport", "flughafen", "police", "polizei", "service", "services",
+             "airways", "airport", "division", "unit", "flughafen", "police", "polizei", "service", "services",
              "hostel", "hotel", "theatre", "theater", "museum", "school", "schule", "college",
              "hospital", "klinik", "klinikum", "guard", "guards", "army", "armee", "navy", "force",
              "forces",
              # German public bodies and media, mostly as the head of a compound (Bundesgerichtshof,
              # Generalstaatsanwaltschaft, Landesanstalt, Verbraucherzentrale, Bayerischer Rundfunk)
              "gerichtshof", "anwaltschaft", "anstalt", "kammer", "zentrale", "rundfunk",
+             "werke", "bund",  # Stadtwerke Jena, Hamburger Energiewerke, Naturschutzbund Thüringen
              "landtag", "kreistag", "gemeindetag", "städtetag", "bundesrat", "kartellamt",
              "rundschau", "exchange", "energy", "tribune", "herald", "journal", "gazette", "telegraph",
              "chronicle", "observer", "dienst", "werk", "sparkasse", "fund", "trust", "community", "district")

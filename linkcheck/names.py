@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .gazetteer import place_index
+from .gazetteer import place_index, places_by_key
 from .lexicon import (
     ORG_HEADS,
     has_inflections,
@@ -120,22 +120,42 @@ def _joined(found: list[Candidate], body: str, lang: str) -> list[Candidate]:
         if lang == "de" and is_org_word(cand.words[-1]):
             cand = _with_fuer_tail(cand, body)
         elif lang == "en":
-            cand = _with_and_part(cand, found[i + 1] if i + 1 < len(found) else None, body)
+            cand = _with_and_part(cand, found[i + 1:], body)
         taken_until = cand.span[1]
         out.append(cand)
     return out
 
 
-def _with_and_part(cand: Candidate, after: Candidate | None, body: str) -> Candidate:
-    """Department of Health and Social Care, Kent Fire and Rescue Service: one name with two fields
-    (but not Emirates and Qatar Airways, a list of two names)."""
+def _with_and_part(cand: Candidate, following: list[Candidate], body: str) -> Candidate:
+    """Department of Health and Social Care, Kent Fire and Rescue Service, the Competition and
+    Markets Authority, Department for Environment, Food and Rural Affairs: one name with two or more
+    fields (but not Emirates and Qatar Airways, a list of two names)."""
     end = cand.span[1]
-    if after is None or body[end:after.span[0]] != " and " or any(t.covered for t in after.tokens):
+    fields: list[Candidate] = []  # the ", Food" parts of a body named after a list of fields
+    if any(w in _OF for w in cand.words) and is_org(cand.words):
+        while len(fields) < len(following) - 1 and body[end:following[len(fields)].span[0]] == ", " \
+                and len(following[len(fields)].words) == 1:
+            end = following[len(fields)].span[1]
+            fields.append(following[len(fields)])
+    after = following[len(fields)] if len(fields) < len(following) else None
+    if after is None or body[end:after.span[0]] != " and ":
         return cand
-    if any(w in _OF for w in cand.words) and is_org(cand.words) or is_org_word(after.words[-1]) \
-            and len(cand.words) > 1 and is_known(cand.words[-1].lower(), "en") and not cand.tokens[-1].covered:
-        # Kent Fire and Rescue Service: the part before "and" ends in a field (fire), not a name
+    if is_org_word(after.words[-1]) and len(after.words) > 1 \
+            and all(_is_place(w) for w in cand.words + after.words[:-1]):
+        # Devon and Cornwall Police: one body of two places
         return Candidate(cand.tokens + (Token("and", end + 1, False, False),) + after.tokens, cand.titled)
+    if any(t.covered for t in after.tokens):
+        return cand
+    last = cand.tokens[-1]
+    field = is_known(last.word.lower(), "en") and not last.covered
+    if any(w in _OF for w in cand.words) and is_org(cand.words) or is_org_word(after.words[-1]) and field \
+            and (len(cand.words) > 1 or body[max(0, cand.span[0] - 4):cand.span[0]] == "the "):
+        # Kent Fire and Rescue Service: the part before "and" ends in a field (fire), not a name;
+        # a lone field word needs "the" before it (the Competition and Markets Authority)
+        tokens = cand.tokens
+        for part in fields:  # the comma stays in the name: Department for Environment, Food
+            tokens = tokens[:-1] + (Token(tokens[-1].word + ",", tokens[-1].start, False, False),) + part.tokens
+        return Candidate(tokens + (Token("and", end + 1, False, False),) + after.tokens, cand.titled)
     return cand
 
 
@@ -157,8 +177,10 @@ def _with_fuer_tail(cand: Candidate, body: str) -> Candidate:
         fits = lower == "für" and not tail or lower in _ARTICLES_DE or lower == "und" \
             or bare[:1].isupper() and _TOKEN.fullmatch(bare) \
             or bare.islower() and bare.endswith(_ADJECTIVE_ENDINGS) and not is_stopword(bare, "de")
-        if not fits:
-            break
+        if not fits or tail and bare[:1].isupper() and tail[-1].word[:1].isupper() \
+                and not is_adjective_like(tail[-1].word, "de") and not tail[-1].word.endswith("er"):
+            break  # two nouns in a row end the field (für Finanzdienstleistungsaufsicht Ende 2024),
+            # an adjective does not (für die Lüneburger Heide)
         tail.append(Token(bare, start, False, False))
         if bare != word:
             break  # punctuation ends the name
@@ -217,8 +239,9 @@ def single_is_name(cand: Candidate, lang: str, body: str, mid_sentence: Counter)
     word, or when the text treats it as one (capitalised mid-sentence, never lower case)."""
     token = cand.tokens[0]
     word = token.word
-    if len(word) < 3 or _lower_head(word, lang):
-        return False
+    if len(word) < 3 and not (is_acronym(word) and not is_known(word, lang)
+                              and _whole_word_count(word, body) > 1) or _lower_head(word, lang):
+        return False  # but a two-letter acronym the text repeats is a name (BP, HP)
     if is_acronym(word):
         return not is_known(word, lang) or body.count(word) > 1
     if len(word) == _SHORT_WORD and _whole_word_count(word, body) < 2:
@@ -486,6 +509,29 @@ def _is_place(word: str) -> bool:
     return bool(hits) and hits[0].start == 0 and hits[0].end == len(word)
 
 
+_COMPASS_PREFIXES = ("Ost", "West", "Nord", "Süd", "Mittel", "Ober", "Nieder")
+
+
+def _is_place_adjective(word: str) -> bool:
+    """A German adjective of a city, region or country: its name and -er (Thüringer, Ostthüringer)."""
+    if not word.endswith("er") or len(word) < 6:
+        return False
+    stem = word[:-2]
+    for prefix in _COMPASS_PREFIXES:
+        if stem.startswith(prefix) and len(stem) > len(prefix) + 3 and stem[len(prefix)].islower():
+            stem = stem[len(prefix)].upper() + stem[len(prefix) + 1:]
+            break
+    # towns only where they are no part of a common noun too (Sender is no adjective of Senden)
+    return any(_is_larger_place(stem + ending) for ending in ("", "en", "n", "e"))
+
+
+def _is_larger_place(word: str) -> bool:
+    """A city, region or country the gazetteer names (not a town: many are common words too)."""
+    hits = place_index().find(word)
+    return bool(hits) and hits[0].start == 0 and hits[0].end == len(word) \
+        and not places_by_key()[hits[0].key].town
+
+
 def _unknown(word: str, lang: str) -> bool:
     return not is_known(word, lang) and not is_known(word.lower(), lang) \
         and not is_compound(word, lang) and not is_acronym(word)
@@ -558,8 +604,8 @@ def _strip_first(tokens: list[Token], lang: str, titled: bool) -> bool:
     if lang == "de":
         if is_org_word(word) and (following.covered or _is_place(following.word)):
             return False  # Landgericht München, Universität Hamburg, Landgericht Hof
-        if is_adjective_like(word, lang) and is_org(_w(tokens)):
-            return False  # Bayerischer Rundfunk, Europäische Zentralbank, Oberstes Gericht
+        if (is_adjective_like(word, lang) or _is_place_adjective(word)) and is_org(_w(tokens)):
+            return False  # Bayerischer Rundfunk, Europäische Zentralbank, Thüringer Umweltministerium
         return is_noun_form(word, lang)
     # after a title, the ordinary words before a name (Secretary of State Marco Rubio)
     return titled and len(tokens) > 2 and is_known(word.lower(), lang) and not is_known(word, lang)

@@ -48,6 +48,9 @@ def test_towns_districts_and_regions_are_places(text, expected):
      {"Generalstaatsanwaltschaft Bamberg", "Landgericht Hof"}),
     ("Das Bundesamt für Seeschifffahrt und Hydrographie in Hamburg meldete Hochwasser.",
      {"Bundesamt für Seeschifffahrt und Hydrographie"}),
+    ("Die Bundesanstalt für Finanzdienstleistungsaufsicht Ende 2024 und die Landeszeitung für die "
+     "Lüneburger Heide berichteten.",
+     {"Bundesanstalt für Finanzdienstleistungsaufsicht", "Landeszeitung für die Lüneburger Heide"}),
     ("Ein Urteil des Bundesgerichtshofs aus dem Jahr 2021 gilt weiter.", {"Bundesgerichtshof"}),
 ])
 def test_federal_and_state_bodies_written_as_compounds(text, expected):
@@ -90,6 +93,10 @@ def test_news_agencies_in_lower_case(text, expected):
      {"Department of the Interior", "Department of Health and Social Care"}),
     ("Crews from Kent Fire and Rescue Service and the Royal Courts of Justice were there.",
      {"Kent Fire and Rescue Service", "Royal Courts of Justice"}),
+    ("The Department for Environment, Food and Rural Affairs asked the Competition and Markets Authority.",
+     {"Department for Environment, Food and Rural Affairs", "Competition and Markets Authority"}),
+    ("Officers from Devon and Cornwall Police met the Planning and Environmental Appeals Division.",
+     {"Devon and Cornwall Police", "Planning and Environmental Appeals Division"}),
 ])
 def test_english_names_over_small_words(text, expected):
     assert expected <= names(text)
@@ -141,3 +148,27 @@ def test_a_town_found_as_a_place_and_as_a_capitalised_word_is_one_entity():
     found = [e.name for e in key_entities(parse_article(
         "Krach bei VW\n\nHerbert Diess gerät in Wolfsburg unter Druck. Wolfsburg schweigt.\n"))]
     assert found.count("Wolfsburg") == 1
+
+
+def test_a_member_of_parliament_abbreviation_is_a_title_not_part_of_the_name():
+    found = names("Labour MP Rachael Maskell spoke first. The local MSP, Maree Todd, disagreed.")
+    assert {"Rachael Maskell", "Maree Todd"} <= found
+    assert not any(name.startswith(("MP ", "MSP ")) for name in found)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Das Thüringer Umweltministerium in Erfurt begrüßte die Pläne.", {"Thüringer Umweltministerium"}),
+    ("Die Hamburger Energiewerke und die Ostthüringer Zeitung widersprachen.",
+     {"Hamburger Energiewerke", "Ostthüringer Zeitung"}),
+    ("Die Stadtwerke Jena bauen, der Naturschutzbund Thüringen klagt.",
+     {"Stadtwerke Jena", "Naturschutzbund Thüringen"}),
+])
+def test_german_bodies_named_by_a_place_adjective_or_after_a_place(text, expected):
+    found = kinds(text)
+    assert expected <= set(found)
+    assert all(found[name] is EntityKind.ORG for name in expected)
+
+
+def test_a_two_letter_acronym_the_text_repeats_is_a_name():
+    assert "BP" in names("BP reported lower profit. Shares in BP fell as oil prices slid.")
+    assert "BP" not in names("The company said BP was low.")  # said once: could be anything
