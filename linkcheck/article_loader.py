@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import concurrent.futures
-import contextlib
 import functools
 import io
 import multiprocessing
 import os
 import pickle
-import signal
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
@@ -29,6 +27,7 @@ from .article import (
 )
 from .article_cache import ArticleCache
 from .claims import claim_terms
+from .cpu_limit import OutOfCpuTime, cpu_time_limit
 from .entities import Entity, key_entities
 from .helper_process import exit_with_parent
 from .language import guess_language
@@ -45,29 +44,6 @@ class ArticleBudget:
 
     max_bytes: int = MAX_ARTICLE_BYTES
     cpu_seconds: float = 10.0
-
-
-class _OverBudget(BaseException):
-    """Raised into the loader by its CPU timer (a BaseException: no `except Exception` inside the
-    entity code can swallow it)."""
-
-
-@contextlib.contextmanager
-def _cpu_budget(seconds: float) -> Iterator[None]:
-    """Context manager: _OverBudget once this process has spent `seconds` of CPU time in the block
-    (ITIMER_PROF counts user and system time, not time spent waiting)."""
-    def over(signum: int, frame: object) -> None:
-        raise _OverBudget
-
-    previous = signal.signal(signal.SIGPROF, over)
-    # Fired again every 50 ms: an exception raised inside a gc callback (hypothesis installs
-    # one) is swallowed, and the next one must still end the read.
-    signal.setitimer(signal.ITIMER_PROF, seconds, 0.05)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_PROF, 0)
-        signal.signal(signal.SIGPROF, previous)
 
 
 def load_articles(paths: Sequence[Path], on_error: Callable[[str], None],
@@ -153,11 +129,11 @@ def _load_article(file: Path, budget: ArticleBudget = ArticleBudget()) -> tuple[
     """The article without its body, and its key entities; or what went wrong."""
     _warm_up()  # the language data are loaded once per process, not charged to the first article
     try:
-        with _cpu_budget(budget.cpu_seconds):
+        with cpu_time_limit(budget.cpu_seconds):
             article = read_article(file, budget.max_bytes)
             entities = with_commonness(key_entities(article), article)
             return replace(article, body="", cited_urls=with_claim_terms(article)), entities
-    except _OverBudget:
+    except OutOfCpuTime:
         return (f"{shown_path(file)}: reading it took more than {budget.cpu_seconds:g} s of CPU time "
                 "(article_cpu_seconds); not checked")
     except ArticleError as exc:

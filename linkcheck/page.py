@@ -7,9 +7,7 @@ import io
 import json
 import logging
 import re
-import signal
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import urljoin
@@ -17,6 +15,7 @@ from urllib.parse import urljoin
 from selectolax.lexbor import LexborHTMLParser
 
 from .boilerplate import SHORT_MAIN_TEXT, MainText, main_text_parts, strip_non_content
+from .cpu_limit import OutOfCpuTime, cpu_time_limit
 from .cues import NO_ARTICLE, Cue, bot_wall_cues, not_found_cues, wall_cues
 from .language import guess_language
 from .page_budget import PageBudget, PageLimits, check_markup
@@ -197,7 +196,7 @@ def _pdf_page(body: bytes, seconds: float) -> PageText:
     pages: list[str] = []
     title = ""
     try:
-        with _cpu_time_limit(seconds):
+        with cpu_time_limit(seconds):
             reader = PdfReader(io.BytesIO(body))
             title = str(reader.metadata.get("/Title") or "") if reader.metadata else ""
             read = 0
@@ -206,7 +205,7 @@ def _pdf_page(body: bytes, seconds: float) -> PageText:
                     break
                 pages.append((page.extract_text() or "")[:MAX_PDF_CHARS - read])
                 read += len(pages[-1])
-    except _OutOfCpuTime:
+    except OutOfCpuTime:
         if not any(p.strip() for p in pages):
             raise PageLimits(pdf_seconds=seconds).exceeded(PageBudget.PDF) from None
     except Exception:  # pypdf raises many types on damaged files; a broken PDF reads as empty
@@ -216,39 +215,6 @@ def _pdf_page(body: bytes, seconds: float) -> PageText:
     return PageText(kind=PageKind.PDF, title=title, main_text=text, charset=None,
                     language=guess_language(text), canonical_url=None, meta_refresh_url=None,
                     not_found_cues=(), bot_wall_cues=(), paywall=False)
-
-
-class _OutOfCpuTime(BaseException):
-    """Raised by the CPU timer in the code it interrupts; a BaseException, so that pypdf's own
-    `except Exception` cannot swallow it."""
-
-
-@contextmanager
-def _cpu_time_limit(seconds: float) -> Iterator[None]:
-    """Raise _OutOfCpuTime in the block once the process has used `seconds` of CPU time in it.
-
-    A SIGPROF timer, so only in the main thread (the page workers' reading thread); elsewhere the
-    block runs unlimited, and the worker's own CPU limit still holds. The timer fires again every
-    50 ms of CPU after the first time: an exception raised while a gc callback or a __del__ runs
-    is swallowed, the next one lands in pypdf's own code."""
-    armed = True
-
-    def expire(signum: int, frame: object) -> None:
-        if armed:
-            raise _OutOfCpuTime
-
-    try:
-        previous = signal.signal(signal.SIGPROF, expire)
-    except ValueError:  # not the main thread
-        yield
-        return
-    signal.setitimer(signal.ITIMER_PROF, seconds, 0.05)
-    try:
-        yield
-    finally:
-        armed = False
-        signal.setitimer(signal.ITIMER_PROF, 0)
-        signal.signal(signal.SIGPROF, previous)
 
 
 def _html_page(html: str, utf8: bytes, charset: str, url: str) -> PageText:
