@@ -324,12 +324,17 @@ def _has_prose(node: LexborNode) -> bool:
 def _remove_furniture(body: LexborNode, page_length: int, keep_hinted: bool = False) -> _Removed:
     names_seen: dict[tuple, Furniture | None] = {}
     removed = _Removed(set(), set())
-    for node in body.css(CANDIDATES):
+    in_page, gone = {body.mem_id}, set[int]()
+    previous = None
+    for node in body.css(CANDIDATES):  # in document order; twice in a row when two selectors match
+        repeated, previous = node.mem_id == previous, node.mem_id
+        if repeated or not _in_page(node, in_page, gone):
+            continue  # most candidates are inside furniture removed already
         kind = _furniture_kind(node, names_seen)
         if kind is None:
             continue
         if kind is Furniture.ELEMENT:
-            _remove(node, removed.emptied)
+            _remove(node, removed.emptied, gone)
             continue
         if kind is not Furniture.STRONG and keep_hinted:
             continue
@@ -340,14 +345,33 @@ def _remove_furniture(body: LexborNode, page_length: int, keep_hinted: bool = Fa
             if kind is Furniture.BESIDE:
                 removed.beside.add(node.mem_id)
             continue
-        _remove(node, removed.emptied)
+        _remove(node, removed.emptied, gone)
     return removed
 
 
-def _remove(node: LexborNode, emptied: set[int]) -> None:
+def _in_page(node: LexborNode, in_page: set[int], gone: set[int]) -> bool:
+    """Whether a candidate is still in the page, not inside removed furniture. `in_page` and `gone`
+    hold the elements known to be in the page and removed (or inside removed ones); every walk up
+    adds to them, so all walks together visit each element once. An element found in the page
+    stays there: candidates come in document order, and removed ones never hold an earlier one."""
+    walked: list[int] = []
+    parent = node.parent
+    while parent is not None:
+        key = parent.mem_id
+        if key in in_page or key in gone:
+            (in_page if key in in_page else gone).update(walked)
+            return key in in_page
+        walked.append(key)
+        parent = parent.parent
+    gone.update(walked)
+    return False
+
+
+def _remove(node: LexborNode, emptied: set[int], gone: set[int]) -> None:
     parent = node.parent
     if parent is not None:
         emptied.add(parent.mem_id)
+    gone.add(node.mem_id)
     node.remove()
 
 
