@@ -353,6 +353,8 @@ def _in_page(node: LexborNode, in_page: set[int], gone: set[int]) -> bool:
     hold the elements known to be in the page and removed (or inside removed ones); every walk up
     adds to them, so all walks together visit each element once. An element found in the page
     stays there: candidates come in document order, and removed ones never hold an earlier one."""
+    if node.mem_id in in_page:
+        return True  # <body> itself (css() returns it when it matches): removed, it still holds the text read
     walked: list[int] = []
     parent = node.parent
     while parent is not None:
