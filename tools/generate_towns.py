@@ -35,7 +35,26 @@ def towns() -> dict[str, set[str]]:
         longer = {alt for alt in city["alternatenames"]
                   if alt.startswith(name + " ") and _LATIN_NAME.match(alt) and len(alt.split()) <= 4}
         found.setdefault(name, set()).update(longer)
+        if (short := _short_name(name, city["alternatenames"])) != name:
+            found.setdefault(short, set())
     return found
+
+
+# Titles GeoNames puts before a town's name (Hansestadt Stade, Ostseebad Binz, Kingston upon Hull);
+# not Bad: Bad Kreuznach is what readers write.
+_TITLE_ENDINGS = ("stadt", "seebad", "heilbad", "upon")
+
+
+def _short_name(name: str, alternates: list[str]) -> str:
+    """The name a reader writes where GeoNames has a title in front of it ("Universitäts- und
+    Hansestadt Greifswald" is Greifswald, "Kingston upon Hull" is Hull): an alternate name that
+    ends the official one after a title; other names as they are."""
+    words = name.split()
+    for i in range(1, len(words)):
+        tail = " ".join(words[i:])
+        if words[i - 1].lower().endswith(_TITLE_ENDINGS) and tail in alternates:
+            return tail
+    return name
 
 
 def subdivisions() -> set[str]:
