@@ -38,7 +38,7 @@ _LOCATIVES = frozenset({"in", "aus", "nach", "bei", "von", "im", "am", "auf", "g
 # First words of multi-word place names (North Tyneside, New York, San Francisco).
 _PLACE_STARTS = frozenset({"North", "South", "East", "West", "New", "Upper", "Lower", "Greater",
                            "Saint", "St.", "San", "Santa", "Los", "Las", "Fort", "Port", "Mount",
-                           "Lake", "Cape", "Bad", "Sankt"})
+                           "Lake", "Cape", "Bad", "Sankt", "River", "Loch"})
 # German districts: Landkreis Wunsiedel, Kreis Minden-Lübbecke, Rhein-Sieg-Kreis.
 _ORG_AFTER = re.compile(r" ([A-Z]\w+)(?=[\s.,;:])")
 _DISTRICT_WORDS = frozenset({"Landkreis", "Kreis", "Regierungsbezirk", "Bezirk", "Kanton", "Region",
@@ -291,6 +291,8 @@ def is_place_cue(text: str, start: int) -> bool:
     words = re.findall(r"[\w-]+|,", before)
     if not words:
         return False
+    if len(words) > 1 and words[-1] == "der" and words[-2].lower() in _LOCATIVES | {"an"}:
+        return True  # an der Saale, in der Oberpfalz (but auf dem Hof is a farmyard)
     last = words[-1].lower()
     if last in _LOCATIVES or last in _PLACE_NOUNS or is_org_word(words[-1]) and words[-1][:1].isupper():
         return True
@@ -370,7 +372,8 @@ def _has_caseless_letters(word: str) -> bool:
 def _after_locative(body: str, start: int) -> bool:
     before = body[max(0, start - 12):start].split()
     if before and before[-1].lower() in ("der", "dem", "den", "des") and len(before) > 1:
-        before.pop()  # in der Oberpfalz, aus dem Emsland
+        before.pop()  # in der Oberpfalz, aus dem Emsland, an der Regnitz
+        return before[-1].lower() in _LOCATIVES | {"an"}
     return bool(before) and before[-1].lower() in _LOCATIVES
 
 
