@@ -209,7 +209,9 @@ def _name_entities(body: str, lang: str
         if words in people:
             entities[name] = Entity(name, EntityKind.PERSON, 0.0, _person_aliases(words))
         elif len(words) > 1:
-            if is_place_name(words):
+            if "&" in words:  # Haus & Grund, Marks & Spencer: firms and associations, of any words
+                entities[name] = Entity(name, EntityKind.ORG, 0.0, ())
+            elif is_place_name(words):
                 entities[name] = Entity(name, EntityKind.PLACE, 0.0, place_aliases(words))
             elif is_org(words) or cand.has_place:
                 kind = EntityKind.ORG if is_org(words) or cand.tokens[-1].covered \

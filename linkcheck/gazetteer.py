@@ -204,6 +204,12 @@ def places_by_key() -> dict[str, Place]:
     return {place.key: place for place in places()}
 
 
+@lru_cache(maxsize=1)
+def descriptor_words() -> frozenset[str]:
+    """Nouns that say what kind of party follows (Rival Shell, Operator Hanson UK)."""
+    return frozenset(_names_data()["descriptors"]["words"])
+
+
 def title_words() -> tuple[frozenset[str], tuple[str, ...]]:
     """Function nouns that precede names (Präsident, Minister) and suffixes that mark them."""
     titles = _names_data()["titles"]

@@ -7,7 +7,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from .gazetteer import title_words
+from .gazetteer import descriptor_words, title_words
 from .language import STOPWORDS
 
 # Calendar words are capitalised in both languages and never entities on their own.
@@ -199,6 +199,11 @@ def is_title(word: str) -> bool:
         return True
     head = word.rsplit("-", 1)[-1].lower()
     return head.endswith(suffixes) and len(head) > 3
+
+
+def is_descriptor(word: str) -> bool:
+    """An English noun for the kind of party a name stands for (Rival, Operator, Residents)."""
+    return word.lower() in descriptor_words()
 
 
 def is_acronym(word: str) -> bool:

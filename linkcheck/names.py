@@ -17,6 +17,7 @@ from .lexicon import (
     is_capitalised_function_word,
     is_common_noun,
     is_compound,
+    is_descriptor,
     is_inflected,
     is_institution,
     is_known,
@@ -196,7 +197,7 @@ def _with_fuer_tail(cand: Candidate, body: str) -> Candidate:
 def is_person(cand: Candidate, lang: str) -> bool:
     """Two to four name words, no organisation head, no place inside, not all common words."""
     words = cand.words
-    if not 2 <= len(words) <= 4 or cand.has_place or is_org(words) or words[0] in _PLACE_STARTS \
+    if not 2 <= len(words) <= 4 or cand.has_place or is_org(words) or words[0] in _PLACE_STARTS or "&" in words \
             or any(is_acronym(w) or _lower_head(w, lang) for w in words):
         return False
     names = [w for w in words if w not in _PARTICLES | _ARTICLE_AFTER_PARTICLE]
@@ -437,6 +438,8 @@ def _runs(body: str, covered: set[int]) -> Iterator[list[Token]]:
             word == "the" and len(run) > 1 and run[-1].word in _OF and is_org_word(run[-2].word))
         # Department of the Interior, but not Director of the Financial Crime Prevention agency
         if run and contiguous and (upper or joins):
+            if body[last_end:start] == " & ":  # Marks & Spencer, Haus & Grund: one name
+                run.append(Token("&", last_end + 1, False, False))
             run.append(Token(word, start, False, start in covered))
         else:
             if run:
@@ -491,7 +494,8 @@ def _split(run: list[Token], lang: str, words: set[str], body: str) -> list[list
             left = current[-1].word if current else ""
             # Bank of England, Age of Possibility, Secretary of State; not McNally of Third Bridge
             if left and (is_org_word(left) or is_title(left) or is_known(left.lower(), lang)
-                         and not (current[-1].initial and is_stopword(left, lang))):
+                         and not (current[-1].initial and (is_stopword(left, lang)
+                                                           or lang == "en" and is_descriptor(left)))):
                 current.append(token)
             else:
                 parts.append([])
@@ -586,10 +590,13 @@ def _strip_first(tokens: list[Token], lang: str, titled: bool) -> bool:
     first = tokens[0]
     word = first.word
     following = tokens[1] if len(tokens) > 1 else None
-    if following is not None and (word in _DISTRICT_WORDS or is_place_name(tuple(_w(tokens)))):
-        return False  # Landkreis Grafschaft Bentheim, Tübinger Straße
+    if following is not None and (word in _DISTRICT_WORDS or is_place_name(tuple(_w(tokens)))
+                                  or following.word == "&"):
+        return False  # Landkreis Grafschaft Bentheim, Tübinger Straße, Haus & Grund
     if is_stopword(word, lang) or word in _PARTICLES | _OF or _lower_head(word, lang):
         return True
+    if lang == "en" and following is not None and first.initial and is_descriptor(word):
+        return True  # Rival Shell said, Operator Hanson UK said: the kind of party, then its name
     if is_title(word) and not is_org_word(tokens[-1].word):
         return True  # but General Civil Aviation Authority, Premier League keep their first word
     if word in _PLACE_STARTS and len(tokens) > 1:
