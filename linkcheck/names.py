@@ -101,7 +101,36 @@ def candidates(body: str, lang: str, covered: set[int]) -> list[Candidate]:
         for part in _split(run, lang, words, body):
             if (cand := _clean(part, lang)) is not None:
                 found.append(cand)
-    return _joined(found, body, lang)
+    return _numbered(_joined(found, body, lang), body)
+
+
+_NUMBER_AFTER = re.compile(r" (\d{1,3})(?=['’]s\b|[^\w%.,]|[.,](?!\d)|$)")
+# Broadcasters number their channels and stations (BBC Radio 4, Channel 5, ZDF Kanal 2).
+_NUMBERED_HEADS = frozenset({"radio", "channel", "kanal", "tv", "one", "programm"})
+
+
+def _numbered(found: list[Candidate], body: str) -> list[Candidate]:
+    """Names that end in a number (BBC Radio 4, BBC Radio 5 Live, Hornsea 4): after a broadcaster's
+    word, or where the text names it with the number again; a name that goes on after the
+    number (5 Live) takes that word too."""
+    out: list[Candidate] = []
+    skip = -1
+    for i, cand in enumerate(found):
+        if i == skip:
+            continue
+        end = cand.span[1]
+        match = _NUMBER_AFTER.match(body, end)
+        if match and (cand.words[-1].lower() in _NUMBERED_HEADS
+                      or body.count(body[cand.span[0]:match.end()]) > 1):
+            tokens = cand.tokens + (Token(match.group(1), match.start(1), False, False),)
+            after = found[i + 1] if i + 1 < len(found) else None
+            if after is not None and after.span[0] == match.end() + 1 and len(after.tokens) == 1 \
+                    and not after.tokens[0].initial:
+                tokens += after.tokens
+                skip = i + 1
+            cand = Candidate(tokens, cand.titled)
+        out.append(cand)
+    return out
 
 
 _ARTICLES_DE = frozenset({"die", "der", "das", "den", "dem", "des"})
@@ -150,9 +179,11 @@ def _with_and_part(cand: Candidate, following: list[Candidate], body: str) -> Ca
     last = cand.tokens[-1]
     field = is_known(last.word.lower(), "en") and not last.covered
     if any(w in _OF for w in cand.words) and is_org(cand.words) or is_org_word(after.words[-1]) and field \
-            and (len(cand.words) > 1 or body[max(0, cand.span[0] - 4):cand.span[0]] == "the "):
+            and (len(cand.words) > 1 and not is_org_word(last.word)
+                 or len(cand.words) == 1 and body[max(0, cand.span[0] - 4):cand.span[0]].lower() == "the "):
         # Kent Fire and Rescue Service: the part before "and" ends in a field (fire), not a name;
-        # a lone field word needs "the" before it (the Competition and Markets Authority)
+        # a lone field word needs "the" before it (the Competition and Markets Authority); a name
+        # with a head of its own is complete (Aberystwyth University and Bangor University: two)
         tokens = cand.tokens
         for part in fields:  # the comma stays in the name: Department for Environment, Food
             tokens = tokens[:-1] + (Token(tokens[-1].word + ",", tokens[-1].start, False, False),) + part.tokens
@@ -198,6 +229,7 @@ def is_person(cand: Candidate, lang: str) -> bool:
     """Two to four name words, no organisation head, no place inside, not all common words."""
     words = cand.words
     if not 2 <= len(words) <= 4 or cand.has_place or is_org(words) or words[0] in _PLACE_STARTS or "&" in words \
+            or words[-1].isdigit() \
             or any(is_acronym(w) or _lower_head(w, lang) for w in words):
         return False
     names = [w for w in words if w not in _PARTICLES | _ARTICLE_AFTER_PARTICLE]
@@ -435,7 +467,9 @@ def _runs(body: str, covered: set[int]) -> Iterator[list[Token]]:
             and not glued and not _has_caseless_letters(word)
         joins = word in _PARTICLES or word in _OF or (
             word in _ARTICLE_AFTER_PARTICLE and run and run[-1].word in _PARTICLES) or (
-            word == "the" and len(run) > 1 and run[-1].word in _OF and is_org_word(run[-2].word))
+            word == "the" and len(run) > 1 and run[-1].word in _OF and (
+                is_org_word(run[-2].word) or not run[-2].initial and not is_title(run[-2].word)))
+        # Friends of the Mendips: a capitalised word mid-sentence is a name's first word
         # Department of the Interior, but not Director of the Financial Crime Prevention agency
         if run and contiguous and (upper or joins):
             if body[last_end:start] == " & ":  # Marks & Spencer, Haus & Grund: one name
