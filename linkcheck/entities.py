@@ -213,8 +213,8 @@ def _name_entities(body: str, lang: str
                 entities[name] = Entity(name, EntityKind.ORG, 0.0, ())
             elif is_place_name(words):
                 entities[name] = Entity(name, EntityKind.PLACE, 0.0, place_aliases(words))
-            elif is_org(words) or cand.has_place:
-                kind = EntityKind.ORG if is_org(words) or cand.tokens[-1].covered \
+            elif is_org(words) or cand.has_place or cand.described:
+                kind = EntityKind.ORG if is_org(words) or cand.described or cand.tokens[-1].covered \
                     else EntityKind.OTHER
                 entities[name] = Entity(name, kind, 0.0, ())
             elif lang == "en" or not all(is_known(w, lang) for w in words) \

@@ -55,6 +55,14 @@ _MEDIA_HEADS = ("blatt", "post", "zeitung", "rundschau", "kurier", "anzeiger", "
                 "bote", "echo", "presse", "nachrichten", "magazin", "journal", "radio", "fernsehen")
 _ROMANCE_PARTICLES = frozenset({"de", "da", "di", "del", "du", "la", "le"})
 _SHORT_WORD = 3
+# Legal forms end a company's name, whatever words stand before them (Sonnenkapital GmbH).
+_LEGAL_FORMS = frozenset({"GmbH", "AG", "KG", "KGaA", "SE", "mbH", "OHG", "UG", "eG", "Co.", "Ltd", "plc",
+                          "PLC", "Inc", "LLC", "LLP"})
+_LEGAL_AFTER_CO = re.compile(r" (?:KG|KGaA|OHG)\b")
+# Heads of German nouns for the kind of party a name stands for (des Energiekonzerns RWE, die
+# Polizeibehörde Europol, der Verein Mehr Demokratie): the noun is not part of the name.
+_KIND_HEADS = ("konzern", "behörde", "zulieferer", "versorger", "betreiber", "hersteller", "unternehmen",
+               "verein", "club", "kanzlei", "initiative", "bündnis", "verband", "händler", "anbieter")
 _WORD = re.compile(r"\w+")
 _LATIN = re.compile(r"[A-Za-z\u00c0-\u024f'’.-]+")
 _ROMAN = re.compile(r"^[IVX]+$")
@@ -75,6 +83,7 @@ class Candidate:
 
     tokens: tuple[Token, ...]
     titled: bool     # a title or function (Präsident, Minister) stood before it
+    described: bool = False  # a noun for its kind stood before it (des Energiekonzerns RWE)
 
     @property
     def words(self) -> tuple[str, ...]:
@@ -128,7 +137,7 @@ def _numbered(found: list[Candidate], body: str) -> list[Candidate]:
                     and not after.tokens[0].initial:
                 tokens += after.tokens
                 skip = i + 1
-            cand = Candidate(tokens, cand.titled)
+            cand = Candidate(tokens, cand.titled, cand.described)
         out.append(cand)
     return out
 
@@ -173,7 +182,7 @@ def _with_and_part(cand: Candidate, following: list[Candidate], body: str) -> Ca
     if is_org_word(after.words[-1]) and len(after.words) > 1 \
             and all(_is_place(w) for w in cand.words + after.words[:-1]):
         # Devon and Cornwall Police: one body of two places
-        return Candidate(cand.tokens + (Token("and", end + 1, False, False),) + after.tokens, cand.titled)
+        return Candidate(cand.tokens + (Token("and", end + 1, False, False),) + after.tokens, cand.titled, cand.described)
     if any(t.covered for t in after.tokens):
         return cand
     last = cand.tokens[-1]
@@ -187,7 +196,7 @@ def _with_and_part(cand: Candidate, following: list[Candidate], body: str) -> Ca
         tokens = cand.tokens
         for part in fields:  # the comma stays in the name: Department for Environment, Food
             tokens = tokens[:-1] + (Token(tokens[-1].word + ",", tokens[-1].start, False, False),) + part.tokens
-        return Candidate(tokens + (Token("and", end + 1, False, False),) + after.tokens, cand.titled)
+        return Candidate(tokens + (Token("and", end + 1, False, False),) + after.tokens, cand.titled, cand.described)
     return cand
 
 
@@ -222,7 +231,7 @@ def _with_fuer_tail(cand: Candidate, body: str) -> Candidate:
             t.word == "und" and (j + 1 >= len(tail) or not tail[j + 1].word[:1].isupper())
             for j, t in enumerate(tail)):
         return cand
-    return Candidate(tuple(tokens + tail), cand.titled)
+    return Candidate(tuple(tokens + tail), cand.titled, cand.described)
 
 
 def is_person(cand: Candidate, lang: str) -> bool:
@@ -272,6 +281,8 @@ def single_is_name(cand: Candidate, lang: str, body: str, mid_sentence: Counter)
     word, or when the text treats it as one (capitalised mid-sentence, never lower case)."""
     token = cand.tokens[0]
     word = token.word
+    if cand.described and not is_stopword(word, lang):
+        return True  # des Energiekonzerns RWE, die Polizeibehörde Europol
     if len(word) < 3 and not (is_acronym(word) and not is_known(word, lang)
                               and _whole_word_count(word, body) > 1) or _lower_head(word, lang):
         return False  # but a two-letter acronym the text repeats is a name (BP, HP)
@@ -446,6 +457,8 @@ def _runs(body: str, covered: set[int]) -> Iterator[list[Token]]:
     for match in _TOKEN.finditer(body):
         raw, start = match.group(), match.start()
         word = raw[:-1] if raw.endswith(".") and not re.fullmatch(r"(?:\w\.)+", raw) else raw
+        if raw == "Co." and _LEGAL_AFTER_CO.match(body, start + len(raw)):
+            word = raw  # GmbH & Co. KG: the name goes on
         if raw.endswith(".") and (is_title(raw) or len(word) <= 5 and word[:1].isupper()
                                   and body[start + len(raw):start + len(raw) + 1] in (",", ")")):
             if run:
@@ -594,19 +607,37 @@ def _clean(run: list[Token], lang: str) -> Candidate | None:
         tokens, titled = tokens[last_title + 1:], True  # House Minority Leader Hakeem Jeffries
         if len(tokens) == 2 and tokens[0].word in _OF:
             return None  # Cabinet Member for Finance: a role and its field, no name
+    described = False
     while tokens and _strip_first(tokens, lang, titled):
+        described = _describes(tokens, lang)
         titled = titled or is_title(tokens[0].word)
         tokens.pop(0)
+        if described:
+            break  # the name starts after the noun for its kind, whatever its first word (Mehr)
     if not tokens or all(t.covered for t in tokens):
         return None  # a place alone: the gazetteer has it
     words = _w(tokens)
     if any(is_stopword(w, lang) and w not in _PARTICLES | _OF | _ARTICLE_AFTER_PARTICLE
-           and not (w == "the" and i and words[i - 1] in _OF) for i, w in enumerate(words)):
+           and not (w == "the" and i and words[i - 1] in _OF) and not (described and i == 0)
+           for i, w in enumerate(words)):
         return None
     if len(words) > 1 and is_adjective_like(words[0], lang) and not is_org(words) \
             and not tokens[0].covered:
         return None  # Künstliche Intelligenz, Nationaler Veteranentag
-    return Candidate(tuple(tokens), titled)
+    return Candidate(tuple(tokens), titled, described)
+
+
+def _describes(tokens: list[Token], lang: str) -> bool:
+    """A German noun for the party's kind before a name that is no place (Verein Mehr Demokratie,
+    Energiekonzerns RWE; but Universität Greifswald, Stadtwerke Jena are names)."""
+    if lang != "de" or len(tokens) < 2:
+        return False
+    word, following = tokens[0].word, tokens[1]
+    bare = word[:-1] if word.endswith("s") and not word.endswith("ss") else word
+    return bare.lower().endswith(_KIND_HEADS) and is_common_noun(bare, lang) and not is_institution(word) \
+        and not following.covered and not _is_place(following.word) and following.word not in _LEGAL_FORMS \
+        and (is_acronym(following.word) or not is_adjective_like(following.word, lang)
+             and not _is_place_adjective(following.word))
 
 
 def _lower_head(word: str, lang: str) -> bool:
@@ -629,6 +660,10 @@ def _strip_first(tokens: list[Token], lang: str, titled: bool) -> bool:
         return False  # Landkreis Grafschaft Bentheim, Tübinger Straße, Haus & Grund
     if is_stopword(word, lang) or word in _PARTICLES | _OF or _lower_head(word, lang):
         return True
+    if _describes(tokens, lang):
+        return True
+    if following is not None and tokens[-1].word in _LEGAL_FORMS and not is_title(word):
+        return False  # Sonnenkapital GmbH, Westtrasse Netzbau GmbH
     if lang == "en" and following is not None and first.initial and is_descriptor(word):
         return True  # Rival Shell said, Operator Hanson UK said: the kind of party, then its name
     if is_title(word) and not is_org_word(tokens[-1].word):
