@@ -200,9 +200,16 @@ def _with_and_part(cand: Candidate, following: list[Candidate], body: str) -> Ca
     return cand
 
 
+# Heads of members' bodies, whose names also run over "der" or "pro" (Bund der Steuerzahler,
+# Gewerkschaft der Polizei, Allianz pro Schiene).
+_MEMBERS_HEADS = ("bund", "verband", "gewerkschaft", "allianz", "vereinigung", "bündnis", "verein")
+
+
 def _with_fuer_tail(cand: Candidate, body: str) -> Candidate:
     end = cand.span[1]
-    if not body.startswith(" für ", end):
+    links = ("für", "der", "pro") if cand.words[-1].lower().endswith(_MEMBERS_HEADS) else ("für",)
+    link = next((w for w in links if body.startswith(f" {w} ", end)), None)
+    if link is None:
         return cand
     tokens = list(cand.tokens)
     tail: list[Token] = []
@@ -215,9 +222,12 @@ def _with_fuer_tail(cand: Candidate, body: str) -> Candidate:
         last_end = start + len(word)
         bare = word.rstrip(".,;:!?)")
         lower = bare.lower()
-        fits = lower == "für" and not tail or lower in _ARTICLES_DE or lower == "und" \
+        fits = lower == link and not tail or lower in _ARTICLES_DE or lower == "und" \
             or bare[:1].isupper() and _TOKEN.fullmatch(bare) \
             or bare.islower() and bare.endswith(_ADJECTIVE_ENDINGS) and not is_stopword(bare, "de")
+        if fits and tail and bare[:1].isupper() and _is_place(bare.removesuffix("s")):
+            tail.append(Token(bare, start, False, True))
+            break  # the country or state it serves ends the name (Bund für Umwelt und Naturschutz Deutschland)
         if not fits or tail and bare[:1].isupper() and tail[-1].word[:1].isupper() \
                 and not is_adjective_like(tail[-1].word, "de") and not tail[-1].word.endswith("er"):
             break  # two nouns in a row end the field (für Finanzdienstleistungsaufsicht Ende 2024),
@@ -672,8 +682,10 @@ def _strip_first(tokens: list[Token], lang: str, titled: bool) -> bool:
         return False
     if following is None:  # BP, not bp: capitals are no function word
         return is_capitalised_function_word(word, lang) and first.initial and not is_acronym(word)
-    if lang == "de" and "-" in word and is_common_noun(word, lang):
-        return True  # EU-Gesetz, US-Präsident: a compound noun, whatever its first part
+    if lang == "de" and "-" in word and is_common_noun(word, lang) \
+            and not (is_org_word(word) and (following.covered or _is_place(following.word))):
+        return True  # EU-Gesetz, US-Präsident: a compound noun, whatever its first part (but
+        # Friedrich-Schiller-Universität Jena is a name)
     if first.covered:  # Swedish Prime Minister X, Iranische Sicherheitskräfte; not Deutsche Bank
         return not is_org(_w(tokens)) and (is_title(following.word) or (
             lang == "de" and not following.covered and is_noun_form(following.word, lang)))
