@@ -156,6 +156,12 @@ def _joined(found: list[Candidate], body: str, lang: str) -> list[Candidate]:
     for i, cand in enumerate(found):
         if cand.span[0] < taken_until:
             continue  # swallowed by the name before
+        if lang == "de" and cand.described and len(cand.tokens) == 1 \
+                and is_capitalised_function_word(cand.words[0], lang):
+            joined = _motto_name(cand, found[i + 1] if i + 1 < len(found) else None, body)
+            if joined is None:
+                continue  # Verein Rettet ...: a motto cut short is no name
+            cand = joined
         if lang == "de" and is_org_word(cand.words[-1]):
             cand = _with_fuer_tail(cand, body)
         elif lang == "en":
@@ -163,6 +169,22 @@ def _joined(found: list[Candidate], body: str, lang: str) -> list[Candidate]:
         taken_until = cand.span[1]
         out.append(cand)
     return out
+
+
+_MOTTO_GAP = re.compile(r" ((?:[a-zäöüß]+ ){1,2})")
+
+
+def _motto_name(cand: Candidate, after: Candidate | None, body: str) -> Candidate | None:
+    """An association named by a motto after the noun for its kind (Verein Rettet den Rheingau,
+    Verein Studieren ohne Hürden): a word normally written small, capitalised mid-sentence, then
+    small function words, then the rest of the name."""
+    end = cand.span[1]
+    gap = _MOTTO_GAP.match(body, end)
+    if after is None or gap is None or gap.end() != after.span[0] \
+            or not all(is_stopword(w, "de") for w in gap.group(1).split()):
+        return None
+    small = [Token(m.group(), end + 1 + m.start(), False, False) for m in re.finditer(r"\S+", gap.group(1))]
+    return Candidate(cand.tokens + tuple(small) + after.tokens, cand.titled, True)
 
 
 def _with_and_part(cand: Candidate, following: list[Candidate], body: str) -> Candidate:
