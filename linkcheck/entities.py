@@ -140,7 +140,7 @@ def _not_the_town(place: Place, text: str, start: int, end: int, lang: str, name
     common word or a person's name (Hof, Burgdorf) with no place cue before it."""
     if place.name_in("de") in CALENDAR or text[start - 1:start] == "-" or text[end:end + 1] == "-":
         return True
-    return _needs_cue(place, name_words) and not is_place_cue(text, start)
+    return _needs_cue(place, name_words) and not is_place_cue(text, start, area=place.key.startswith("region:"))
 
 
 def _needs_cue(place: Place, name_words: set[str]) -> bool:

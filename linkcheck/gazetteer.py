@@ -137,7 +137,8 @@ def _compass_areas(entries: list[Place]) -> list[Place]:
         forms += [f"{prefix} {english}" for prefix in _COMPASS_EN if english and " " not in english]
         for form in forms:
             if form not in known and form not in areas:
-                areas[form] = Place(f"area:{form}", "place", {"*": form}, (form,), place.is_country, (form,))
+                # a broad area, as a country is: many stories share it, so it proves little
+                areas[form] = Place(f"area:{form}", "place", {"*": form}, (form,), True, (form,))
     return list(areas.values())
 
 

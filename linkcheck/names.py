@@ -360,14 +360,16 @@ _PLACE_NOUNS = frozenset({"stadt", "landkreis", "kreis", "gemeinde", "region", "
 _LIST_WORDS = frozenset({"und", "oder", "sowie", "and", "or"})
 
 
-def is_place_cue(text: str, start: int) -> bool:
+def is_place_cue(text: str, start: int, area: bool = False) -> bool:
     """Does a word before `start` say that a place follows: a locative (in, aus, near), a place noun
-    (Stadt, Landkreis, town of), an organisation head (Landgericht Hof), or a list after a place?"""
+    (Stadt, Landkreis, town of), an organisation head (Landgericht Hof), or a list after a place?
+    An area (a region, a river) also after a locative and "der" (an der Saale, in der Oberpfalz);
+    a town is not named so (an der Stelle, in der Hölle)."""
     before = text[max(0, start - 60):start]
     words = re.findall(r"[\w-]+|,", before)
     if not words:
         return False
-    if len(words) > 1 and words[-1] == "der" and words[-2].lower() in _LOCATIVES | {"an"}:
+    if area and len(words) > 1 and words[-1] == "der" and words[-2].lower() in _LOCATIVES | {"an"}:
         return True  # an der Saale, in der Oberpfalz (but auf dem Hof is a farmyard)
     last = words[-1].lower()
     if last in _LOCATIVES or last in _PLACE_NOUNS or is_org_word(words[-1]) and words[-1][:1].isupper():
@@ -377,7 +379,7 @@ def is_place_cue(text: str, start: int) -> bool:
     if (last in _LIST_WORDS or last == ",") and len(words) > 1:
         item_start = before.rfind(words[-2]) + max(0, start - 60)  # the list's item before this one
         return words[-2][:1].isupper() and bool(place_index().find(words[-2])) and \
-            is_place_cue(text, item_start)
+            is_place_cue(text, item_start, area)
     return False
 
 
