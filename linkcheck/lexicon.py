@@ -36,7 +36,8 @@ ORG_HEADS = ("bank", "partei", "party", "kirche", "church", "union", "verband", 
              "werke", "bund",  # Stadtwerke Jena, Hamburger Energiewerke, Naturschutzbund Thüringen
              "landtag", "kreistag", "gemeindetag", "städtetag", "bundesrat", "kartellamt",
              "rundschau", "exchange", "energy", "tribune", "herald", "journal", "gazette", "telegraph",
-             "chronicle", "observer", "dienst", "werk", "sparkasse", "fund", "trust", "community", "district")
+             "chronicle", "observer", "dienst", "werk", "sparkasse", "fund", "trust", "community", "district",
+             "forum", "tribunal")
 # Heads of a name only as a whole word: Deutsche Bahn, Stadtwerke (but Autobahn, Feuerwerke).
 _WHOLE_ORG_HEADS = frozenset({"bahn", "werke", "telekom"})
 # Heads of public bodies (not of members' bodies: a Landesverband or Bundesverband is one of many).

@@ -47,6 +47,8 @@ _DISTRICT_WORDS = frozenset({"Landkreis", "Kreis", "Regierungsbezirk", "Bezirk",
 # Last words of a place named after another (Tübinger Straße, Schaumburger Land, Cottbuser Ostsee).
 _PLACE_HEADS = frozenset({"straße", "strasse", "platz", "allee", "weg", "gasse", "ring", "damm", "ufer",
                           "land", "kreis", "see", "wald", "bucht", "heide", "tal", "gebirge", "bahnhof"})
+# Last words of English places named after another (Milwaukee County, Tower Hamlets Borough).
+_ENGLISH_PLACE_HEADS = frozenset({"County", "Borough", "Township", "Parish"})
 # Verbs that say a name is a publication (Das Handelsblatt berichtete, die Frankenpost meldete).
 _PUBLISHES = frozenset({"berichtete", "berichtet", "meldete", "meldet", "schrieb", "schreibt",
                         "berichteten", "meldeten", "schrieben",
@@ -270,7 +272,7 @@ def is_person(cand: Candidate, lang: str) -> bool:
     """Two to four name words, no organisation head, no place inside, not all common words."""
     words = cand.words
     if not 2 <= len(words) <= 4 or cand.has_place or is_org(words) or words[0] in _PLACE_STARTS or "&" in words \
-            or words[-1].isdigit() \
+            or words[-1].isdigit() or words[-1] in _ENGLISH_PLACE_HEADS \
             or any(is_acronym(w) or _lower_head(w, lang) for w in words):
         return False
     names = [w for w in words if w not in _PARTICLES | _ARTICLE_AFTER_PARTICLE]
@@ -292,7 +294,7 @@ def is_place_name(words: tuple[str, ...]) -> bool:
     if len(words) < 2:
         return False
     first, last = words[0], words[-1].lower()
-    return first in _PLACE_STARTS or first in _DISTRICT_WORDS or last in _PLACE_HEADS \
+    return first in _PLACE_STARTS or words[-1] in _ENGLISH_PLACE_HEADS or first in _DISTRICT_WORDS or last in _PLACE_HEADS \
         and first.endswith("er") and not first.lower().endswith("ischer") and len(first) > 4
 
 

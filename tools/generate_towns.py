@@ -4,7 +4,7 @@
 
 Towns of the German-speaking countries with at least 5,000 inhabitants, and the British towns of at
 least 15,000, with the longer official forms GeoNames lists for them (Weiden in der Oberpfalz,
-Esslingen am Neckar); the subdivisions of Germany, Austria, Switzerland, the UK and Ireland
+Esslingen am Neckar); the subdivisions of Germany, Austria, Switzerland, the UK, Ireland and the US
 (states, cantons, counties). Names of countries and of the cities linkcheck/data/names.json already
 has are left to the gazetteer. The output is sorted, so a regeneration shows only real changes.
 """
@@ -20,7 +20,7 @@ import pycountry
 
 OUT = Path(__file__).resolve().parent.parent / "linkcheck" / "data" / "towns.json"
 MIN_POPULATION = {"DE": 5000, "AT": 5000, "CH": 5000, "GB": 15000, "IE": 15000}
-SUBDIVISIONS = ("DE", "AT", "CH", "GB", "IE")
+SUBDIVISIONS = ("DE", "AT", "CH", "GB", "IE", "US")  # US: the states English news names daily
 _LATIN_NAME = re.compile(r"^[A-ZÄÖÜ][A-Za-zÀ-ÖØ-öø-ÿ'’.\- ]+$")
 
 
