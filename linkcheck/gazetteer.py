@@ -130,11 +130,11 @@ def _compass_areas(entries: list[Place]) -> list[Place]:
     for place in entries:
         if place.town or place.kind != "place" or place.key.startswith("city:"):
             continue
-        german = place.names.get("de") or place.names.get("*")
-        english = place.names.get("en") or place.names.get("*")
-        forms = [prefix + german.lower() for prefix in _COMPASS_DE
-                 if german and german.isalpha()]
-        forms += [f"{prefix} {english}" for prefix in _COMPASS_EN if english and " " not in english]
+        # a one-name entry (Afrika) lists its other languages' names among its proper names (Africa)
+        german = [place.names["de"]] if "de" in place.names else list(place.proper_names)
+        english = [place.names["en"]] if "en" in place.names else list(place.proper_names)
+        forms = [prefix + name.lower() for name in german if name.isalpha() for prefix in _COMPASS_DE]
+        forms += [f"{prefix} {name}" for name in english if name.isalpha() for prefix in _COMPASS_EN]
         for form in forms:
             if form not in known and form not in areas:
                 # a broad area, as a country is: many stories share it, so it proves little

@@ -37,7 +37,7 @@ ORG_HEADS = ("bank", "partei", "party", "kirche", "church", "union", "verband", 
              "landtag", "kreistag", "gemeindetag", "städtetag", "bundesrat", "kartellamt",
              "rundschau", "exchange", "energy", "tribune", "herald", "journal", "gazette", "telegraph",
              "chronicle", "observer", "dienst", "werk", "sparkasse", "fund", "trust", "community", "district",
-             "forum", "tribunal")
+             "forum", "tribunal", "gewerkschaft", "vereinigung", "bündnis")
 # Heads of a name only as a whole word: Deutsche Bahn, Stadtwerke (but Autobahn, Feuerwerke).
 _WHOLE_ORG_HEADS = frozenset({"bahn", "werke", "telekom"})
 # Heads of public bodies (not of members' bodies: a Landesverband or Bundesverband is one of many).

@@ -47,6 +47,8 @@ _DISTRICT_WORDS = frozenset({"Landkreis", "Kreis", "Regierungsbezirk", "Bezirk",
 # Last words of a place named after another (Tübinger Straße, Schaumburger Land, Cottbuser Ostsee).
 _PLACE_HEADS = frozenset({"straße", "strasse", "platz", "allee", "weg", "gasse", "ring", "damm", "ufer",
                           "land", "kreis", "see", "wald", "bucht", "heide", "tal", "gebirge", "bahnhof"})
+# English adjective endings that describe a place rather than name a body (Mountainous Nepal).
+_DESCRIBING_SUFFIXES = ("ous", "ful", "ive", "ic", "less", "able", "ible", "ern", "ing", "ed")
 # Last words of English places named after another (Milwaukee County, Tower Hamlets Borough).
 _ENGLISH_PLACE_HEADS = frozenset({"County", "Borough", "Township", "Parish"})
 # Verbs that say a name is a publication (Das Handelsblatt berichtete, die Frankenpost meldete).
@@ -716,7 +718,10 @@ def _strip_first(tokens: list[Token], lang: str, titled: bool) -> bool:
         return not is_org(_w(tokens)) and (is_title(following.word) or (
             lang == "de" and not following.covered and is_noun_form(following.word, lang)))
     if is_capitalised_function_word(word, lang) and first.initial and (
-            lang == "de" or is_title(following.word) or following.covered):
+            lang == "de" or is_title(following.word) or following.covered
+            and not (len(tokens) == 2 and following.word in _place_names()
+                     and not word.lower().endswith(_DESCRIBING_SUFFIXES))):
+        # but Sport England, Natural England are names (Mountainous Nepal is not)
         return True  # Sowohl, Nach, Whether (American), Former (President) starting a sentence
     if lang == "de":
         if is_org_word(word) and (following.covered or _is_place(following.word)):
