@@ -208,7 +208,8 @@ def _with_and_part(cand: Candidate, following: list[Candidate], body: str) -> Ca
     if is_org_word(after.words[-1]) and len(after.words) > 1 \
             and all(_is_place(w) for w in cand.words + after.words[:-1]):
         # Devon and Cornwall Police: one body of two places
-        return Candidate(cand.tokens + (Token("and", end + 1, False, False),) + after.tokens, cand.titled, cand.described)
+        return Candidate(cand.tokens + (Token("and", end + 1, False, False),) + after.tokens,
+                         cand.titled, cand.described)
     if any(t.covered for t in after.tokens):
         return cand
     last = cand.tokens[-1]
@@ -296,7 +297,8 @@ def is_place_name(words: tuple[str, ...]) -> bool:
     if len(words) < 2:
         return False
     first, last = words[0], words[-1].lower()
-    return first in _PLACE_STARTS or words[-1] in _ENGLISH_PLACE_HEADS or first in _DISTRICT_WORDS or last in _PLACE_HEADS \
+    return first in _PLACE_STARTS or words[-1] in _ENGLISH_PLACE_HEADS or first in _DISTRICT_WORDS \
+        or last in _PLACE_HEADS \
         and first.endswith("er") and not first.lower().endswith("ischer") and len(first) > 4
 
 

@@ -176,7 +176,8 @@ def test_rivers_and_other_waters(text, expected, not_expected):
 @pytest.mark.parametrize(("text", "expected"), [
     ("Kritik kam vom Bund der Versicherten und von der Gewerkschaft der Polizei.",
      {"Bund der Versicherten", "Gewerkschaft der Polizei"}),
-    ("Der Bund für Vogelschutz und Naturkunde Bayern klagte gegen den Bau.", {"Bund für Vogelschutz und Naturkunde Bayern"}),
+    ("Der Bund für Vogelschutz und Naturkunde Bayern klagte gegen den Bau.",
+     {"Bund für Vogelschutz und Naturkunde Bayern"}),
     ("Die Ernst-Abbe-Hochschule Jena und die Georg-August-Universität Göttingen kooperieren.",
      {"Georg-August-Universität Göttingen"}),
     ("Campaigners from Friends of the Lake District met staff at Durham University and Newcastle University.",
