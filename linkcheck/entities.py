@@ -140,7 +140,7 @@ def _not_the_town(place: Place, text: str, start: int, end: int, lang: str, name
     common word or a person's name (Hof, Burgdorf) with no place cue before it."""
     if place.name_in("de") in CALENDAR or text[start - 1:start] == "-" or text[end:end + 1] == "-":
         return True
-    return _needs_cue(place, name_words) and not is_place_cue(text, start)
+    return _needs_cue(place, name_words) and not is_place_cue(text, start, area=place.key.startswith("region:"))
 
 
 def _needs_cue(place: Place, name_words: set[str]) -> bool:
@@ -209,10 +209,12 @@ def _name_entities(body: str, lang: str
         if words in people:
             entities[name] = Entity(name, EntityKind.PERSON, 0.0, _person_aliases(words))
         elif len(words) > 1:
-            if is_place_name(words):
+            if "&" in words:  # Haus & Grund, Marks & Spencer: firms and associations, of any words
+                entities[name] = Entity(name, EntityKind.ORG, 0.0, ())
+            elif is_place_name(words):
                 entities[name] = Entity(name, EntityKind.PLACE, 0.0, place_aliases(words))
-            elif is_org(words) or cand.has_place:
-                kind = EntityKind.ORG if is_org(words) or cand.tokens[-1].covered \
+            elif is_org(words) or cand.has_place or cand.described:
+                kind = EntityKind.ORG if is_org(words) or cand.described or cand.tokens[-1].covered \
                     else EntityKind.OTHER
                 entities[name] = Entity(name, kind, 0.0, ())
             elif lang == "en" or not all(is_known(w, lang) for w in words) \

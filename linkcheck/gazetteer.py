@@ -1,5 +1,6 @@
 """Places and organisations by name in many languages: CLDR (babel), linkcheck/data/names.json, and
-the towns and regions of linkcheck/data/towns.json (GeoNames and ISO 3166-2, see tools/generate_towns.py)."""
+the towns, regions and waters of linkcheck/data/towns.json (GeoNames and ISO 3166-2, see
+tools/generate_towns.py)."""
 
 from __future__ import annotations
 
@@ -111,7 +112,34 @@ def places() -> tuple[Place, ...]:
             entries.append(Place(f"{key}:{name}", kind, {"*": name}, every, name in broad, every))
     entries.extend(_tz_cities(locales, {alias for e in entries for alias in e.aliases}))
     entries.extend(_towns({alias for e in entries for alias in e.aliases}))
+    entries.extend(_compass_areas(entries))
     return tuple(entries)
+
+
+# Parts of a country or region named by a compass word: Ostdeutschland, Norditalien, West Africa.
+_COMPASS_DE = ("Nord", "Süd", "Ost", "West", "Nordost", "Nordwest", "Südost", "Südwest", "Mittel", "Zentral")
+_COMPASS_EN = ("North", "South", "East", "West", "Northern", "Southern", "Eastern", "Western", "Central")
+
+
+def _compass_areas(entries: list[Place]) -> list[Place]:
+    """The compass parts of every country and region (not of towns: Nordhorn is no part of Horn).
+    German writes one word (Ostdeutschland, Westafrika), English two (Northern Italy); a name that
+    is already a place of its own (Südafrika, North Korea) stays that place."""
+    known = {alias for e in entries for alias in e.aliases}
+    areas: dict[str, Place] = {}
+    for place in entries:
+        if place.town or place.kind != "place" or place.key.startswith("city:"):
+            continue
+        # a one-name entry (Afrika) lists its other languages' names among its proper names (Africa)
+        german = [place.names["de"]] if "de" in place.names else list(place.proper_names)
+        english = [place.names["en"]] if "en" in place.names else list(place.proper_names)
+        forms = [prefix + name.lower() for name in german if name.isalpha() for prefix in _COMPASS_DE]
+        forms += [f"{prefix} {name}" for name in english if name.isalpha() for prefix in _COMPASS_EN]
+        for form in forms:
+            if form not in known and form not in areas:
+                # a broad area, as a country is: many stories share it, so it proves little
+                areas[form] = Place(f"area:{form}", "place", {"*": form}, (form,), True, (form,))
+    return list(areas.values())
 
 
 def _towns(known_names: set[str]) -> list[Place]:
@@ -123,7 +151,7 @@ def _towns(known_names: set[str]) -> list[Place]:
         if name not in known_names and name not in _UNSAFE_NAMES:
             entries.append(Place(f"town:{name}", "place", {"*": name}, (name, *longer), False,
                                  (name, *longer), town=True))
-    for name in data["regions"]:
+    for name in data["regions"] + data.get("waters", []):  # waters: Saale, Tyne (may be words: Main)
         if name not in known_names and name not in _UNSAFE_NAMES:
             entries.append(Place(f"region:{name}", "place", {"*": name}, (name,), False, (name,), town=True))
     return entries
@@ -175,6 +203,12 @@ def _forms() -> list[SurfaceForm]:
 @lru_cache(maxsize=1)
 def places_by_key() -> dict[str, Place]:
     return {place.key: place for place in places()}
+
+
+@lru_cache(maxsize=1)
+def descriptor_words() -> frozenset[str]:
+    """Nouns that say what kind of party follows (Rival Shell, Operator Hanson UK)."""
+    return frozenset(_names_data()["descriptors"]["words"])
 
 
 def title_words() -> tuple[frozenset[str], tuple[str, ...]]:

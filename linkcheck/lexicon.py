@@ -7,7 +7,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from .gazetteer import title_words
+from .gazetteer import descriptor_words, title_words
 from .language import STOPWORDS
 
 # Calendar words are capitalised in both languages and never entities on their own.
@@ -36,7 +36,8 @@ ORG_HEADS = ("bank", "partei", "party", "kirche", "church", "union", "verband", 
              "werke", "bund",  # Stadtwerke Jena, Hamburger Energiewerke, Naturschutzbund Thüringen
              "landtag", "kreistag", "gemeindetag", "städtetag", "bundesrat", "kartellamt",
              "rundschau", "exchange", "energy", "tribune", "herald", "journal", "gazette", "telegraph",
-             "chronicle", "observer", "dienst", "werk", "sparkasse", "fund", "trust", "community", "district")
+             "chronicle", "observer", "dienst", "werk", "sparkasse", "fund", "trust", "community", "district",
+             "forum", "tribunal", "gewerkschaft", "vereinigung", "bündnis")
 # Heads of a name only as a whole word: Deutsche Bahn, Stadtwerke (but Autobahn, Feuerwerke).
 _WHOLE_ORG_HEADS = frozenset({"bahn", "werke", "telekom"})
 # Heads of public bodies (not of members' bodies: a Landesverband or Bundesverband is one of many).
@@ -199,6 +200,11 @@ def is_title(word: str) -> bool:
         return True
     head = word.rsplit("-", 1)[-1].lower()
     return head.endswith(suffixes) and len(head) > 3
+
+
+def is_descriptor(word: str) -> bool:
+    """An English noun for the kind of party a name stands for (Rival, Operator, Residents)."""
+    return word.lower() in descriptor_words()
 
 
 def is_acronym(word: str) -> bool:

@@ -17,6 +17,7 @@ from .lexicon import (
     is_capitalised_function_word,
     is_common_noun,
     is_compound,
+    is_descriptor,
     is_inflected,
     is_institution,
     is_known,
@@ -38,7 +39,7 @@ _LOCATIVES = frozenset({"in", "aus", "nach", "bei", "von", "im", "am", "auf", "g
 # First words of multi-word place names (North Tyneside, New York, San Francisco).
 _PLACE_STARTS = frozenset({"North", "South", "East", "West", "New", "Upper", "Lower", "Greater",
                            "Saint", "St.", "San", "Santa", "Los", "Las", "Fort", "Port", "Mount",
-                           "Lake", "Cape", "Bad", "Sankt"})
+                           "Lake", "Cape", "Bad", "Sankt", "River", "Loch"})
 # German districts: Landkreis Wunsiedel, Kreis Minden-Lübbecke, Rhein-Sieg-Kreis.
 _ORG_AFTER = re.compile(r" ([A-Z]\w+)(?=[\s.,;:])")
 _DISTRICT_WORDS = frozenset({"Landkreis", "Kreis", "Regierungsbezirk", "Bezirk", "Kanton", "Region",
@@ -46,6 +47,10 @@ _DISTRICT_WORDS = frozenset({"Landkreis", "Kreis", "Regierungsbezirk", "Bezirk",
 # Last words of a place named after another (Tübinger Straße, Schaumburger Land, Cottbuser Ostsee).
 _PLACE_HEADS = frozenset({"straße", "strasse", "platz", "allee", "weg", "gasse", "ring", "damm", "ufer",
                           "land", "kreis", "see", "wald", "bucht", "heide", "tal", "gebirge", "bahnhof"})
+# English adjective endings that describe a place rather than name a body (Mountainous Nepal).
+_DESCRIBING_SUFFIXES = ("ous", "ful", "ive", "ic", "less", "able", "ible", "ern", "ing", "ed")
+# Last words of English places named after another (Milwaukee County, Tower Hamlets Borough).
+_ENGLISH_PLACE_HEADS = frozenset({"County", "Borough", "Township", "Parish"})
 # Verbs that say a name is a publication (Das Handelsblatt berichtete, die Frankenpost meldete).
 _PUBLISHES = frozenset({"berichtete", "berichtet", "meldete", "meldet", "schrieb", "schreibt",
                         "berichteten", "meldeten", "schrieben",
@@ -54,6 +59,14 @@ _MEDIA_HEADS = ("blatt", "post", "zeitung", "rundschau", "kurier", "anzeiger", "
                 "bote", "echo", "presse", "nachrichten", "magazin", "journal", "radio", "fernsehen")
 _ROMANCE_PARTICLES = frozenset({"de", "da", "di", "del", "du", "la", "le"})
 _SHORT_WORD = 3
+# Legal forms end a company's name, whatever words stand before them (Sonnenkapital GmbH).
+_LEGAL_FORMS = frozenset({"GmbH", "AG", "KG", "KGaA", "SE", "mbH", "OHG", "UG", "eG", "Co.", "Ltd", "plc",
+                          "PLC", "Inc", "LLC", "LLP"})
+_LEGAL_AFTER_CO = re.compile(r" (?:KG|KGaA|OHG)\b")
+# Heads of German nouns for the kind of party a name stands for (des Energiekonzerns RWE, die
+# Polizeibehörde Europol, der Verein Mehr Demokratie): the noun is not part of the name.
+_KIND_HEADS = ("konzern", "behörde", "zulieferer", "versorger", "betreiber", "hersteller", "unternehmen",
+               "verein", "club", "kanzlei", "initiative", "bündnis", "verband", "händler", "anbieter")
 _WORD = re.compile(r"\w+")
 _LATIN = re.compile(r"[A-Za-z\u00c0-\u024f'’.-]+")
 _ROMAN = re.compile(r"^[IVX]+$")
@@ -74,6 +87,7 @@ class Candidate:
 
     tokens: tuple[Token, ...]
     titled: bool     # a title or function (Präsident, Minister) stood before it
+    described: bool = False  # a noun for its kind stood before it (des Energiekonzerns RWE)
 
     @property
     def words(self) -> tuple[str, ...]:
@@ -100,7 +114,36 @@ def candidates(body: str, lang: str, covered: set[int]) -> list[Candidate]:
         for part in _split(run, lang, words, body):
             if (cand := _clean(part, lang)) is not None:
                 found.append(cand)
-    return _joined(found, body, lang)
+    return _numbered(_joined(found, body, lang), body)
+
+
+_NUMBER_AFTER = re.compile(r" (\d{1,3})(?=['’]s\b|[^\w%.,]|[.,](?!\d)|$)")
+# Broadcasters number their channels and stations (BBC Radio 4, Channel 5, ZDF Kanal 2).
+_NUMBERED_HEADS = frozenset({"radio", "channel", "kanal", "tv", "one", "programm"})
+
+
+def _numbered(found: list[Candidate], body: str) -> list[Candidate]:
+    """Names that end in a number (BBC Radio 4, BBC Radio 5 Live, Hornsea 4): after a broadcaster's
+    word, or where the text names it with the number again; a name that goes on after the
+    number (5 Live) takes that word too."""
+    out: list[Candidate] = []
+    skip = -1
+    for i, cand in enumerate(found):
+        if i == skip:
+            continue
+        end = cand.span[1]
+        match = _NUMBER_AFTER.match(body, end)
+        if match and (cand.words[-1].lower() in _NUMBERED_HEADS
+                      or body.count(body[cand.span[0]:match.end()]) > 1):
+            tokens = cand.tokens + (Token(match.group(1), match.start(1), False, False),)
+            after = found[i + 1] if i + 1 < len(found) else None
+            if after is not None and after.span[0] == match.end() + 1 and len(after.tokens) == 1 \
+                    and not after.tokens[0].initial:
+                tokens += after.tokens
+                skip = i + 1
+            cand = Candidate(tokens, cand.titled, cand.described)
+        out.append(cand)
+    return out
 
 
 _ARTICLES_DE = frozenset({"die", "der", "das", "den", "dem", "des"})
@@ -117,6 +160,12 @@ def _joined(found: list[Candidate], body: str, lang: str) -> list[Candidate]:
     for i, cand in enumerate(found):
         if cand.span[0] < taken_until:
             continue  # swallowed by the name before
+        if lang == "de" and cand.described and len(cand.tokens) == 1 \
+                and is_capitalised_function_word(cand.words[0], lang):
+            joined = _motto_name(cand, found[i + 1] if i + 1 < len(found) else None, body)
+            if joined is None:
+                continue  # Verein Rettet ...: a motto cut short is no name
+            cand = joined
         if lang == "de" and is_org_word(cand.words[-1]):
             cand = _with_fuer_tail(cand, body)
         elif lang == "en":
@@ -124,6 +173,22 @@ def _joined(found: list[Candidate], body: str, lang: str) -> list[Candidate]:
         taken_until = cand.span[1]
         out.append(cand)
     return out
+
+
+_MOTTO_GAP = re.compile(r" ((?:[a-zäöüß]+ ){1,2})")
+
+
+def _motto_name(cand: Candidate, after: Candidate | None, body: str) -> Candidate | None:
+    """An association named by a motto after the noun for its kind (Verein Rettet den Rheingau,
+    Verein Studieren ohne Hürden): a word normally written small, capitalised mid-sentence, then
+    small function words, then the rest of the name."""
+    end = cand.span[1]
+    gap = _MOTTO_GAP.match(body, end)
+    if after is None or gap is None or gap.end() != after.span[0] \
+            or not all(is_stopword(w, "de") for w in gap.group(1).split()):
+        return None
+    small = [Token(m.group(), end + 1 + m.start(), False, False) for m in re.finditer(r"\S+", gap.group(1))]
+    return Candidate(cand.tokens + tuple(small) + after.tokens, cand.titled, True)
 
 
 def _with_and_part(cand: Candidate, following: list[Candidate], body: str) -> Candidate:
@@ -143,25 +208,35 @@ def _with_and_part(cand: Candidate, following: list[Candidate], body: str) -> Ca
     if is_org_word(after.words[-1]) and len(after.words) > 1 \
             and all(_is_place(w) for w in cand.words + after.words[:-1]):
         # Devon and Cornwall Police: one body of two places
-        return Candidate(cand.tokens + (Token("and", end + 1, False, False),) + after.tokens, cand.titled)
+        return Candidate(cand.tokens + (Token("and", end + 1, False, False),) + after.tokens,
+                         cand.titled, cand.described)
     if any(t.covered for t in after.tokens):
         return cand
     last = cand.tokens[-1]
     field = is_known(last.word.lower(), "en") and not last.covered
     if any(w in _OF for w in cand.words) and is_org(cand.words) or is_org_word(after.words[-1]) and field \
-            and (len(cand.words) > 1 or body[max(0, cand.span[0] - 4):cand.span[0]] == "the "):
+            and (len(cand.words) > 1 and not is_org_word(last.word)
+                 or len(cand.words) == 1 and body[max(0, cand.span[0] - 4):cand.span[0]].lower() == "the "):
         # Kent Fire and Rescue Service: the part before "and" ends in a field (fire), not a name;
-        # a lone field word needs "the" before it (the Competition and Markets Authority)
+        # a lone field word needs "the" before it (the Competition and Markets Authority); a name
+        # with a head of its own is complete (Aberystwyth University and Bangor University: two)
         tokens = cand.tokens
         for part in fields:  # the comma stays in the name: Department for Environment, Food
             tokens = tokens[:-1] + (Token(tokens[-1].word + ",", tokens[-1].start, False, False),) + part.tokens
-        return Candidate(tokens + (Token("and", end + 1, False, False),) + after.tokens, cand.titled)
+        return Candidate(tokens + (Token("and", end + 1, False, False),) + after.tokens, cand.titled, cand.described)
     return cand
+
+
+# Heads of members' bodies, whose names also run over "der" or "pro" (Bund der Steuerzahler,
+# Gewerkschaft der Polizei, Allianz pro Schiene).
+_MEMBERS_HEADS = ("bund", "verband", "gewerkschaft", "allianz", "vereinigung", "bündnis", "verein")
 
 
 def _with_fuer_tail(cand: Candidate, body: str) -> Candidate:
     end = cand.span[1]
-    if not body.startswith(" für ", end):
+    links = ("für", "der", "pro") if cand.words[-1].lower().endswith(_MEMBERS_HEADS) else ("für",)
+    link = next((w for w in links if body.startswith(f" {w} ", end)), None)
+    if link is None:
         return cand
     tokens = list(cand.tokens)
     tail: list[Token] = []
@@ -174,9 +249,12 @@ def _with_fuer_tail(cand: Candidate, body: str) -> Candidate:
         last_end = start + len(word)
         bare = word.rstrip(".,;:!?)")
         lower = bare.lower()
-        fits = lower == "für" and not tail or lower in _ARTICLES_DE or lower == "und" \
+        fits = lower == link and not tail or lower in _ARTICLES_DE or lower == "und" \
             or bare[:1].isupper() and _TOKEN.fullmatch(bare) \
             or bare.islower() and bare.endswith(_ADJECTIVE_ENDINGS) and not is_stopword(bare, "de")
+        if fits and tail and bare[:1].isupper() and _is_place(bare.removesuffix("s")):
+            tail.append(Token(bare, start, False, True))
+            break  # the country or state it serves ends the name (Bund für Umwelt und Naturschutz Deutschland)
         if not fits or tail and bare[:1].isupper() and tail[-1].word[:1].isupper() \
                 and not is_adjective_like(tail[-1].word, "de") and not tail[-1].word.endswith("er"):
             break  # two nouns in a row end the field (für Finanzdienstleistungsaufsicht Ende 2024),
@@ -190,13 +268,14 @@ def _with_fuer_tail(cand: Candidate, body: str) -> Candidate:
             t.word == "und" and (j + 1 >= len(tail) or not tail[j + 1].word[:1].isupper())
             for j, t in enumerate(tail)):
         return cand
-    return Candidate(tuple(tokens + tail), cand.titled)
+    return Candidate(tuple(tokens + tail), cand.titled, cand.described)
 
 
 def is_person(cand: Candidate, lang: str) -> bool:
     """Two to four name words, no organisation head, no place inside, not all common words."""
     words = cand.words
-    if not 2 <= len(words) <= 4 or cand.has_place or is_org(words) or words[0] in _PLACE_STARTS \
+    if not 2 <= len(words) <= 4 or cand.has_place or is_org(words) or words[0] in _PLACE_STARTS or "&" in words \
+            or words[-1].isdigit() or words[-1] in _ENGLISH_PLACE_HEADS \
             or any(is_acronym(w) or _lower_head(w, lang) for w in words):
         return False
     names = [w for w in words if w not in _PARTICLES | _ARTICLE_AFTER_PARTICLE]
@@ -218,7 +297,8 @@ def is_place_name(words: tuple[str, ...]) -> bool:
     if len(words) < 2:
         return False
     first, last = words[0], words[-1].lower()
-    return first in _PLACE_STARTS or first in _DISTRICT_WORDS or last in _PLACE_HEADS \
+    return first in _PLACE_STARTS or words[-1] in _ENGLISH_PLACE_HEADS or first in _DISTRICT_WORDS \
+        or last in _PLACE_HEADS \
         and first.endswith("er") and not first.lower().endswith("ischer") and len(first) > 4
 
 
@@ -239,6 +319,8 @@ def single_is_name(cand: Candidate, lang: str, body: str, mid_sentence: Counter)
     word, or when the text treats it as one (capitalised mid-sentence, never lower case)."""
     token = cand.tokens[0]
     word = token.word
+    if cand.described and not is_stopword(word, lang):
+        return True  # des Energiekonzerns RWE, die Polizeibehörde Europol
     if len(word) < 3 and not (is_acronym(word) and not is_known(word, lang)
                               and _whole_word_count(word, body) > 1) or _lower_head(word, lang):
         return False  # but a two-letter acronym the text repeats is a name (BP, HP)
@@ -284,13 +366,17 @@ _PLACE_NOUNS = frozenset({"stadt", "landkreis", "kreis", "gemeinde", "region", "
 _LIST_WORDS = frozenset({"und", "oder", "sowie", "and", "or"})
 
 
-def is_place_cue(text: str, start: int) -> bool:
+def is_place_cue(text: str, start: int, area: bool = False) -> bool:
     """Does a word before `start` say that a place follows: a locative (in, aus, near), a place noun
-    (Stadt, Landkreis, town of), an organisation head (Landgericht Hof), or a list after a place?"""
+    (Stadt, Landkreis, town of), an organisation head (Landgericht Hof), or a list after a place?
+    An area (a region, a river) also after a locative and "der" (an der Saale, in der Oberpfalz);
+    a town is not named so (an der Stelle, in der Hölle)."""
     before = text[max(0, start - 60):start]
     words = re.findall(r"[\w-]+|,", before)
     if not words:
         return False
+    if area and len(words) > 1 and words[-1] == "der" and words[-2].lower() in _LOCATIVES | {"an"}:
+        return True  # an der Saale, in der Oberpfalz (but auf dem Hof is a farmyard)
     last = words[-1].lower()
     if last in _LOCATIVES or last in _PLACE_NOUNS or is_org_word(words[-1]) and words[-1][:1].isupper():
         return True
@@ -299,7 +385,7 @@ def is_place_cue(text: str, start: int) -> bool:
     if (last in _LIST_WORDS or last == ",") and len(words) > 1:
         item_start = before.rfind(words[-2]) + max(0, start - 60)  # the list's item before this one
         return words[-2][:1].isupper() and bool(place_index().find(words[-2])) and \
-            is_place_cue(text, item_start)
+            is_place_cue(text, item_start, area)
     return False
 
 
@@ -370,7 +456,8 @@ def _has_caseless_letters(word: str) -> bool:
 def _after_locative(body: str, start: int) -> bool:
     before = body[max(0, start - 12):start].split()
     if before and before[-1].lower() in ("der", "dem", "den", "des") and len(before) > 1:
-        before.pop()  # in der Oberpfalz, aus dem Emsland
+        before.pop()  # in der Oberpfalz, aus dem Emsland, an der Regnitz
+        return before[-1].lower() in _LOCATIVES | {"an"}
     return bool(before) and before[-1].lower() in _LOCATIVES
 
 
@@ -410,6 +497,8 @@ def _runs(body: str, covered: set[int]) -> Iterator[list[Token]]:
     for match in _TOKEN.finditer(body):
         raw, start = match.group(), match.start()
         word = raw[:-1] if raw.endswith(".") and not re.fullmatch(r"(?:\w\.)+", raw) else raw
+        if raw == "Co." and _LEGAL_AFTER_CO.match(body, start + len(raw)):
+            word = raw  # GmbH & Co. KG: the name goes on
         if raw.endswith(".") and (is_title(raw) or len(word) <= 5 and word[:1].isupper()
                                   and body[start + len(raw):start + len(raw) + 1] in (",", ")")):
             if run:
@@ -431,9 +520,13 @@ def _runs(body: str, covered: set[int]) -> Iterator[list[Token]]:
             and not glued and not _has_caseless_letters(word)
         joins = word in _PARTICLES or word in _OF or (
             word in _ARTICLE_AFTER_PARTICLE and run and run[-1].word in _PARTICLES) or (
-            word == "the" and len(run) > 1 and run[-1].word in _OF and is_org_word(run[-2].word))
+            word == "the" and len(run) > 1 and run[-1].word in _OF and (
+                is_org_word(run[-2].word) or not run[-2].initial and not is_title(run[-2].word)))
+        # Friends of the Mendips: a capitalised word mid-sentence is a name's first word
         # Department of the Interior, but not Director of the Financial Crime Prevention agency
         if run and contiguous and (upper or joins):
+            if body[last_end:start] == " & ":  # Marks & Spencer, Haus & Grund: one name
+                run.append(Token("&", last_end + 1, False, False))
             run.append(Token(word, start, False, start in covered))
         else:
             if run:
@@ -488,7 +581,8 @@ def _split(run: list[Token], lang: str, words: set[str], body: str) -> list[list
             left = current[-1].word if current else ""
             # Bank of England, Age of Possibility, Secretary of State; not McNally of Third Bridge
             if left and (is_org_word(left) or is_title(left) or is_known(left.lower(), lang)
-                         and not (current[-1].initial and is_stopword(left, lang))):
+                         and not (current[-1].initial and (is_stopword(left, lang)
+                                                           or lang == "en" and is_descriptor(left)))):
                 current.append(token)
             else:
                 parts.append([])
@@ -553,19 +647,37 @@ def _clean(run: list[Token], lang: str) -> Candidate | None:
         tokens, titled = tokens[last_title + 1:], True  # House Minority Leader Hakeem Jeffries
         if len(tokens) == 2 and tokens[0].word in _OF:
             return None  # Cabinet Member for Finance: a role and its field, no name
+    described = False
     while tokens and _strip_first(tokens, lang, titled):
+        described = _describes(tokens, lang)
         titled = titled or is_title(tokens[0].word)
         tokens.pop(0)
+        if described:
+            break  # the name starts after the noun for its kind, whatever its first word (Mehr)
     if not tokens or all(t.covered for t in tokens):
         return None  # a place alone: the gazetteer has it
     words = _w(tokens)
     if any(is_stopword(w, lang) and w not in _PARTICLES | _OF | _ARTICLE_AFTER_PARTICLE
-           and not (w == "the" and i and words[i - 1] in _OF) for i, w in enumerate(words)):
+           and not (w == "the" and i and words[i - 1] in _OF) and not (described and i == 0)
+           for i, w in enumerate(words)):
         return None
     if len(words) > 1 and is_adjective_like(words[0], lang) and not is_org(words) \
             and not tokens[0].covered:
         return None  # Künstliche Intelligenz, Nationaler Veteranentag
-    return Candidate(tuple(tokens), titled)
+    return Candidate(tuple(tokens), titled, described)
+
+
+def _describes(tokens: list[Token], lang: str) -> bool:
+    """A German noun for the party's kind before a name that is no place (Verein Mehr Demokratie,
+    Energiekonzerns RWE; but Universität Greifswald, Stadtwerke Jena are names)."""
+    if lang != "de" or len(tokens) < 2:
+        return False
+    word, following = tokens[0].word, tokens[1]
+    bare = word[:-1] if word.endswith("s") and not word.endswith("ss") else word
+    return bare.lower().endswith(_KIND_HEADS) and is_common_noun(bare, lang) and not is_institution(word) \
+        and not following.covered and not _is_place(following.word) and following.word not in _LEGAL_FORMS \
+        and (is_acronym(following.word) or not is_adjective_like(following.word, lang)
+             and not _is_place_adjective(following.word))
 
 
 def _lower_head(word: str, lang: str) -> bool:
@@ -583,23 +695,35 @@ def _strip_first(tokens: list[Token], lang: str, titled: bool) -> bool:
     first = tokens[0]
     word = first.word
     following = tokens[1] if len(tokens) > 1 else None
-    if following is not None and (word in _DISTRICT_WORDS or is_place_name(tuple(_w(tokens)))):
-        return False  # Landkreis Grafschaft Bentheim, Tübinger Straße
+    if following is not None and (word in _DISTRICT_WORDS or is_place_name(tuple(_w(tokens)))
+                                  or following.word == "&"):
+        return False  # Landkreis Grafschaft Bentheim, Tübinger Straße, Haus & Grund
     if is_stopword(word, lang) or word in _PARTICLES | _OF or _lower_head(word, lang):
         return True
+    if _describes(tokens, lang):
+        return True
+    if following is not None and tokens[-1].word in _LEGAL_FORMS and not is_title(word):
+        return False  # Sonnenkapital GmbH, Westtrasse Netzbau GmbH
+    if lang == "en" and following is not None and first.initial and is_descriptor(word):
+        return True  # Rival Shell said, Operator Hanson UK said: the kind of party, then its name
     if is_title(word) and not is_org_word(tokens[-1].word):
         return True  # but General Civil Aviation Authority, Premier League keep their first word
     if word in _PLACE_STARTS and len(tokens) > 1:
         return False
     if following is None:  # BP, not bp: capitals are no function word
         return is_capitalised_function_word(word, lang) and first.initial and not is_acronym(word)
-    if lang == "de" and "-" in word and is_common_noun(word, lang):
-        return True  # EU-Gesetz, US-Präsident: a compound noun, whatever its first part
+    if lang == "de" and "-" in word and is_common_noun(word, lang) \
+            and not (is_org_word(word) and (following.covered or _is_place(following.word))):
+        return True  # EU-Gesetz, US-Präsident: a compound noun, whatever its first part (but
+        # Friedrich-Schiller-Universität Jena is a name)
     if first.covered:  # Swedish Prime Minister X, Iranische Sicherheitskräfte; not Deutsche Bank
         return not is_org(_w(tokens)) and (is_title(following.word) or (
             lang == "de" and not following.covered and is_noun_form(following.word, lang)))
     if is_capitalised_function_word(word, lang) and first.initial and (
-            lang == "de" or is_title(following.word) or following.covered):
+            lang == "de" or is_title(following.word) or following.covered
+            and not (len(tokens) == 2 and following.word in _place_names()
+                     and not word.lower().endswith(_DESCRIBING_SUFFIXES))):
+        # but Sport England, Natural England are names (Mountainous Nepal is not)
         return True  # Sowohl, Nach, Whether (American), Former (President) starting a sentence
     if lang == "de":
         if is_org_word(word) and (following.covered or _is_place(following.word)):

@@ -123,6 +123,99 @@ def test_a_town_that_is_also_a_surname_is_the_person():
     assert burgdorf == {EntityKind.PERSON}
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    # a name right after the noun for its kind (German apposition)
+    ("Der Gewinn des Stahlkonzerns ThyssenKrupp sank, teilte der Vorstand am Montag mit.", {"ThyssenKrupp"}),
+    ("Die Polizeibehörde Interpol schrieb den Mann zur Fahndung aus, sagte ein Sprecher.", {"Interpol"}),
+    ("Kritik kam vom Verein Mehr Transparenz, der Offenlegung fordert.", {"Mehr Transparenz"}),
+    ("Der Verein Rettet die Lahn sammelte Unterschriften gegen das Projekt.", {"Rettet die Lahn"}),
+])
+def test_a_german_name_after_the_noun_for_its_kind(text, expected):
+    found = names(text)
+    assert expected <= found
+    assert not any(name.startswith(("Stahlkonzern", "Polizeibehörde", "Verein")) for name in found)
+
+
+@pytest.mark.parametrize(("text", "expected", "not_expected"), [
+    ("Rival Vodafone said its own network was unaffected. The company gave no figures.", {"Vodafone"},
+     {"Rival Vodafone"}),
+    ("Operator Heathrow Airport Limited said flights would resume. Passengers were told to wait.",
+     {"Heathrow Airport Limited"}, {"Operator Heathrow Airport Limited"}),
+    ("Residents of Keswick and Penrith complained about the noise.", {"Keswick"}, {"Residents of Keswick"}),
+    ("Natural Resources Wales said the river was safe. Sport England agreed.", {"Sport England"}, set()),
+])
+def test_an_english_sentence_that_starts_with_the_kind_of_party(text, expected, not_expected):
+    found = names(text)
+    assert expected <= found
+    assert not (not_expected & found)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("In Ostdeutschland und in Norditalien stiegen die Preise, in Westafrika fielen sie.",
+     {"Ostdeutschland", "Norditalien", "Westafrika"}),
+    ("Windstrom aus Norddeutschland soll nach Südbayern fließen.", {"Norddeutschland", "Südbayern"}),
+    ("Prices rose in Northern Italy and fell across West Africa.", {"Northern Italy", "West Africa"}),
+])
+def test_compass_parts_of_countries_and_regions_are_broad_places(text, expected):
+    found = {e.name: e for e in key_entities(parse_article(f"Eine Meldung zum Test\n\n{text}\n"))}
+    assert expected <= set(found)
+    assert all(found[name].kind is EntityKind.PLACE and found[name].country for name in expected)
+
+
+@pytest.mark.parametrize(("text", "expected", "not_expected"), [
+    ("Das Kraftwerk liegt am Main, die neue Brücke an der Saale wird im Mai eröffnet.", {"Main", "Saale"}, set()),
+    ("Boats were stranded on the Thames, and the River Wear burst its banks.", {"Thames", "River Wear"}, set()),
+    ("An der Stelle stand früher ein Hof, in der Hölle des Krieges verbrannte er.", set(), {"Stelle", "Holle"}),
+])
+def test_rivers_and_other_waters(text, expected, not_expected):
+    found = names(text)
+    assert expected <= found
+    assert not (not_expected & found)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Kritik kam vom Bund der Versicherten und von der Gewerkschaft der Polizei.",
+     {"Bund der Versicherten", "Gewerkschaft der Polizei"}),
+    ("Der Bund für Vogelschutz und Naturkunde Bayern klagte gegen den Bau.",
+     {"Bund für Vogelschutz und Naturkunde Bayern"}),
+    ("Die Ernst-Abbe-Hochschule Jena und die Georg-August-Universität Göttingen kooperieren.",
+     {"Georg-August-Universität Göttingen"}),
+    ("Campaigners from Friends of the Lake District met staff at Durham University and Newcastle University.",
+     {"Friends of the Lake District", "Durham University", "Newcastle University"}),
+    ("The University and College Union called a strike.", {"University and College Union"}),
+])
+def test_association_names_with_small_words_inside(text, expected):
+    assert expected <= names(text)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Die Solarwerk Nord GmbH meldete Insolvenz an, die Bäckerei Kamps GmbH & Co. KG wächst.",
+     {"Solarwerk Nord GmbH", "Bäckerei Kamps GmbH & Co. KG"}),
+    ("Geschädigt wurde die Windkraft Invest AG aus Hamburg.", {"Windkraft Invest AG"}),
+])
+def test_company_names_with_a_legal_form(text, expected):
+    assert expected <= names(text)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Der Verband Haus & Grund und die Kanzlei Meyer & Kollegen widersprachen.", {"Haus & Grund", "Meyer & Kollegen"}),
+    ("Shares in Procter & Gamble rose, while Dolce & Gabbana's sales fell.", {"Procter & Gamble", "Dolce & Gabbana"}),
+    ("Speaking on BBC Radio 2's breakfast show, she said so. BBC Radio 5 Live carried the match.",
+     {"BBC Radio 2", "BBC Radio 5 Live"}),
+    ("The Dogger Bank 3 wind farm is delayed. Dogger Bank 3 was due to open in 2027.", {"Dogger Bank 3"}),
+])
+def test_names_with_an_ampersand_or_a_number(text, expected):
+    assert expected <= names(text)
+
+
+def test_a_number_after_a_name_said_once_is_no_part_of_it():
+    assert not any(name.endswith(" 3") for name in names("The score was Leeds 3 and the crowd went home."))
+
+
+def test_a_town_geonames_names_with_a_title_is_found_by_its_short_name():
+    assert {"Greifswald", "Hull"} <= names("Der Zug fuhr von Greifswald nach Stralsund. Ships left Hull for Rotterdam.")
+
+
 _BENCH = Path(__file__).resolve().parent.parent / "bench" / "heldout.py"
 
 
@@ -140,8 +233,8 @@ def test_dev_set_recall_and_junk():
     assert len(texts) >= 7
     scores = bench.entity_scores(labels, texts)
     hits, junk, misses = (sum(s[i] for s in scores.values()) for i in range(3))
-    assert hits / (hits + misses) >= 0.9
-    assert junk / (hits + junk) <= 0.05
+    assert hits / (hits + misses) >= 0.93
+    assert junk / (hits + junk) <= 0.03
 
 
 def test_a_town_found_as_a_place_and_as_a_capitalised_word_is_one_entity():
