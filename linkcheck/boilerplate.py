@@ -62,10 +62,9 @@ class Furniture(Enum):
 NAME_KINDS = (Furniture.STRONG, Furniture.BESIDE, Furniture.WEAK)      # in order of precedence
 TAG_KINDS = {**dict.fromkeys(FURNITURE_TAGS, Furniture.ELEMENT), **dict.fromkeys(HINT_TAGS, Furniture.WEAK)}
 # Block elements only: inline furniture (a share link, a byline span) weighs little in the scores.
-CANDIDATES = ", ".join(
-    [f"{tag}[{attribute}]" for tag in ("div", "section", "ul", "ol", "p", "table", "dl")
-     for attribute in ("class", "id")]
-    + ["header", *FURNITURE_TAGS, *HINT_TAGS, "[role]", "[hidden]", "[aria-hidden]"])
+# (One :is() list, not a selector per tag and attribute: Lexbor tries every selector on every node.)
+CANDIDATES = ", ".join([":is(div, section, ul, ol, p, table, dl):is([class], [id])",
+                        "header", *FURNITURE_TAGS, *HINT_TAGS, "[role]", "[hidden]", "[aria-hidden]"])
 SPACE = re.compile(r"\s+")
 # Labels of furniture that sits inside the article column: box headings, calls to action, credits.
 FURNITURE_LABEL = re.compile(
@@ -324,12 +323,17 @@ def _has_prose(node: LexborNode) -> bool:
 def _remove_furniture(body: LexborNode, page_length: int, keep_hinted: bool = False) -> _Removed:
     names_seen: dict[tuple, Furniture | None] = {}
     removed = _Removed(set(), set())
-    for node in body.css(CANDIDATES):
+    in_page, gone = {body.mem_id}, set[int]()
+    previous = None
+    for node in body.css(CANDIDATES):  # in document order; twice in a row when two selectors match
+        repeated, previous = node.mem_id == previous, node.mem_id
+        if repeated or not _in_page(node, in_page, gone):
+            continue  # most candidates are inside furniture removed already
         kind = _furniture_kind(node, names_seen)
         if kind is None:
             continue
         if kind is Furniture.ELEMENT:
-            _remove(node, removed.emptied)
+            _remove(node, removed.emptied, gone)
             continue
         if kind is not Furniture.STRONG and keep_hinted:
             continue
@@ -340,14 +344,35 @@ def _remove_furniture(body: LexborNode, page_length: int, keep_hinted: bool = Fa
             if kind is Furniture.BESIDE:
                 removed.beside.add(node.mem_id)
             continue
-        _remove(node, removed.emptied)
+        _remove(node, removed.emptied, gone)
     return removed
 
 
-def _remove(node: LexborNode, emptied: set[int]) -> None:
+def _in_page(node: LexborNode, in_page: set[int], gone: set[int]) -> bool:
+    """Whether a candidate is still in the page, not inside removed furniture. `in_page` and `gone`
+    hold the elements known to be in the page and removed (or inside removed ones); every walk up
+    adds to them, so all walks together visit each element once. An element found in the page
+    stays there: candidates come in document order, and removed ones never hold an earlier one."""
+    if node.mem_id in in_page:
+        return True  # <body> itself (css() returns it when it matches): removed, it still holds the text read
+    walked: list[int] = []
+    parent = node.parent
+    while parent is not None:
+        key = parent.mem_id
+        if key in in_page or key in gone:
+            (in_page if key in in_page else gone).update(walked)
+            return key in in_page
+        walked.append(key)
+        parent = parent.parent
+    gone.update(walked)
+    return False
+
+
+def _remove(node: LexborNode, emptied: set[int], gone: set[int]) -> None:
     parent = node.parent
     if parent is not None:
         emptied.add(parent.mem_id)
+    gone.add(node.mem_id)
     node.remove()
 
 

@@ -230,7 +230,6 @@ def _html_page(html: str, utf8: bytes, charset: str, url: str) -> PageText:
     title = og_title or html_title or next((h for h in h1s if h), "")
     canonical = _attr(tree, "link[rel='canonical']", "href")
     refresh, refresh_delay = _refresh_target(tree, base)
-    script_target = _script_redirect_target(tree, base)
     paywall = _is_paywalled(tree, linked_data)
     password_field = tree.css_first("input[type='password' i]") is not None
     strip_non_content(tree)
@@ -255,7 +254,9 @@ def _html_page(html: str, utf8: bytes, charset: str, url: str) -> PageText:
         language=language,
         canonical_url=urljoin(base, canonical.strip()) if canonical else None,
         meta_refresh_url=refresh,
-        script_redirect_url=script_target if no_text_of_its_own else None,
+        # Read from a fresh tree (scripts are stripped from this one), and only where it counts: the
+        # inline scripts of a news page are large.
+        script_redirect_url=_script_redirect_target(LexborHTMLParser(utf8), base) if no_text_of_its_own else None,
         # Walls and error pages are judged on the first reading: a modal kept on the second try
         # must not make a consent wall look like an article.
         not_found_cues=not_found_cues(headings, cue_text or visible[:1000]),

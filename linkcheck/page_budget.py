@@ -61,15 +61,16 @@ class PageBudgetExceeded(Exception):
 
 
 _TAG = re.compile(rb"<(/?)([a-zA-Z][a-zA-Z0-9:-]*)")
-# Never on the stack of open elements.
-_VOID = frozenset(b"area base br col embed hr img input link meta param source track wbr keygen frame "
-                  b"basefont bgsound image".split())
-# Closed by the parser when a sibling starts: they cannot nest by themselves, and counting them
-# would make every page with unclosed <p>s and <li>s look deep.
-_OPTIONAL_END = frozenset(b"p li dt dd option optgroup tr td th thead tbody tfoot rb rt rp rtc colgroup "
-                          b"caption html head body".split())
+# Never on the stack of open elements: void elements, and those closed by the parser when a
+# sibling starts (they cannot nest by themselves, and counting them would make every page with
+# unclosed <p>s and <li>s look deep).
+_NOT_NESTING = frozenset(b"area base br col embed hr img input link meta param source track wbr keygen frame "
+                         b"basefont bgsound image "
+                         b"p li dt dd option optgroup tr td th thead tbody tfoot rb rt rp rtc colgroup "
+                         b"caption html head body".split())
 # Their content is text up to their end tag, not markup.
-_RAW_TEXT = frozenset(b"script style textarea title xmp iframe noembed noframes plaintext".split())
+_RAW_TEXT_END = {name: re.compile(rb"</" + name + rb"[\s>/]", re.IGNORECASE)
+                 for name in b"script style textarea title xmp iframe noembed noframes plaintext".split()}
 
 
 def check_markup(html: bytes, max_depth: int = MAX_TREE_DEPTH, max_elements: int = MAX_ELEMENTS) -> None:
@@ -85,30 +86,32 @@ def check_markup(html: bytes, max_depth: int = MAX_TREE_DEPTH, max_elements: int
     elements = 0
     position = 0
     close = -1    # where the latest ">" looked for is
-    search = _TAG.search
-    while (tag := search(html, position)) is not None:
-        position = tag.end()
-        name = tag.group(2).lower()
-        if tag.group(1):
-            if open_count.get(name):
-                while (closed := stack.pop()) != name:
-                    open_count[closed] -= 1
-                open_count[name] -= 1
-            continue
-        elements += 1
-        if elements > max_elements:
-            raise PageBudgetExceeded(PageBudget.ELEMENTS, f"the page has more than {max_elements:,} elements")
-        if name in _RAW_TEXT:
-            end = re.compile(rb"</" + re.escape(name) + rb"[\s>/]", re.IGNORECASE).search(html, position)
-            position = end.end() if end else len(html)
-            continue
-        if name in _VOID or name in _OPTIONAL_END:
-            continue
-        if close < position:  # each byte is looked at once, also when no ">" follows ("<div <div ...")
-            close = html.find(b">", position) % (len(html) + 1)  # none: len(html)
-        if close < len(html) and html[close - 1] == 0x2F:  # <path .../>: self-closing in SVG and MathML
-            continue
-        stack.append(name)
-        open_count[name] = open_count.get(name, 0) + 1
-        if len(stack) > max_depth:
-            raise PageBudgetExceeded(PageBudget.DEPTH, f"the page nests elements more than {max_depth:,} deep")
+    while position < len(html):
+        for tag in _TAG.finditer(html, position):
+            is_end, name = tag.groups()
+            name = name.lower()
+            if is_end:
+                if open_count.get(name):
+                    while (closed := stack.pop()) != name:
+                        open_count[closed] -= 1
+                    open_count[name] -= 1
+                continue
+            elements += 1
+            if elements > max_elements:
+                raise PageBudgetExceeded(PageBudget.ELEMENTS, f"the page has more than {max_elements:,} elements")
+            if name in _RAW_TEXT_END:
+                end = _RAW_TEXT_END[name].search(html, tag.end())
+                position = end.end() if end else len(html)
+                break  # and look for tags again after its end tag
+            if name in _NOT_NESTING:
+                continue
+            if close < tag.end():  # each byte is looked at once, also when no ">" follows ("<div <div ...")
+                close = html.find(b">", tag.end()) % (len(html) + 1)  # none: len(html)
+            if close < len(html) and html[close - 1] == 0x2F:  # <path .../>: self-closing in SVG and MathML
+                continue
+            stack.append(name)
+            open_count[name] = open_count.get(name, 0) + 1
+            if len(stack) > max_depth:
+                raise PageBudgetExceeded(PageBudget.DEPTH, f"the page nests elements more than {max_depth:,} deep")
+        else:
+            return

@@ -285,6 +285,15 @@ def test_hinted_box_of_headings_and_list_items_is_no_prose():
     assert "Wählen Sie Ihren Zugang" not in page.main_text and "Angebot Nummer" not in page.main_text
 
 
+def test_body_with_a_furniture_role_goes_with_everything_in_it():
+    # ARIA roles mark furniture always, <body> included. (The removal loop skips candidates inside
+    # removed furniture, and <body> is a candidate of its own: removed, it still holds the rest.)
+    paragraph = "Die Stadt Münster baut in diesem Jahr zwölf Kilometer neue Radwege aus. " * 4
+    html = (f"<html><body role='navigation'><article><h1>Radwege</h1><p>{paragraph}</p>"
+            f"<div class='share'><div class='share-inner'>Teilen</div></div></article></body></html>").encode()
+    assert extract_page(html, HTML, URL).main_text == ""
+
+
 @pytest.mark.parametrize("box", [
     "If you enjoyed reading this post – would you consider supporting our work? Thanks!",
     "Dieser Beitrag gibt die Meinung des Autors wieder, nicht die der Redaktion.",
