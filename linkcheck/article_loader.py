@@ -5,11 +5,12 @@ from __future__ import annotations
 import concurrent.futures
 import functools
 import io
-import multiprocessing
 import os
 import pickle
+import subprocess
+import sys
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -29,7 +30,7 @@ from .article_cache import ArticleCache
 from .claims import claim_terms
 from .cpu_limit import OutOfCpuTime, cpu_time_limit
 from .entities import Entity, key_entities
-from .helper_process import exit_with_parent
+from .helper_process import exit_with_parent, helper_command
 from .language import guess_language
 from .specificity import is_common_name
 
@@ -62,13 +63,33 @@ def load_articles(paths: Sequence[Path], on_error: Callable[[str], None],
     """
     paths = list(paths)
     shares = max(1, min(loaders or os.cpu_count() or 1, count_article_files(paths) // _ARTICLES_PER_LOADER))
-    with ProcessPoolExecutor(shares, mp_context=multiprocessing.get_context("spawn"),
-                             initializer=exit_with_parent, initargs=(os.getpid(),)) as pool:
-        spools = [pool.submit(load_articles_spooled, paths, share, shares, cache, budget) for share in range(shares)]
-        while concurrent.futures.wait(spools, timeout=1.0).not_done:
-            while_waiting()
-        spooled = [spool.result() for spool in spools]
+    jobs = [(paths, share, shares, cache, budget.max_bytes, budget.cpu_seconds) for share in range(shares)]
+    started: list[subprocess.Popen] = []
+    try:
+        with ThreadPoolExecutor(shares) as threads:
+            spools = [threads.submit(_run_loader, job, started) for job in jobs]
+            while concurrent.futures.wait(spools, timeout=1.0).not_done:
+                while_waiting()
+            spooled = [spool.result() for spool in spools]
+    finally:  # interrupted: no loader goes on reading
+        for process in started:
+            if process.poll() is None:
+                process.kill()
     return list(_read_spools(spooled, on_error, on_warning))
+
+
+def _run_loader(job: tuple, started: list[subprocess.Popen]) -> bytes:
+    """One loader process (`python -m linkcheck.article_loader`) reading its share of the articles.
+
+    A plain process, not a multiprocessing pool: a pool's queues start multiprocessing's resource
+    tracker, a process of 12 MB that stays for the whole run."""
+    command, env = helper_command("linkcheck.article_loader")
+    process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+    started.append(process)
+    spool, _ = process.communicate(pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL))
+    if process.returncode != 0:
+        raise RuntimeError(f"an article loader exited with code {process.returncode}")
+    return spool
 
 
 def load_articles_spooled(paths: list[Path], share: int = 0, shares: int = 1,
@@ -182,3 +203,9 @@ def _read_spool(spooled: bytes, shared: Callable[[Entity], Entity], on_error: Ca
             for warning in article.warnings:
                 on_warning(f"{article.path}: warning: {warning}")
             yield article, entities
+
+
+if __name__ == "__main__":
+    exit_with_parent(os.getppid())
+    paths, share, shares, cache, max_bytes, cpu_seconds = pickle.load(sys.stdin.buffer)
+    sys.stdout.buffer.write(load_articles_spooled(paths, share, shares, cache, ArticleBudget(max_bytes, cpu_seconds)))

@@ -19,11 +19,10 @@ import itertools
 import os
 import pickle
 import signal
-import sys
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from .entities import Entity
+from .helper_process import helper_command
 from .match import Match
 from .page import PageText
 from .page_budget import DEFAULT_LIMITS, PageBudget, PageLimits
@@ -145,16 +144,13 @@ class PageWorkers:
         return min(self._workers, key=lambda w: len(w.pending))
 
     async def _start(self) -> None:
-        # The child imports this very linkcheck, wherever it was imported from (source tree, venv).
-        package_root = str(Path(__file__).resolve().parent.parent)
-        path = os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))
-        env = {**os.environ, "PYTHONPATH": path}
         limits = self.limits
         while len(self._workers) < self.count:
+            command, env = helper_command(
+                "linkcheck.page_reader", f"--page-cpu-seconds={limits.page_cpu_seconds}",
+                f"--page-memory-mb={limits.page_memory_mb}", f"--pdf-seconds={limits.pdf_seconds}")
             process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "linkcheck.page_reader", f"--page-cpu-seconds={limits.page_cpu_seconds}",
-                f"--page-memory-mb={limits.page_memory_mb}", f"--pdf-seconds={limits.pdf_seconds}",
-                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=env)
+                *command, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=env)
             _widen_pipe(process.stdin)
             worker = _Worker(process)
             worker.answers = asyncio.ensure_future(self._read_answers(worker))

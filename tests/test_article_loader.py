@@ -33,6 +33,24 @@ def test_many_articles_are_read_by_several_loaders_in_order_and_each_error_is_re
     assert len(errors) == 2 and "broken.txt" in errors[0] and "missing" in errors[1]
 
 
+def test_the_loaders_leave_no_process_behind_for_the_rest_of_the_run(tmp_path):
+    # A multiprocessing pool would leave its resource tracker (12 MB) running until the run ends.
+    folder = tmp_path / "articles"
+    for n in range(250):
+        write_article(folder, f"a{n:03d}.txt", [f"https://news.example/{n}"])
+
+    load_articles([folder], print, print, loaders=2)
+
+    assert _child_processes() == set()
+
+
+def _child_processes() -> set[str]:
+    children = set()
+    for task in Path("/proc/self/task").iterdir():
+        children |= set((task / "children").read_text().split())
+    return children
+
+
 def test_a_file_name_that_is_not_utf8_is_read_under_its_escaped_name(tmp_path):
     folder = tmp_path / "articles"
     folder.mkdir()
