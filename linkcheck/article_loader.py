@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import BinaryIO
 
 import zstandard
 
@@ -94,15 +95,23 @@ def _run_loader(job: tuple, started: list[subprocess.Popen]) -> bytes:
 
 def load_articles_spooled(paths: list[Path], share: int = 0, shares: int = 1,
                           cache: Path | None = None, budget: ArticleBudget = ArticleBudget()) -> bytes:
-    """In a loader process: the outcome (see _load_article) of each article file in this loader's
-    share of them (the share-th of `shares` equal runs, in order), pickled one after another into
-    a zstd stream (a few MB for 20,000 articles); a path that does not exist is an outcome too.
-    (Listing the files here spares the run 13 MB of Path objects for 20,000.)
+    """The outcome (see _load_article) of each article file in this share of them (the share-th
+    of `shares` equal runs, in order), pickled one after another into a zstd stream (a few MB for
+    20,000 articles); a path that does not exist is an outcome too.
 
     Articles found unchanged in `cache` (see ArticleCache) are not read again."""
+    spool = io.BytesIO()
+    spool_articles(spool, paths, share, shares, cache, budget)
+    return spool.getvalue()
+
+
+def spool_articles(spool: BinaryIO, paths: list[Path], share: int = 0, shares: int = 1,
+                   cache: Path | None = None, budget: ArticleBudget = ArticleBudget()) -> None:
+    """In a loader process: load_articles_spooled's stream, written to `spool` as it is made (a
+    loader's output pipe: the loader never holds it whole). (Listing the files here spares the run
+    13 MB of Path objects for 20,000.)"""
     listing = list(_listing(paths))
     mine = listing[share * len(listing) // shares:(share + 1) * len(listing) // shares]
-    spool = io.BytesIO()
     with (ArticleCache(cache) as known,
           zstandard.ZstdCompressor(level=1).stream_writer(spool, closefd=False) as out):
         for file, problem in mine:
@@ -112,7 +121,6 @@ def load_articles_spooled(paths: list[Path], share: int = 0, shares: int = 1,
                 if not isinstance(outcome, str):
                     known.put(file, outcome)
             pickle.dump((file, outcome), out, protocol=pickle.HIGHEST_PROTOCOL)
-    return spool.getvalue()
 
 
 def count_article_files(paths: list[Path]) -> int:
@@ -208,4 +216,4 @@ def _read_spool(spooled: bytes, shared: Callable[[Entity], Entity], on_error: Ca
 if __name__ == "__main__":
     exit_with_parent(os.getppid())
     paths, share, shares, cache, max_bytes, cpu_seconds = pickle.load(sys.stdin.buffer)
-    sys.stdout.buffer.write(load_articles_spooled(paths, share, shares, cache, ArticleBudget(max_bytes, cpu_seconds)))
+    spool_articles(sys.stdout.buffer, paths, share, shares, cache, ArticleBudget(max_bytes, cpu_seconds))
