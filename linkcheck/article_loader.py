@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import functools
 import io
 import os
 import pickle
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -66,50 +68,46 @@ def load_articles(paths: Sequence[Path], on_error: Callable[[str], None],
     shares = max(1, min(loaders or os.cpu_count() or 1, count_article_files(paths) // _ARTICLES_PER_LOADER))
     jobs = [(paths, share, shares, cache, budget.max_bytes, budget.cpu_seconds) for share in range(shares)]
     started: list[subprocess.Popen] = []
-    try:
-        with ThreadPoolExecutor(shares) as threads:
-            spools = [threads.submit(_run_loader, job, started) for job in jobs]
-            while concurrent.futures.wait(spools, timeout=1.0).not_done:
-                while_waiting()
-            spooled = [spool.result() for spool in spools]
-    finally:  # interrupted: no loader goes on reading
-        for process in started:
-            if process.poll() is None:
-                process.kill()
-    return list(_read_spools(spooled, on_error, on_warning))
+    with contextlib.ExitStack() as spool_files:
+        try:
+            with ThreadPoolExecutor(shares) as threads:
+                spools = [threads.submit(_run_loader, job, started, spool_files.enter_context(tempfile.TemporaryFile()))
+                          for job in jobs]
+                while concurrent.futures.wait(spools, timeout=1.0).not_done:
+                    while_waiting()
+                spooled = [spool.result() for spool in spools]
+        finally:  # interrupted: no loader goes on reading
+            for process in started:
+                if process.poll() is None:
+                    process.kill()
+        return list(_read_spools(spooled, on_error, on_warning))
 
 
-def _run_loader(job: tuple, started: list[subprocess.Popen]) -> bytes:
-    """One loader process (`python -m linkcheck.article_loader`) reading its share of the articles.
+def _run_loader(job: tuple, started: list[subprocess.Popen], spool: BinaryIO) -> BinaryIO:
+    """One loader process (`python -m linkcheck.article_loader`) reading its share of the articles
+    into `spool`, a temporary file: neither the loader nor the run holds the spool while the loaders
+    run, and the run reads it back as a stream.
 
     A plain process, not a multiprocessing pool: a pool's queues start multiprocessing's resource
     tracker, a process of 12 MB that stays for the whole run."""
     command, env = helper_command("linkcheck.article_loader")
-    process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+    process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=spool, env=env)
     started.append(process)
-    spool, _ = process.communicate(pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL))
+    process.communicate(pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL))
     if process.returncode != 0:
         raise RuntimeError(f"an article loader exited with code {process.returncode}")
+    spool.seek(0)
     return spool
-
-
-def load_articles_spooled(paths: list[Path], share: int = 0, shares: int = 1,
-                          cache: Path | None = None, budget: ArticleBudget = ArticleBudget()) -> bytes:
-    """The outcome (see _load_article) of each article file in this share of them (the share-th
-    of `shares` equal runs, in order), pickled one after another into a zstd stream (a few MB for
-    20,000 articles); a path that does not exist is an outcome too.
-
-    Articles found unchanged in `cache` (see ArticleCache) are not read again."""
-    spool = io.BytesIO()
-    spool_articles(spool, paths, share, shares, cache, budget)
-    return spool.getvalue()
 
 
 def spool_articles(spool: BinaryIO, paths: list[Path], share: int = 0, shares: int = 1,
                    cache: Path | None = None, budget: ArticleBudget = ArticleBudget()) -> None:
-    """In a loader process: load_articles_spooled's stream, written to `spool` as it is made (a
-    loader's output pipe: the loader never holds it whole). (Listing the files here spares the run
-    13 MB of Path objects for 20,000.)"""
+    """In a loader process: the outcome (see _load_article) of each article file in this share of
+    them (the share-th of `shares` equal runs, in order), pickled one after another into a zstd
+    stream written to `spool` as it is made (a few MB for 20,000 articles); a path that does not
+    exist is an outcome too. (Listing the files here spares the run 13 MB of Path objects for 20,000.)
+
+    Articles found unchanged in `cache` (see ArticleCache) are not read again."""
     listing = list(_listing(paths))
     mine = listing[share * len(listing) // shares:(share + 1) * len(listing) // shares]
     with (ArticleCache(cache) as known,
@@ -124,7 +122,7 @@ def spool_articles(spool: BinaryIO, paths: list[Path], share: int = 0, shares: i
 
 
 def count_article_files(paths: list[Path]) -> int:
-    """How many outcomes load_articles_spooled gives for `paths` in all."""
+    """How many outcomes spool_articles gives for `paths` in all."""
     return sum(1 for _ in _listing(paths))
 
 
@@ -177,7 +175,7 @@ def _warm_up() -> None:
     is_common_name("Berlin", "de")  # wordfreq's lists
 
 
-def _read_spools(spools: list[bytes], on_error: Callable[[str], None], on_warning: Callable[[str], None]
+def _read_spools(spools: list[BinaryIO], on_error: Callable[[str], None], on_warning: Callable[[str], None]
                  ) -> Iterator[tuple[Article, tuple[Entity, ...]]]:
     # Unpickled results share nothing: articles that name the same entity ("NATO", with its alias
     # list) get one copy of it, or at least of its name and aliases.
@@ -195,9 +193,9 @@ def _read_spools(spools: list[bytes], on_error: Callable[[str], None], on_warnin
         yield from _read_spool(spooled, shared, on_error, on_warning)
 
 
-def _read_spool(spooled: bytes, shared: Callable[[Entity], Entity], on_error: Callable[[str], None],
+def _read_spool(spooled: BinaryIO, shared: Callable[[Entity], Entity], on_error: Callable[[str], None],
                 on_warning: Callable[[str], None]) -> Iterator[tuple[Article, tuple[Entity, ...]]]:
-    with io.BytesIO(zstandard.ZstdDecompressor().decompressobj().decompress(spooled)) as records:
+    with io.BufferedReader(zstandard.ZstdDecompressor().stream_reader(spooled, closefd=False)) as records:
         while True:
             try:
                 file, outcome = pickle.load(records)

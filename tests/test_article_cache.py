@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import pickle
@@ -34,7 +35,9 @@ def load_counting_reads(paths: list[Path], cache: Path, monkeypatch) -> tuple[li
         return LOAD_ARTICLE(file, budget)
 
     monkeypatch.setattr(article_loader, "_load_article", counted)
-    spool = article_loader.load_articles_spooled(paths, cache=cache)
+    spool = io.BytesIO()
+    article_loader.spool_articles(spool, paths, cache=cache)
+    spool.seek(0)
     return list(article_loader._read_spools([spool], pytest.fail, lambda warning: None)), read
 
 
