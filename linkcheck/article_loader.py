@@ -68,15 +68,14 @@ def load_articles(paths: Sequence[Path], on_error: Callable[[str], None],
     shares = max(1, min(loaders or os.cpu_count() or 1, count_article_files(paths) // _ARTICLES_PER_LOADER))
     jobs = [(paths, share, shares, cache, budget.max_bytes, budget.cpu_seconds) for share in range(shares)]
     started: list[subprocess.Popen] = []
-    with contextlib.ExitStack() as spool_files:
+    with contextlib.ExitStack() as spool_files, ThreadPoolExecutor(shares) as threads:
         try:
-            with ThreadPoolExecutor(shares) as threads:
-                spools = [threads.submit(_run_loader, job, started, spool_files.enter_context(tempfile.TemporaryFile()))
-                          for job in jobs]
-                while concurrent.futures.wait(spools, timeout=1.0).not_done:
-                    while_waiting()
-                spooled = [spool.result() for spool in spools]
-        finally:  # interrupted: no loader goes on reading
+            spools = [threads.submit(_run_loader, job, started, spool_files.enter_context(tempfile.TemporaryFile()))
+                      for job in jobs]
+            while concurrent.futures.wait(spools, timeout=1.0).not_done:
+                while_waiting()
+            spooled = [spool.result() for spool in spools]
+        finally:  # interrupted, or a loader failed: no loader goes on reading (nor the pool waits for one)
             for process in started:
                 if process.poll() is None:
                     process.kill()
