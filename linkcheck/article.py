@@ -10,6 +10,9 @@ from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
+import httpx
+from rapidfuzz.distance import Levenshtein
+
 from .claims import ClaimTerms
 from .errors import ArticleError
 from .titles import MAX_SQUASHED_TITLE, needs_recovery, recover_title_words
@@ -189,8 +192,6 @@ def url_problem(url: str) -> str | None:
         return f"scheme misspelt: {scheme.group(0)}"
     if _GLUED_URL.search(url, scheme.end()):
         return "two URLs run together"
-    import httpx  # here, not on top: page workers import this module and never check a URL (19 MB each)
-
     try:
         parsed = httpx.URL(url)
         host = parsed.host  # decodes IDNA, which can fail on a bad xn-- label
@@ -205,8 +206,6 @@ def url_problem(url: str) -> str | None:
 
 def _near_http(scheme: str) -> bool:
     """A typo of http or https ("htp", "htps", "hhttps", "ttps", "hxxps")."""
-    from rapidfuzz.distance import Levenshtein  # see httpx above
-
     return min(Levenshtein.distance(scheme, "http"), Levenshtein.distance(scheme, "https")) <= 2
 
 
